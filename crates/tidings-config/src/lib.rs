@@ -1,0 +1,13 @@
+//! Typed configuration for Tidings.
+//!
+//! Infrastructure settings come from `tidings.toml` (optional) with every key overridable by an
+//! environment variable `TIDINGS_<SECTION>__<KEY>`. Unknown keys and bad values stop start-up with a
+//! message that names them; the outlet's own words live in the database, not here.
+
+mod load;
+mod sections;
+
+pub use load::{load, ConfigError, Sources};
+pub use sections::{
+    Config, DatabaseConfig, MailConfig, NewsletterConfig, PaymentsConfig, ServerConfig, SiteConfig,
+};

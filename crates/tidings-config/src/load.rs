@@ -1,0 +1,299 @@
+//! Layering: defaults < `tidings.toml` < `TIDINGS_<SECTION>__<KEY>` variables < command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use crate::sections::Config;
+
+/// Where configuration comes from, gathered by the caller so that loading stays pure and testable.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    /// Path given with `--config`; it must exist when given.
+    pub file: Option<PathBuf>,
+    /// Environment variables to consider (usually `std::env::vars()`).
+    pub env: Vec<(String, String)>,
+    /// `--listen` from the command line, which wins over everything else.
+    pub listen: Option<String>,
+    /// `--data-dir` from the command line, which wins over everything else.
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Why the configuration could not be loaded; the message names the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named by `--config` could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file's path.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("config file {path} is not valid TOML: {message}")]
+    Syntax {
+        /// The file's path.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// One or more keys are unknown or have bad values.
+    #[error("invalid configuration:\n  - {}", .0.join("\n  - "))]
+    Invalid(Vec<String>),
+}
+
+/// Loads and validates the configuration from the given sources.
+pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
+    let mut table = match &sources.file {
+        Some(path) => read_file(path)?,
+        None => toml::Table::new(),
+    };
+    let mut origins = Vec::new();
+    let mut problems = Vec::new();
+    for (name, value) in &sources.env {
+        let Some(rest) = name.strip_prefix("TIDINGS_") else {
+            continue;
+        };
+        // Only TIDINGS_<SECTION>__<KEY> is configuration; other TIDINGS_* variables are not ours.
+        let Some((section, key)) = rest.split_once("__") else {
+            continue;
+        };
+        if section.is_empty() || key.is_empty() || key.contains("__") {
+            problems.push(format!(
+                "environment variable {name}: expected TIDINGS_<SECTION>__<KEY>"
+            ));
+            continue;
+        }
+        let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
+        set(
+            &mut table,
+            &section,
+            &key,
+            toml::Value::String(value.clone()),
+        );
+        origins.push((format!("{section}.{key}"), name.clone()));
+    }
+    if let Some(listen) = &sources.listen {
+        set(&mut table, "server", "listen", listen.clone().into());
+        origins.push(("server.listen".into(), "--listen".into()));
+    }
+    if let Some(dir) = &sources.data_dir {
+        let dir = dir.to_string_lossy().into_owned();
+        set(&mut table, "server", "data_dir", dir.into());
+        origins.push(("server.data_dir".into(), "--data-dir".into()));
+    }
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid(problems));
+    }
+
+    let config: Config =
+        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.inner().to_string();
+            let origin = describe_origin(&path, &inner, &origins, sources.file.as_deref());
+            ConfigError::Invalid(vec![format!("{path}: {inner}{origin}")])
+        })?;
+    let problems = config.validate();
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigError::Invalid(problems))
+    }
+}
+
+fn read_file(path: &Path) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+        path: path.to_path_buf(),
+        message: e.to_string().trim().to_string(),
+    })
+}
+
+fn set(table: &mut toml::Table, section: &str, key: &str, value: toml::Value) {
+    let entry = table
+        .entry(section.to_string())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let toml::Value::Table(t) = entry {
+        t.insert(key.to_string(), value);
+    } else {
+        // A scalar where a section belongs: replace it so serde reports the key we were given.
+        *entry = toml::Value::Table(toml::Table::from_iter([(key.to_string(), value)]));
+    }
+}
+
+/// Says which variable or flag set a bad key, so the operator knows where to look.
+fn describe_origin(
+    path: &str,
+    inner: &str,
+    origins: &[(String, String)],
+    file: Option<&Path>,
+) -> String {
+    let unknown = inner
+        .strip_prefix("unknown field `")
+        .and_then(|s| s.split('`').next());
+    let full = match (unknown, path) {
+        (Some(field), ".") => field.to_string(),
+        (Some(field), p) if p == field || p.ends_with(&format!(".{field}")) => p.to_string(),
+        (Some(field), p) => format!("{p}.{field}"),
+        (None, p) => p.to_string(),
+    };
+    if let Some((_, from)) = origins
+        .iter()
+        .rev()
+        .find(|(k, _)| *k == full || full.starts_with(&format!("{k}.")))
+    {
+        return format!(" (set by {from})");
+    }
+    if let Some((_, from)) = origins
+        .iter()
+        .rev()
+        .find(|(k, _)| k.split('.').next() == Some(full.as_str()))
+    {
+        return format!(" (set by {from})");
+    }
+    match file {
+        Some(f) => format!(" (in {})", f.display()),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Sources {
+        Sources {
+            env: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Sources::default()
+        }
+    }
+
+    #[test]
+    fn empty_config_serves_on_loopback_8080_with_local_data() {
+        let c = load(&Sources::default()).unwrap();
+        assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.server.data_dir, PathBuf::from("./tidings-data"));
+        assert_eq!(c.site_url(), "http://127.0.0.1:8080");
+        assert!(c
+            .database_url()
+            .starts_with("sqlite://./tidings-data/tidings.db"));
+        assert_eq!(c.newsletter.digest_time, "07:00");
+        assert_eq!(c.payments.currency, "USD");
+    }
+
+    #[test]
+    fn environment_overrides_file_and_flags_override_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tidings.toml");
+        std::fs::write(
+            &file,
+            "[site]\ntitle = \"Harbour Post\"\ntimezone = \"Europe/Oslo\"\n[server]\nlisten = \"127.0.0.1:9000\"\n",
+        )
+        .unwrap();
+        let mut s = env(&[
+            ("TIDINGS_SITE__TIMEZONE", "America/Chicago"),
+            ("TIDINGS_SERVER__LISTEN", "127.0.0.1:9001"),
+            ("TIDINGS_DATABASE__MAX_CONNECTIONS", "3"),
+            ("TIDINGS_SITE__FEED_FULL_CONTENT", "false"),
+            ("TIDINGS_TEST_DATABASE_URL", "postgres://ignored"),
+            ("PATH", "/usr/bin"),
+        ]);
+        s.file = Some(file);
+        let c = load(&s).unwrap();
+        assert_eq!(c.site.title, "Harbour Post");
+        assert_eq!(c.site.timezone, "America/Chicago");
+        assert_eq!(c.server.listen.port(), 9001);
+        assert_eq!(c.database.max_connections, 3);
+        assert!(!c.site.feed_full_content);
+        s.listen = Some("127.0.0.1:9002".into());
+        assert_eq!(load(&s).unwrap().server.listen.port(), 9002);
+    }
+
+    #[test]
+    fn unknown_key_in_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tidings.toml");
+        std::fs::write(&file, "[site]\ntitel = \"x\"\n").unwrap();
+        let s = Sources {
+            file: Some(file),
+            ..Sources::default()
+        };
+        let msg = load(&s).unwrap_err().to_string();
+        assert!(msg.contains("titel"), "{msg}");
+        assert!(msg.contains("site"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_section_and_key_from_environment_are_named() {
+        let msg = load(&env(&[("TIDINGS_SITE__COLOUR", "red")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("colour") && msg.contains("TIDINGS_SITE__COLOUR"),
+            "{msg}"
+        );
+        let msg = load(&env(&[("TIDINGS_SERVR__LISTEN", "x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("servr") && msg.contains("TIDINGS_SERVR__LISTEN"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_named_together() {
+        let msg = load(&env(&[
+            ("TIDINGS_SITE__TIMEZONE", "Mars/Olympus"),
+            ("TIDINGS_NEWSLETTER__DIGEST_TIME", "25:00"),
+            ("TIDINGS_PAYMENTS__CURRENCY", "dollars"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        for needle in [
+            "site.timezone",
+            "newsletter.digest_time",
+            "payments.currency",
+        ] {
+            assert!(msg.contains(needle), "{needle} missing from {msg}");
+        }
+        let msg = load(&env(&[("TIDINGS_SERVER__LISTEN", "localhost")]))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("server.listen"), "{msg}");
+        let msg = load(&env(&[("TIDINGS_DATABASE__MAX_CONNECTIONS", "many")]))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("database.max_connections"), "{msg}");
+    }
+
+    #[test]
+    fn malformed_file_and_missing_file_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tidings.toml");
+        std::fs::write(&file, "[site\n").unwrap();
+        let s = Sources {
+            file: Some(file.clone()),
+            ..Sources::default()
+        };
+        assert!(matches!(load(&s), Err(ConfigError::Syntax { .. })));
+        let s = Sources {
+            file: Some(dir.path().join("missing.toml")),
+            ..Sources::default()
+        };
+        assert!(matches!(load(&s), Err(ConfigError::Read { .. })));
+    }
+
+    #[test]
+    fn database_password_is_not_echoed() {
+        let msg = load(&env(&[("TIDINGS_DATABASE__URL", "mysql://u:secret@h/db")]))
+            .unwrap_err()
+            .to_string();
+        assert!(!msg.contains("secret"), "{msg}");
+    }
+}

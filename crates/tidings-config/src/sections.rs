@@ -1,0 +1,287 @@
+//! The configuration sections and their defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// The whole configuration, one field per `[section]` of `tidings.toml`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `[server]`: where to listen and where data lives.
+    pub server: ServerConfig,
+    /// `[site]`: public identity that infrastructure needs (URL, language, timezone).
+    pub site: SiteConfig,
+    /// `[database]`: which database to use.
+    pub database: DatabaseConfig,
+    /// `[mail]`: how email leaves.
+    pub mail: MailConfig,
+    /// `[payments]`: which payment gateway takes donations.
+    pub payments: PaymentsConfig,
+    /// `[newsletter]`: when the daily digest goes out.
+    pub newsletter: NewsletterConfig,
+}
+
+/// `[server]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Folder holding the SQLite database, outbox, media and theme overrides.
+    pub data_dir: PathBuf,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./tidings-data"),
+        }
+    }
+}
+
+/// `[site]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Name shown in the masthead, titles and feeds.
+    pub title: String,
+    /// Public base URL; empty means "derived from the listen address".
+    pub url: String,
+    /// BCP 47 language tag of the content.
+    pub language: String,
+    /// IANA timezone in which dates are shown and the digest is scheduled.
+    pub timezone: String,
+    /// Whether RSS items carry the full article body or only the dek.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub feed_full_content: bool,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        Self {
+            title: "Tidings".into(),
+            url: String::new(),
+            language: "en".into(),
+            timezone: "UTC".into(),
+            feed_full_content: true,
+        }
+    }
+}
+
+/// `[database]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://...` or `postgres://...`; empty means the SQLite file in the data dir.
+    pub url: String,
+    /// Upper bound of pooled connections.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            max_connections: 8,
+        }
+    }
+}
+
+/// `[mail]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `outbox` (a folder of .eml files in the data dir), `smtp://host:port` or `smtps://host:port`.
+    pub url: String,
+    /// Sender address; empty means `no-reply@<site host>`.
+    pub from: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            url: "outbox".into(),
+            from: String::new(),
+        }
+    }
+}
+
+/// `[payments]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentsConfig {
+    /// `test` (no set-up, charges nothing) or `stripe`.
+    pub gateway: String,
+    /// ISO 4217 code of the default currency.
+    pub currency: String,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        Self {
+            gateway: "test".into(),
+            currency: "USD".into(),
+        }
+    }
+}
+
+/// `[newsletter]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewsletterConfig {
+    /// Local time (HH:MM, site timezone) at which the daily digest goes out.
+    pub digest_time: String,
+}
+
+impl Default for NewsletterConfig {
+    fn default() -> Self {
+        Self {
+            digest_time: "07:00".into(),
+        }
+    }
+}
+
+impl Config {
+    /// The site's timezone, already checked by [`crate::load`].
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.site.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The public base URL without a trailing slash, derived from the listen address when unset.
+    pub fn site_url(&self) -> String {
+        if self.site.url.is_empty() {
+            let addr = self.server.listen;
+            let host = if addr.ip().is_unspecified() {
+                "localhost".to_string()
+            } else if addr.is_ipv6() {
+                format!("[{}]", addr.ip())
+            } else {
+                addr.ip().to_string()
+            };
+            format!("http://{host}:{}", addr.port())
+        } else {
+            self.site.url.trim_end_matches('/').to_string()
+        }
+    }
+
+    /// The database URL, defaulting to `tidings.db` in the data dir.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.server.data_dir.join("tidings.db").display()
+            )
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    /// Checks values that parse but make no sense, collecting every problem at once.
+    pub(crate) fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.site.timezone.parse::<chrono_tz::Tz>().is_err() {
+            problems.push(format!(
+                "site.timezone: `{}` is not an IANA timezone (e.g. `Europe/Paris`)",
+                self.site.timezone
+            ));
+        }
+        if !self.site.url.is_empty() {
+            match url::Url::parse(&self.site.url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => problems.push(format!(
+                    "site.url: `{}` is not an absolute http(s) URL",
+                    self.site.url
+                )),
+            }
+        }
+        if self.site.title.trim().is_empty() {
+            problems.push("site.title: must not be empty".into());
+        }
+        if !self.database.url.is_empty()
+            && !["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| self.database.url.starts_with(p))
+        {
+            problems.push(format!(
+                "database.url: `{}` must start with sqlite: or postgres://",
+                redact(&self.database.url)
+            ));
+        }
+        if self.database.max_connections == 0 {
+            problems.push("database.max_connections: must be at least 1".into());
+        }
+        let mail = &self.mail.url;
+        if mail != "outbox" && !mail.starts_with("smtp://") && !mail.starts_with("smtps://") {
+            problems.push(format!(
+                "mail.url: `{}` must be `outbox`, smtp://host:port or smtps://host:port",
+                redact(mail)
+            ));
+        }
+        if !matches!(self.payments.gateway.as_str(), "test" | "stripe") {
+            problems.push(format!(
+                "payments.gateway: `{}` must be `test` or `stripe`",
+                self.payments.gateway
+            ));
+        }
+        let cur = &self.payments.currency;
+        if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
+            problems.push(format!(
+                "payments.currency: `{cur}` is not an ISO 4217 code such as USD"
+            ));
+        }
+        if !valid_hh_mm(&self.newsletter.digest_time) {
+            problems.push(format!(
+                "newsletter.digest_time: `{}` is not a time of day as HH:MM",
+                self.newsletter.digest_time
+            ));
+        }
+        problems
+    }
+}
+
+/// Accepts a native TOML value or, as environment variables are always text, its string form.
+fn from_str_or_native<'de, D, T>(de: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr + Deserialize<'de>,
+    T::Err: std::fmt::Display,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either<T> {
+        Text(String),
+        Native(T),
+    }
+    match Either::<T>::deserialize(de)? {
+        Either::Native(v) => Ok(v),
+        Either::Text(s) => s
+            .trim()
+            .parse()
+            .map_err(|e| serde::de::Error::custom(format!("`{s}`: {e}"))),
+    }
+}
+
+fn valid_hh_mm(s: &str) -> bool {
+    let Some((h, m)) = s.split_once(':') else {
+        return false;
+    };
+    h.len() == 2
+        && m.len() == 2
+        && h.parse::<u8>().is_ok_and(|h| h < 24)
+        && m.parse::<u8>().is_ok_and(|m| m < 60)
+}
+
+/// Hides a password in a URL so that it can be shown in an error message.
+pub(crate) fn redact(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}

@@ -1,0 +1,264 @@
+//! Writing articles and pages: validation, rendering at save time, and scheduled publishing.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Any, Transaction};
+use tidings_content::{count_words, render_markdown, slugify, validate_slug, Status};
+
+use crate::db::{bump_generation, now, Store};
+use crate::error::{on_unique, StoreError};
+use crate::models::{Article, NewArticle};
+
+/// A validated article ready to be written.
+struct Prepared {
+    slug: String,
+    body_html: String,
+    word_count: i64,
+    status: Status,
+    published_at: Option<i64>,
+}
+
+fn prepare(new: &NewArticle) -> Result<Prepared, StoreError> {
+    let title = new.title.trim();
+    if title.is_empty() {
+        return Err(StoreError::invalid("title", "a title is required"));
+    }
+    if title.chars().count() > 300 {
+        return Err(StoreError::invalid(
+            "title",
+            "keep the title under 300 characters",
+        ));
+    }
+    let slug = if new.slug.trim().is_empty() {
+        slugify(title)
+    } else {
+        new.slug.trim().to_string()
+    };
+    validate_slug(&slug).map_err(|e| StoreError::invalid("slug", e.to_string()))?;
+    let fi = &new.feature_image;
+    if !fi.path.is_empty() && fi.alt.trim().is_empty() {
+        return Err(StoreError::invalid(
+            "feature_image_alt",
+            "describe the feature image for readers who cannot see it",
+        ));
+    }
+    let body_html = render_markdown(&new.body_markdown);
+    let word_count = count_words(&body_html) as i64;
+    let now_ts = now();
+    let (status, published_at) = match (new.status, new.published_at) {
+        (Status::Draft, at) => (Status::Draft, at.map(|t| t.timestamp())),
+        (Status::Scheduled, None) => {
+            return Err(StoreError::invalid(
+                "published_at",
+                "a scheduled article needs a publication time",
+            ))
+        }
+        // A publication time that has already passed makes a scheduled story live now, and one in the
+        // future makes a "published" story wait for it.
+        (Status::Scheduled | Status::Published, Some(at)) if at.timestamp() > now_ts => {
+            (Status::Scheduled, Some(at.timestamp()))
+        }
+        (Status::Scheduled | Status::Published, Some(at)) => {
+            (Status::Published, Some(at.timestamp()))
+        }
+        (Status::Published, None) => (Status::Published, Some(now_ts)),
+    };
+    Ok(Prepared {
+        slug,
+        body_html,
+        word_count,
+        status,
+        published_at,
+    })
+}
+
+impl Store {
+    /// Creates an article or page, rendering its Markdown to sanitized HTML once, here.
+    pub async fn create_article(&self, new: &NewArticle) -> Result<Article, StoreError> {
+        let p = prepare(new)?;
+        let mut tx = self.write_tx().await?;
+        let ts = now();
+        let fi = &new.feature_image;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO articles (kind, slug, title, dek, body_markdown, body_html, word_count, \
+             feature_image, feature_image_alt, feature_image_caption, feature_image_credit, \
+             feature_image_width, feature_image_height, feature_image_widths, status, published_at, \
+             updated_at, created_at, featured, digest_priority, primary_tag_id, seo_title, \
+             seo_description, canonical_url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+             $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+        )
+        .bind(new.kind.as_str())
+        .bind(&p.slug)
+        .bind(new.title.trim())
+        .bind(new.dek.trim())
+        .bind(&new.body_markdown)
+        .bind(&p.body_html)
+        .bind(p.word_count)
+        .bind(&fi.path)
+        .bind(fi.alt.trim())
+        .bind(fi.caption.trim())
+        .bind(fi.credit.trim())
+        .bind(fi.width)
+        .bind(fi.height)
+        .bind(join_widths(&fi.widths))
+        .bind(p.status.as_str())
+        .bind(p.published_at)
+        .bind(p.published_at.unwrap_or(ts).min(ts))
+        .bind(ts)
+        .bind(i64::from(new.featured))
+        .bind(new.digest_priority)
+        .bind(new.tag_ids.first().copied())
+        .bind(new.seo_title.trim())
+        .bind(new.seo_description.trim())
+        .bind(new.canonical_url.trim())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, "slug", &p.slug))?;
+        link_relations(&mut tx, id, new).await?;
+        bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        self.article_by_id(id)
+            .await?
+            .ok_or(StoreError::NotFound("article"))
+    }
+
+    /// Replaces an article's content, keeping its id and creation time.
+    pub async fn update_article(&self, id: i64, new: &NewArticle) -> Result<Article, StoreError> {
+        let p = prepare(new)?;
+        let mut tx = self.write_tx().await?;
+        let fi = &new.feature_image;
+        let done = sqlx::query(
+            "UPDATE articles SET kind = $1, slug = $2, title = $3, dek = $4, body_markdown = $5, \
+             body_html = $6, word_count = $7, feature_image = $8, feature_image_alt = $9, \
+             feature_image_caption = $10, feature_image_credit = $11, feature_image_width = $12, \
+             feature_image_height = $13, feature_image_widths = $14, status = $15, published_at = $16, \
+             updated_at = $17, featured = $18, digest_priority = $19, primary_tag_id = $20, \
+             seo_title = $21, seo_description = $22, canonical_url = $23 WHERE id = $24",
+        )
+        .bind(new.kind.as_str())
+        .bind(&p.slug)
+        .bind(new.title.trim())
+        .bind(new.dek.trim())
+        .bind(&new.body_markdown)
+        .bind(&p.body_html)
+        .bind(p.word_count)
+        .bind(&fi.path)
+        .bind(fi.alt.trim())
+        .bind(fi.caption.trim())
+        .bind(fi.credit.trim())
+        .bind(fi.width)
+        .bind(fi.height)
+        .bind(join_widths(&fi.widths))
+        .bind(p.status.as_str())
+        .bind(p.published_at)
+        .bind(now())
+        .bind(i64::from(new.featured))
+        .bind(new.digest_priority)
+        .bind(new.tag_ids.first().copied())
+        .bind(new.seo_title.trim())
+        .bind(new.seo_description.trim())
+        .bind(new.canonical_url.trim())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, "slug", &p.slug))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("article"));
+        }
+        sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM article_authors WHERE article_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        link_relations(&mut tx, id, new).await?;
+        bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        self.article_by_id(id)
+            .await?
+            .ok_or(StoreError::NotFound("article"))
+    }
+
+    /// Publishes every scheduled article whose time has come; returns how many went live.
+    /// Safe to run from several nodes at once: each row flips exactly once.
+    pub async fn publish_due(&self, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE articles SET status = 'published' \
+             WHERE status = 'scheduled' AND published_at <= $1",
+        )
+        .bind(at.timestamp())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() > 0 {
+            bump_generation(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    /// When the next scheduled article is due, if any.
+    pub async fn next_scheduled(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let (at,): (Option<i64>,) =
+            sqlx::query_as("SELECT MIN(published_at) FROM articles WHERE status = 'scheduled'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(at.and_then(|t| DateTime::from_timestamp(t, 0)))
+    }
+}
+
+async fn link_relations(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+    new: &NewArticle,
+) -> Result<(), StoreError> {
+    for (pos, tag_id) in dedup(&new.tag_ids).into_iter().enumerate() {
+        sqlx::query("INSERT INTO article_tags (article_id, tag_id, position) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(tag_id)
+            .bind(pos as i64)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| foreign_key(e, "tags"))?;
+    }
+    for (pos, author_id) in dedup(&new.author_ids).into_iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO article_authors (article_id, author_id, position) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(author_id)
+        .bind(pos as i64)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| foreign_key(e, "authors"))?;
+    }
+    Ok(())
+}
+
+fn foreign_key(err: sqlx::Error, field: &'static str) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            StoreError::invalid(field, "refers to something that does not exist")
+        }
+        _ => StoreError::Database(err),
+    }
+}
+
+fn dedup(ids: &[i64]) -> Vec<i64> {
+    let mut seen = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !seen.contains(id) {
+            seen.push(*id);
+        }
+    }
+    seen
+}
+
+fn join_widths(widths: &[i64]) -> String {
+    widths
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}

@@ -1,0 +1,84 @@
+//! Authors: the people in bylines.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use tidings_content::{slugify, validate_slug, SlugError};
+
+use crate::db::{bump_generation, now, Store};
+use crate::error::{on_unique, StoreError};
+use crate::models::{Author, NewAuthor};
+
+pub(crate) const AUTHOR_COLUMNS: &str = "au.id, au.slug, au.name, au.bio, au.avatar_url";
+
+pub(crate) fn author_from_row(row: &AnyRow) -> Result<Author, sqlx::Error> {
+    Ok(Author {
+        id: row.try_get(0)?,
+        slug: row.try_get(1)?,
+        name: row.try_get(2)?,
+        bio: row.try_get(3)?,
+        avatar_url: row.try_get(4)?,
+    })
+}
+
+/// Slug rules for tags and authors: well formed, but the site's reserved words are fine under a prefix.
+pub(crate) fn listing_slug(given: &str, name: &str) -> Result<String, StoreError> {
+    let slug = if given.trim().is_empty() {
+        slugify(name)
+    } else {
+        given.trim().to_string()
+    };
+    match validate_slug(&slug) {
+        Ok(()) | Err(SlugError::Reserved(_)) => Ok(slug),
+        Err(e) => Err(StoreError::invalid("slug", e.to_string())),
+    }
+}
+
+impl Store {
+    /// Adds an author; the slug is derived from the name when empty.
+    pub async fn create_author(&self, new: &NewAuthor) -> Result<Author, StoreError> {
+        let name = new.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::invalid("name", "an author needs a name"));
+        }
+        let slug = listing_slug(&new.slug, name)?;
+        let mut tx = self.write_tx().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO authors (slug, name, bio, avatar_url, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&slug)
+        .bind(name)
+        .bind(new.bio.trim())
+        .bind(new.avatar_url.trim())
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, "slug", &slug))?;
+        bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        Ok(Author {
+            id,
+            slug,
+            name: name.to_string(),
+            bio: new.bio.trim().to_string(),
+            avatar_url: new.avatar_url.trim().to_string(),
+        })
+    }
+
+    /// The author with this slug, if any.
+    pub async fn author_by_slug(&self, slug: &str) -> Result<Option<Author>, StoreError> {
+        let sql = format!("SELECT {AUTHOR_COLUMNS} FROM authors au WHERE au.slug = $1");
+        let row = sqlx::query(&sql)
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(author_from_row).transpose()?)
+    }
+
+    /// Every author, by name.
+    pub async fn list_authors(&self) -> Result<Vec<Author>, StoreError> {
+        let sql = format!("SELECT {AUTHOR_COLUMNS} FROM authors au ORDER BY au.name");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(author_from_row).collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,23 @@
+//! The repository layer: the only place with SQL.
+//!
+//! One code path serves SQLite (the embedded default) and PostgreSQL through sqlx's `Any` driver;
+//! the schema is kept in two migration trees with the same names. Every write bumps the site-wide
+//! content generation so that running servers drop stale cached pages.
+
+mod articles;
+mod authors;
+mod db;
+mod error;
+mod listing;
+mod models;
+mod site;
+mod tags;
+pub mod testing;
+
+pub use db::{Backend, Store};
+pub use error::StoreError;
+pub use listing::{Page, SitemapEntry};
+pub use models::{
+    Article, ArticleSummary, Author, FeatureImage, NewArticle, NewAuthor, NewTag, Tag,
+};
+pub use site::Settings;

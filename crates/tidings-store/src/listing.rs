@@ -1,0 +1,424 @@
+//! Reading content for the public site: single articles, listings, feeds and sitemaps.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use tidings_content::{Kind, Status};
+
+use crate::authors::{author_from_row, AUTHOR_COLUMNS};
+use crate::db::Store;
+use crate::error::StoreError;
+use crate::models::{Article, ArticleSummary, Author, FeatureImage, Tag};
+use crate::tags::{tag_from_row, TAG_COLUMNS};
+
+const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.title, a.dek, a.word_count, a.feature_image, \
+    a.feature_image_alt, a.feature_image_caption, a.feature_image_credit, a.feature_image_width, \
+    a.feature_image_height, a.feature_image_widths, a.published_at, a.updated_at, a.featured, \
+    a.digest_priority";
+/// Index of the first primary-tag column after [`SUMMARY_COLUMNS`].
+const SUMMARY_TAG_AT: usize = 16;
+
+const ARTICLE_COLUMNS: &str = "a.id, a.slug, a.title, a.dek, a.word_count, a.feature_image, \
+    a.feature_image_alt, a.feature_image_caption, a.feature_image_credit, a.feature_image_width, \
+    a.feature_image_height, a.feature_image_widths, a.published_at, a.updated_at, a.featured, \
+    a.digest_priority, t.id, t.slug, t.name, t.description, a.kind, a.status, a.body_markdown, \
+    a.body_html, a.seo_title, a.seo_description, a.canonical_url";
+
+/// One page of a paginated listing.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The rows on this page.
+    pub items: Vec<T>,
+    /// Rows across all pages.
+    pub total: i64,
+}
+
+/// A URL for the sitemap with its last change.
+#[derive(Debug, Clone)]
+pub struct SitemapEntry {
+    /// Article or page slug.
+    pub slug: String,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn ts(v: Option<i64>) -> DateTime<Utc> {
+    v.and_then(|t| DateTime::from_timestamp(t, 0))
+        .unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+fn summary_from_row(row: &AnyRow) -> Result<ArticleSummary, sqlx::Error> {
+    let widths: String = row.try_get(11)?;
+    let tag_id: Option<i64> = row.try_get(SUMMARY_TAG_AT)?;
+    let primary_tag = match tag_id {
+        Some(_) => Some(tag_from_row(row, SUMMARY_TAG_AT)?),
+        None => None,
+    };
+    Ok(ArticleSummary {
+        id: row.try_get(0)?,
+        slug: row.try_get(1)?,
+        title: row.try_get(2)?,
+        dek: row.try_get(3)?,
+        word_count: row.try_get(4)?,
+        feature_image: FeatureImage {
+            path: row.try_get(5)?,
+            alt: row.try_get(6)?,
+            caption: row.try_get(7)?,
+            credit: row.try_get(8)?,
+            width: row.try_get(9)?,
+            height: row.try_get(10)?,
+            widths: widths.split(',').filter_map(|w| w.parse().ok()).collect(),
+        },
+        published_at: ts(row.try_get(12)?),
+        updated_at: ts(row.try_get(13)?),
+        featured: row.try_get::<i64, _>(14)? != 0,
+        digest_priority: row.try_get(15)?,
+        primary_tag,
+        authors: Vec::new(),
+    })
+}
+
+fn article_from_row(row: &AnyRow) -> Result<Article, sqlx::Error> {
+    let s = summary_from_row(row)?;
+    let kind: String = row.try_get(20)?;
+    let status: String = row.try_get(21)?;
+    let published_at: Option<i64> = row.try_get(12)?;
+    Ok(Article {
+        id: s.id,
+        kind: Kind::parse(&kind).unwrap_or(Kind::Article),
+        slug: s.slug,
+        title: s.title,
+        dek: s.dek,
+        body_markdown: row.try_get(22)?,
+        body_html: row.try_get(23)?,
+        word_count: s.word_count,
+        feature_image: s.feature_image,
+        status: Status::parse(&status).unwrap_or(Status::Draft),
+        published_at: published_at.and_then(|t| DateTime::from_timestamp(t, 0)),
+        updated_at: s.updated_at,
+        featured: s.featured,
+        digest_priority: s.digest_priority,
+        primary_tag: s.primary_tag,
+        tags: Vec::new(),
+        authors: Vec::new(),
+        seo_title: row.try_get(24)?,
+        seo_description: row.try_get(25)?,
+        canonical_url: row.try_get(26)?,
+    })
+}
+
+/// `$first, $first+1, ...` for an IN list of `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Store {
+    /// The article or page with this id, whatever its status.
+    pub async fn article_by_id(&self, id: i64) -> Result<Option<Article>, StoreError> {
+        self.one_article("a.id = $1", Bind::Int(id)).await
+    }
+
+    /// The published article or page at this slug, as readers see it.
+    pub async fn published_by_slug(&self, slug: &str) -> Result<Option<Article>, StoreError> {
+        self.one_article(
+            "a.slug = $1 AND a.status = 'published'",
+            Bind::Text(slug.to_string()),
+        )
+        .await
+    }
+
+    async fn one_article(&self, filter: &str, bind: Bind) -> Result<Option<Article>, StoreError> {
+        let sql = format!(
+            "SELECT {ARTICLE_COLUMNS} FROM articles a LEFT JOIN tags t ON t.id = a.primary_tag_id \
+             WHERE {filter}"
+        );
+        let query = sqlx::query(&sql);
+        let query = match bind {
+            Bind::Int(i) => query.bind(i),
+            Bind::Text(s) => query.bind(s),
+        };
+        let Some(row) = query.fetch_optional(&self.pool).await? else {
+            return Ok(None);
+        };
+        let mut article = article_from_row(&row)?;
+        let ids = [article.id];
+        article.authors = self
+            .authors_of(&ids)
+            .await?
+            .remove(&article.id)
+            .unwrap_or_default();
+        article.tags = self
+            .tags_of(&ids)
+            .await?
+            .remove(&article.id)
+            .unwrap_or_default();
+        Ok(Some(article))
+    }
+
+    /// Published news articles, newest first (static pages are never listed).
+    pub async fn latest(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<ArticleSummary>, StoreError> {
+        self.listing("TRUE", None, limit, offset).await
+    }
+
+    /// Published articles carrying the tag, newest first.
+    pub async fn latest_by_tag(
+        &self,
+        tag_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<ArticleSummary>, StoreError> {
+        self.listing(
+            "a.id IN (SELECT article_id FROM article_tags WHERE tag_id = $3)",
+            Some(tag_id),
+            limit,
+            offset,
+        )
+        .await
+    }
+
+    /// Published articles bylined by the author, newest first.
+    pub async fn latest_by_author(
+        &self,
+        author_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<ArticleSummary>, StoreError> {
+        self.listing(
+            "a.id IN (SELECT article_id FROM article_authors WHERE author_id = $3)",
+            Some(author_id),
+            limit,
+            offset,
+        )
+        .await
+    }
+
+    /// Up to `limit` other published articles in the same section, newest first.
+    pub async fn related(
+        &self,
+        article_id: i64,
+        tag_id: i64,
+        limit: i64,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, {TAG_COLUMNS} FROM articles a \
+             LEFT JOIN tags t ON t.id = a.primary_tag_id \
+             WHERE a.kind = 'article' AND a.status = 'published' AND a.primary_tag_id = $1 \
+             AND a.id <> $2 ORDER BY a.published_at DESC, a.id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(tag_id)
+            .bind(article_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        self.summaries(rows).await
+    }
+
+    /// Published articles that went live at or after `since`, newest first (news sitemap).
+    pub async fn published_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, {TAG_COLUMNS} FROM articles a \
+             LEFT JOIN tags t ON t.id = a.primary_tag_id \
+             WHERE a.kind = 'article' AND a.status = 'published' AND a.published_at >= $1 \
+             ORDER BY a.published_at DESC, a.id DESC LIMIT 1000"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(since.timestamp())
+            .fetch_all(&self.pool)
+            .await?;
+        self.summaries(rows).await
+    }
+
+    /// The newest published articles with their bodies, for feeds; `filter` limits to a tag or author.
+    pub async fn feed_articles(
+        &self,
+        tag_id: Option<i64>,
+        author_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Article>, StoreError> {
+        let (filter, bind) = match (tag_id, author_id) {
+            (Some(t), _) => (
+                "a.id IN (SELECT article_id FROM article_tags WHERE tag_id = $2)",
+                Some(t),
+            ),
+            (None, Some(a)) => (
+                "a.id IN (SELECT article_id FROM article_authors WHERE author_id = $2)",
+                Some(a),
+            ),
+            (None, None) => ("TRUE", None),
+        };
+        let sql = format!(
+            "SELECT {ARTICLE_COLUMNS} FROM articles a LEFT JOIN tags t ON t.id = a.primary_tag_id \
+             WHERE a.kind = 'article' AND a.status = 'published' AND {filter} \
+             ORDER BY a.published_at DESC, a.id DESC LIMIT $1"
+        );
+        let mut q = sqlx::query(&sql).bind(limit);
+        if let Some(b) = bind {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut articles: Vec<Article> = rows
+            .iter()
+            .map(article_from_row)
+            .collect::<Result<_, _>>()?;
+        let ids: Vec<i64> = articles.iter().map(|a| a.id).collect();
+        let mut authors = self.authors_of(&ids).await?;
+        let mut tags = self.tags_of(&ids).await?;
+        for a in &mut articles {
+            a.authors = authors.remove(&a.id).unwrap_or_default();
+            a.tags = tags.remove(&a.id).unwrap_or_default();
+        }
+        Ok(articles)
+    }
+
+    /// Every published article and page, for the sitemap.
+    pub async fn sitemap_entries(&self) -> Result<Vec<SitemapEntry>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT slug, updated_at FROM articles WHERE status = 'published' \
+             ORDER BY published_at DESC, id DESC LIMIT 50000",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(slug, updated)| SitemapEntry {
+                slug,
+                updated_at: ts(Some(updated)),
+            })
+            .collect())
+    }
+
+    /// Tags and authors that have published articles, for the sitemap.
+    pub async fn listed_tags_and_authors(&self) -> Result<(Vec<Tag>, Vec<Author>), StoreError> {
+        let sql = format!(
+            "SELECT {TAG_COLUMNS} FROM tags t WHERE EXISTS (SELECT 1 FROM article_tags x \
+             JOIN articles a ON a.id = x.article_id WHERE x.tag_id = t.id AND a.status = 'published') \
+             ORDER BY t.slug"
+        );
+        let tags = sqlx::query(&sql)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| tag_from_row(r, 0))
+            .collect::<Result<_, _>>()?;
+        let sql = format!(
+            "SELECT {AUTHOR_COLUMNS} FROM authors au WHERE EXISTS (SELECT 1 FROM article_authors x \
+             JOIN articles a ON a.id = x.article_id WHERE x.author_id = au.id AND a.status = 'published') \
+             ORDER BY au.slug"
+        );
+        let authors = sqlx::query(&sql)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(author_from_row)
+            .collect::<Result<_, _>>()?;
+        Ok((tags, authors))
+    }
+
+    async fn listing(
+        &self,
+        filter: &str,
+        bind: Option<i64>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<ArticleSummary>, StoreError> {
+        let base = "a.kind = 'article' AND a.status = 'published'";
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, {TAG_COLUMNS} FROM articles a \
+             LEFT JOIN tags t ON t.id = a.primary_tag_id WHERE {base} AND {filter} \
+             ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2"
+        );
+        let mut q = sqlx::query(&sql).bind(limit).bind(offset);
+        if let Some(b) = bind {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let items = self.summaries(rows).await?;
+        let count_filter = filter.replace("$3", "$1");
+        let sql = format!("SELECT COUNT(*) FROM articles a WHERE {base} AND {count_filter}");
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+        if let Some(b) = bind {
+            q = q.bind(b);
+        }
+        let (total,) = q.fetch_one(&self.pool).await?;
+        Ok(Page { items, total })
+    }
+
+    async fn summaries(&self, rows: Vec<AnyRow>) -> Result<Vec<ArticleSummary>, StoreError> {
+        let mut items: Vec<ArticleSummary> = rows
+            .iter()
+            .map(summary_from_row)
+            .collect::<Result<_, _>>()?;
+        let ids: Vec<i64> = items.iter().map(|a| a.id).collect();
+        let mut authors = self.authors_of(&ids).await?;
+        for item in &mut items {
+            item.authors = authors.remove(&item.id).unwrap_or_default();
+        }
+        Ok(items)
+    }
+
+    async fn authors_of(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<Author>>, StoreError> {
+        let mut out: HashMap<i64, Vec<Author>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let sql = format!(
+            "SELECT {AUTHOR_COLUMNS}, x.article_id FROM article_authors x \
+             JOIN authors au ON au.id = x.author_id WHERE x.article_id IN ({}) \
+             ORDER BY x.article_id, x.position",
+            placeholders(1, ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&self.pool).await? {
+            let article_id: i64 = row.try_get(5)?;
+            out.entry(article_id)
+                .or_default()
+                .push(author_from_row(&row)?);
+        }
+        Ok(out)
+    }
+
+    async fn tags_of(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<Tag>>, StoreError> {
+        let mut out: HashMap<i64, Vec<Tag>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let sql = format!(
+            "SELECT {TAG_COLUMNS}, x.article_id FROM article_tags x \
+             JOIN tags t ON t.id = x.tag_id WHERE x.article_id IN ({}) \
+             ORDER BY x.article_id, x.position",
+            placeholders(1, ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&self.pool).await? {
+            let article_id: i64 = row.try_get(4)?;
+            out.entry(article_id)
+                .or_default()
+                .push(tag_from_row(&row, 0)?);
+        }
+        Ok(out)
+    }
+}
+
+enum Bind {
+    Int(i64),
+    Text(String),
+}

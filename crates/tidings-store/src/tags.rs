@@ -1,0 +1,75 @@
+//! Tags: sections and topics.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::authors::listing_slug;
+use crate::db::{bump_generation, now, Store};
+use crate::error::{on_unique, StoreError};
+use crate::models::{NewTag, Tag};
+
+pub(crate) const TAG_COLUMNS: &str = "t.id, t.slug, t.name, t.description";
+
+pub(crate) fn tag_from_row(row: &AnyRow, at: usize) -> Result<Tag, sqlx::Error> {
+    Ok(Tag {
+        id: row.try_get(at)?,
+        slug: row.try_get(at + 1)?,
+        name: row.try_get(at + 2)?,
+        description: row.try_get(at + 3)?,
+    })
+}
+
+impl Store {
+    /// Adds a tag; the slug is derived from the name when empty.
+    pub async fn create_tag(&self, new: &NewTag) -> Result<Tag, StoreError> {
+        let name = new.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::invalid("name", "a tag needs a name"));
+        }
+        let slug = listing_slug(&new.slug, name)?;
+        let mut tx = self.write_tx().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(&slug)
+        .bind(name)
+        .bind(new.description.trim())
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, "slug", &slug))?;
+        bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        Ok(Tag {
+            id,
+            slug,
+            name: name.to_string(),
+            description: new.description.trim().to_string(),
+        })
+    }
+
+    /// The tag with this slug, if any.
+    pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>, StoreError> {
+        let sql = format!("SELECT {TAG_COLUMNS} FROM tags t WHERE t.slug = $1");
+        let row = sqlx::query(&sql)
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(|r| tag_from_row(r, 0)).transpose()?)
+    }
+
+    /// Sections for the masthead: tags that are the primary tag of published articles, busiest first.
+    pub async fn sections(&self, limit: i64) -> Result<Vec<Tag>, StoreError> {
+        let sql = format!(
+            "SELECT {TAG_COLUMNS}, COUNT(a.id) AS n FROM tags t \
+             JOIN articles a ON a.primary_tag_id = t.id \
+             WHERE a.status = 'published' AND a.kind = 'article' \
+             GROUP BY t.id, t.slug, t.name, t.description ORDER BY n DESC, t.name LIMIT $1"
+        );
+        let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| tag_from_row(r, 0))
+            .collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,270 @@
+//! Repository behaviour, run on SQLite always and on PostgreSQL when TIDINGS_TEST_DATABASE_URL is set.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use tidings_content::{Kind, Status};
+use tidings_store::{each_backend, NewArticle, NewAuthor, NewTag, Store, StoreError};
+
+async fn seed(store: &Store) -> (i64, i64, i64) {
+    let politics = store
+        .create_tag(&NewTag {
+            name: "Politics".into(),
+            ..NewTag::default()
+        })
+        .await
+        .unwrap();
+    let climate = store
+        .create_tag(&NewTag {
+            name: "Climate".into(),
+            ..NewTag::default()
+        })
+        .await
+        .unwrap();
+    let ana = store
+        .create_author(&NewAuthor {
+            name: "Ana Ribeiro".into(),
+            bio: "Covers city hall.".into(),
+            ..NewAuthor::default()
+        })
+        .await
+        .unwrap();
+    (politics.id, climate.id, ana.id)
+}
+
+each_backend!(creates_and_reads_an_article_with_relations, |store| {
+    let (politics, climate, ana) = seed(&store).await;
+    let mut new = NewArticle::published(
+        "Council Passes the Budget",
+        "The council **voted** 7-2.\n\n<script>alert(1)</script>",
+    );
+    new.dek = "A late-night vote.".into();
+    new.tag_ids = vec![politics, climate, politics];
+    new.author_ids = vec![ana];
+    new.featured = true;
+    new.digest_priority = 5;
+    let created = store.create_article(&new).await.unwrap();
+    assert_eq!(created.slug, "council-passes-the-budget");
+    assert_eq!(created.status, Status::Published);
+    assert!(created.body_html.contains("<strong>voted</strong>"));
+    assert!(!created.body_html.contains("script"));
+    assert_eq!(created.word_count, 4);
+    assert_eq!(created.primary_tag.as_ref().unwrap().slug, "politics");
+    assert_eq!(
+        created
+            .tags
+            .iter()
+            .map(|t| t.slug.as_str())
+            .collect::<Vec<_>>(),
+        ["politics", "climate"]
+    );
+    assert_eq!(created.authors[0].name, "Ana Ribeiro");
+    assert!(created.featured);
+
+    let read = store
+        .published_by_slug("council-passes-the-budget")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.title, "Council Passes the Budget");
+    assert_eq!(read.dek, "A late-night vote.");
+
+    let page = store.latest(10, 0).await.unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].authors.len(), 1);
+    assert_eq!(store.latest_by_tag(climate, 10, 0).await.unwrap().total, 1);
+    assert_eq!(store.latest_by_author(ana, 10, 0).await.unwrap().total, 1);
+    assert_eq!(store.sections(5).await.unwrap()[0].slug, "politics");
+});
+
+each_backend!(drafts_pages_and_scheduled_stay_out_of_listings, |store| {
+    let mut draft = NewArticle::published("A Draft", "not yet");
+    draft.status = Status::Draft;
+    store.create_article(&draft).await.unwrap();
+    let mut page = NewArticle::published("About Us", "We are a newsroom.");
+    page.kind = Kind::Page;
+    store.create_article(&page).await.unwrap();
+    let mut later = NewArticle::published("Tomorrow's Story", "soon");
+    later.published_at = Some(Utc::now() + Duration::hours(2));
+    let later = store.create_article(&later).await.unwrap();
+    assert_eq!(later.status, Status::Scheduled);
+
+    assert_eq!(store.latest(10, 0).await.unwrap().total, 0);
+    assert!(store.published_by_slug("a-draft").await.unwrap().is_none());
+    assert!(store
+        .published_by_slug("tomorrows-story")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.published_by_slug("about-us").await.unwrap().is_some());
+    assert!(store
+        .feed_articles(None, None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.sitemap_entries().await.unwrap().len(), 1);
+
+    assert_eq!(
+        store.next_scheduled().await.unwrap().unwrap().timestamp(),
+        later.published_at.unwrap().timestamp()
+    );
+    let generation = store.generation().await.unwrap();
+    assert_eq!(store.publish_due(Utc::now()).await.unwrap(), 0);
+    assert_eq!(
+        store.generation().await.unwrap(),
+        generation,
+        "nothing due, nothing bumped"
+    );
+    assert_eq!(
+        store
+            .publish_due(Utc::now() + Duration::hours(3))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .publish_due(Utc::now() + Duration::hours(3))
+            .await
+            .unwrap(),
+        0,
+        "fires once"
+    );
+    assert!(store.generation().await.unwrap() > generation);
+    assert_eq!(store.latest(10, 0).await.unwrap().total, 1);
+});
+
+each_backend!(bad_input_is_refused_and_nothing_is_written, |store| {
+    let generation = store.generation().await.unwrap();
+    let err = store
+        .create_article(&NewArticle::published("   ", "x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Invalid { field: "title", .. }),
+        "{err}"
+    );
+    let mut reserved = NewArticle::published("Admin", "x");
+    reserved.slug = "admin".into();
+    let err = store.create_article(&reserved).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Invalid { field: "slug", .. }),
+        "{err}"
+    );
+    let mut bad_slug = NewArticle::published("Fine", "x");
+    bad_slug.slug = "Not A Slug".into();
+    assert!(store.create_article(&bad_slug).await.is_err());
+    let mut missing_tag = NewArticle::published("Orphan", "x");
+    missing_tag.tag_ids = vec![9999];
+    let err = store.create_article(&missing_tag).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+    let mut missing_author = NewArticle::published("Orphan Two", "x");
+    missing_author.author_ids = vec![9999];
+    assert!(store.create_article(&missing_author).await.is_err());
+    assert!(
+        store
+            .published_by_slug("orphan-two")
+            .await
+            .unwrap()
+            .is_none(),
+        "a failed relation leaves no half-written article"
+    );
+    assert_eq!(store.generation().await.unwrap(), generation);
+
+    store
+        .create_article(&NewArticle::published("Same Title", "x"))
+        .await
+        .unwrap();
+    let err = store
+        .create_article(&NewArticle::published("Same Title", "y"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { field: "slug", .. }),
+        "{err}"
+    );
+});
+
+each_backend!(
+    writes_bump_the_generation_and_settings_round_trip,
+    |store| {
+        let g0 = store.generation().await.unwrap();
+        store
+            .set_settings(&[
+                ("organisation_name", "Harbour Post"),
+                ("donation_cta", "Give"),
+            ])
+            .await
+            .unwrap();
+        let g1 = store.generation().await.unwrap();
+        assert!(g1 > g0);
+        store
+            .set_settings(&[("donation_cta", "Donate today")])
+            .await
+            .unwrap();
+        let settings = store.settings().await.unwrap();
+        assert_eq!(settings.get("organisation_name"), "Harbour Post");
+        assert_eq!(settings.get("donation_cta"), "Donate today");
+        assert_eq!(settings.get("missing"), "");
+        store.set_site_url("https://news.example").await.unwrap();
+        let g2 = store.generation().await.unwrap();
+        store.set_site_url("https://news.example").await.unwrap();
+        assert_eq!(store.generation().await.unwrap(), g2, "same URL, no bump");
+        assert_eq!(store.site_url().await.unwrap(), "https://news.example");
+        assert!(!store.is_empty().await.unwrap());
+        assert!(store.pending_migrations().await.unwrap().is_empty());
+        assert!(
+            store.migrate().await.unwrap().is_empty(),
+            "migrating twice is a no-op"
+        );
+    }
+);
+
+each_backend!(
+    fifty_concurrent_writers_and_readers_never_see_a_locked_database,
+    |store| {
+        let in_use = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let store = store.clone();
+            let in_use = in_use.clone();
+            let peak = peak.clone();
+            tasks.push(tokio::spawn(async move {
+                let now = in_use.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                let result = if i % 2 == 0 {
+                    store
+                        .create_article(&NewArticle::published(
+                            &format!("Story number {i}"),
+                            "Words here.",
+                        ))
+                        .await
+                        .map(|_| ())
+                } else {
+                    async {
+                        store.latest(10, 0).await?;
+                        store.generation().await?;
+                        Ok::<_, StoreError>(())
+                    }
+                    .await
+                };
+                in_use.fetch_sub(1, Ordering::SeqCst);
+                result
+            }));
+        }
+        for task in tasks {
+            if let Err(e) = task.await.unwrap() {
+                panic!("concurrent access failed: {e}");
+            }
+        }
+        assert_eq!(store.latest(100, 0).await.unwrap().total, 25);
+        assert!(peak.load(Ordering::SeqCst) > 1, "work overlapped");
+        assert!(
+            store.pool_size() > 1,
+            "more than one pooled connection was used, got {}",
+            store.pool_size()
+        );
+    }
+);
