@@ -1,1 +1,19 @@
-//! placeholder
+//! The HTTP side of Tidings: router, handlers, theme rendering and the page cache.
+//!
+//! Only this crate knows axum. Handlers are thin: they extract, ask the store, and render views
+//! through the theme; the page cache keeps rendered pages per content generation.
+
+pub mod app;
+pub mod cache;
+pub mod error;
+mod jsonld;
+pub mod middleware;
+pub mod router;
+pub mod server;
+pub mod theme;
+pub mod views;
+pub mod web;
+
+pub use app::{AppState, SiteConfig};
+pub use server::{serve, Server};
+pub use theme::Theme;

@@ -1,0 +1,192 @@
+//! Application state shared by every handler, and the cached-render path they all use.
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono_tz::Tz;
+use minijinja::Value;
+use tidings_config::Config;
+use tidings_store::Store;
+
+use crate::cache::{CachedPage, PageCache};
+use crate::error::AppError;
+use crate::theme::Theme;
+use crate::views::SiteView;
+
+/// Cache policy for HTML pages: shared caches and browsers may reuse a page briefly, then revalidate
+/// with the ETag (a 304 costs almost nothing).
+pub const HTML_CACHE: &str = "public, max-age=60, stale-while-revalidate=30";
+/// HTML content type.
+pub const HTML: &str = "text/html; charset=utf-8";
+
+/// Configuration-derived facts the handlers need.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    /// Site name.
+    pub title: String,
+    /// Public base URL, no trailing slash.
+    pub url: String,
+    /// Content language.
+    pub language: String,
+    /// Display timezone.
+    pub timezone: Tz,
+    /// Whether feeds carry full bodies.
+    pub feed_full_content: bool,
+    /// Whether the public URL is HTTPS (enables HSTS).
+    pub https: bool,
+}
+
+impl SiteConfig {
+    /// Extracts what the web layer needs from the configuration.
+    pub fn from_config(config: &Config) -> Self {
+        let url = config.site_url();
+        SiteConfig {
+            title: config.site.title.clone(),
+            https: url.starts_with("https://"),
+            url,
+            language: config.site.language.clone(),
+            timezone: config.timezone(),
+            feed_full_content: config.site.feed_full_content,
+        }
+    }
+}
+
+/// A response rendered by a handler, before caching.
+pub struct Rendered {
+    /// Status to answer with.
+    pub status: StatusCode,
+    /// MIME type.
+    pub content_type: &'static str,
+    /// Cache-Control header value.
+    pub cache_control: &'static str,
+    /// Body.
+    pub body: String,
+}
+
+impl Rendered {
+    /// A 200 HTML page.
+    pub fn html(body: String) -> Self {
+        Rendered {
+            status: StatusCode::OK,
+            content_type: HTML,
+            cache_control: HTML_CACHE,
+            body,
+        }
+    }
+}
+
+struct Inner {
+    store: Store,
+    theme: Theme,
+    cache: PageCache,
+    site: SiteConfig,
+    site_view: RwLock<Option<(i64, Arc<SiteView>)>>,
+}
+
+/// Handle to everything a request may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    /// Builds the state; the cache starts at the database's current generation.
+    pub async fn new(store: Store, theme: Theme, site: SiteConfig) -> Result<Self, AppError> {
+        let state = AppState(Arc::new(Inner {
+            store,
+            theme,
+            cache: PageCache::default(),
+            site,
+            site_view: RwLock::new(None),
+        }));
+        state.refresh_generation().await?;
+        Ok(state)
+    }
+
+    /// The repository.
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// The theme.
+    pub fn theme(&self) -> &Theme {
+        &self.0.theme
+    }
+
+    /// The page cache.
+    pub fn cache(&self) -> &PageCache {
+        &self.0.cache
+    }
+
+    /// Configuration-derived facts.
+    pub fn site(&self) -> &SiteConfig {
+        &self.0.site
+    }
+
+    /// Display timezone.
+    pub fn tz(&self) -> Tz {
+        self.0.site.timezone
+    }
+
+    /// Reads the content generation from the database and drops stale pages if it moved.
+    pub async fn refresh_generation(&self) -> Result<bool, AppError> {
+        let generation = self.store().generation().await?;
+        Ok(self.cache().advance(generation))
+    }
+
+    /// Site-wide view (settings, sections), rebuilt once per content generation.
+    pub async fn site_view(&self) -> Result<Arc<SiteView>, AppError> {
+        let generation = self.cache().generation();
+        if let Some((g, view)) = self.0.site_view.read().expect("lock").as_ref() {
+            if *g == generation {
+                return Ok(view.clone());
+            }
+        }
+        let settings = self.store().settings().await?;
+        let sections = self.store().sections(6).await?;
+        let s = &self.0.site;
+        let view = Arc::new(SiteView::new(
+            &s.title,
+            &s.url,
+            &s.language,
+            &settings,
+            &sections,
+        ));
+        *self.0.site_view.write().expect("lock") = Some((generation, view.clone()));
+        Ok(view)
+    }
+
+    /// Renders a theme template with the site view merged into the context.
+    pub async fn render_page(&self, template: &str, ctx: Value) -> Result<String, AppError> {
+        let site = self.site_view().await?;
+        Ok(self.theme().render_page(template, &site, ctx)?)
+    }
+
+    /// Answers from the cache, or renders, caches (200s only) and answers.
+    pub async fn cached<F, Fut>(&self, key: &str, request: &HeaderMap, render: F) -> Response
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Rendered, AppError>>,
+    {
+        if let Some(page) = self.cache().get(key) {
+            return page.respond(request);
+        }
+        let generation = self.cache().generation();
+        match render().await {
+            Ok(r) => {
+                let page = Arc::new(CachedPage::new(
+                    generation,
+                    r.status,
+                    r.content_type,
+                    r.cache_control,
+                    r.body,
+                ));
+                if r.status == StatusCode::OK {
+                    self.cache().put(key.to_string(), page.clone());
+                }
+                page.respond(request)
+            }
+            Err(e) => axum::response::IntoResponse::into_response(e),
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! The rendered-page cache.
+//!
+//! Correctness rests on one number: the site-wide content generation, bumped by every write. A page
+//! rendered at an older generation is never served; it is rebuilt on its next request, and its
+//! compressed forms with it. Compression happens once, when a page enters the cache.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use axum::http::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
+};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+
+use crate::theme::digest;
+
+/// Pages smaller than this are not worth compressing.
+const MIN_COMPRESS: usize = 512;
+/// Upper bound on cached pages; past it the cache starts over (simple and safe under random URLs).
+const MAX_ENTRIES: usize = 4096;
+
+/// A response body with its precomputed encodings and validators.
+#[derive(Debug)]
+pub struct CachedPage {
+    /// Generation the page was rendered at.
+    pub generation: i64,
+    status: StatusCode,
+    content_type: HeaderValue,
+    cache_control: HeaderValue,
+    etag: HeaderValue,
+    identity: Bytes,
+    gzip: Option<Bytes>,
+    brotli: Option<Bytes>,
+}
+
+/// Which representation a client accepts best.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Brotli.
+    Brotli,
+    /// Gzip.
+    Gzip,
+    /// Uncompressed.
+    Identity,
+}
+
+impl CachedPage {
+    /// Builds a page, compressing it once in both encodings.
+    pub fn new(
+        generation: i64,
+        status: StatusCode,
+        content_type: &'static str,
+        cache_control: &'static str,
+        body: impl Into<Bytes>,
+    ) -> CachedPage {
+        let identity: Bytes = body.into();
+        let (gzip, brotli) = if identity.len() >= MIN_COMPRESS {
+            (Some(gzip(&identity)), Some(brotli(&identity)))
+        } else {
+            (None, None)
+        };
+        let etag = HeaderValue::from_str(&format!("W/\"{}\"", &digest(&identity)))
+            .expect("hex is a valid header");
+        CachedPage {
+            generation,
+            status,
+            content_type: HeaderValue::from_static(content_type),
+            cache_control: HeaderValue::from_static(cache_control),
+            etag,
+            identity,
+            gzip,
+            brotli,
+        }
+    }
+
+    /// The uncompressed body.
+    pub fn body(&self) -> &Bytes {
+        &self.identity
+    }
+
+    /// Answers a request: 304 when the client's validator matches, else the best encoding.
+    pub fn respond(&self, request: &HeaderMap) -> Response {
+        let mut headers = HeaderMap::with_capacity(6);
+        headers.insert(CACHE_CONTROL, self.cache_control.clone());
+        headers.insert(ETAG, self.etag.clone());
+        headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+        if self.status == StatusCode::OK && etag_matches(request, &self.etag) {
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        headers.insert(CONTENT_TYPE, self.content_type.clone());
+        let body = match (negotiate(request), &self.brotli, &self.gzip) {
+            (Encoding::Brotli, Some(br), _) => {
+                headers.insert(CONTENT_ENCODING, HeaderValue::from_static("br"));
+                br.clone()
+            }
+            (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) => {
+                headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                gz.clone()
+            }
+            _ => self.identity.clone(),
+        };
+        (self.status, headers, body).into_response()
+    }
+}
+
+/// Cached pages keyed by path, valid for one content generation.
+#[derive(Default)]
+pub struct PageCache {
+    generation: AtomicI64,
+    pages: RwLock<HashMap<String, Arc<CachedPage>>>,
+}
+
+impl PageCache {
+    /// The generation pages are currently rendered at.
+    pub fn generation(&self) -> i64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Moves to a new generation, dropping every page of older ones. Returns whether it changed.
+    pub fn advance(&self, generation: i64) -> bool {
+        let old = self.generation.swap(generation, Ordering::AcqRel);
+        if old != generation {
+            self.pages.write().expect("cache lock").clear();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The page for `key` if it belongs to the current generation.
+    pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        let page = self.pages.read().expect("cache lock").get(key).cloned()?;
+        (page.generation == self.generation()).then_some(page)
+    }
+
+    /// Stores a page unless the generation moved on while it was being rendered.
+    pub fn put(&self, key: String, page: Arc<CachedPage>) {
+        if page.generation != self.generation() {
+            return;
+        }
+        let mut pages = self.pages.write().expect("cache lock");
+        if pages.len() >= MAX_ENTRIES {
+            pages.clear();
+        }
+        pages.insert(key, page);
+    }
+
+    /// Number of cached pages.
+    pub fn len(&self) -> usize {
+        self.pages.read().expect("cache lock").len()
+    }
+
+    /// Whether the cache holds no page.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Picks the best encoding the client accepts (brotli, then gzip), honouring `q=0`.
+pub fn negotiate(request: &HeaderMap) -> Encoding {
+    let Some(value) = request.get(ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
+        return Encoding::Identity;
+    };
+    let mut br = false;
+    let mut gz = false;
+    for part in value.split(',') {
+        let mut bits = part.split(';');
+        let coding = bits.next().unwrap_or_default().trim();
+        let refused = bits.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        if refused {
+            continue;
+        }
+        match coding {
+            "br" => br = true,
+            "gzip" | "x-gzip" => gz = true,
+            "*" => {
+                br = true;
+                gz = true;
+            }
+            _ => {}
+        }
+    }
+    if br {
+        Encoding::Brotli
+    } else if gz {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+/// Whether `If-None-Match` names this entity (weak comparison, as RFC 9110 asks for GET).
+pub fn etag_matches(request: &HeaderMap, etag: &HeaderValue) -> bool {
+    let Some(inm) = request.get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let ours = etag.to_str().unwrap_or_default().trim_start_matches("W/");
+    inm.split(',').any(|t| {
+        let t = t.trim();
+        t == "*" || t.trim_start_matches("W/") == ours
+    })
+}
+
+fn gzip(data: &[u8]) -> Bytes {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(data).expect("writing to memory");
+    Bytes::from(enc.finish().expect("writing to memory"))
+}
+
+fn brotli(data: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(data.len() / 3);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 10,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("writing to memory");
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn negotiation_prefers_brotli_and_honours_q_zero() {
+        assert_eq!(
+            negotiate(&headers(&[("accept-encoding", "gzip, deflate, br")])),
+            Encoding::Brotli
+        );
+        assert_eq!(
+            negotiate(&headers(&[("accept-encoding", "gzip, br;q=0")])),
+            Encoding::Gzip
+        );
+        assert_eq!(
+            negotiate(&headers(&[("accept-encoding", "identity")])),
+            Encoding::Identity
+        );
+        assert_eq!(negotiate(&headers(&[])), Encoding::Identity);
+    }
+
+    #[test]
+    fn stale_generations_are_never_served() {
+        let cache = PageCache::default();
+        cache.advance(1);
+        let page = Arc::new(CachedPage::new(
+            1,
+            StatusCode::OK,
+            "text/html",
+            "no-cache",
+            "hello",
+        ));
+        cache.put("/".into(), page);
+        assert!(cache.get("/").is_some());
+        cache.advance(2);
+        assert!(cache.get("/").is_none());
+        let late = Arc::new(CachedPage::new(
+            1,
+            StatusCode::OK,
+            "text/html",
+            "no-cache",
+            "old",
+        ));
+        cache.put("/".into(), late);
+        assert!(
+            cache.get("/").is_none(),
+            "a page rendered before the bump is not stored"
+        );
+    }
+
+    #[test]
+    fn compressed_forms_decode_to_the_page() {
+        use std::io::Read;
+        let body = "<p>news</p>".repeat(200);
+        let page = CachedPage::new(1, StatusCode::OK, "text/html", "no-cache", body.clone());
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(&page.gzip.as_ref().unwrap()[..])
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, body);
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &page.brotli.as_ref().unwrap()[..], &mut out).unwrap();
+        assert_eq!(out, body.as_bytes());
+    }
+}

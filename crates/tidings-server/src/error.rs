@@ -1,0 +1,43 @@
+//! One error type for handlers, translated once into a response; themed pages are filled in by
+//! the `themed_errors` middleware, which has the state needed to render them.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// What a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such page: the themed 404.
+    #[error("not found")]
+    NotFound,
+    /// The request itself is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] tidings_store::StoreError),
+    /// A template failed to render.
+    #[error("template: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+/// Marks a response whose body the themed-error middleware should render.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorPage;
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Store(_) | AppError::Template(_) => {
+                // Internals are logged, never shown to readers.
+                tracing::error!(error = %self, "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let mut response = (status, status.canonical_reason().unwrap_or("error")).into_response();
+        response.extensions_mut().insert(ErrorPage);
+        response
+    }
+}

@@ -1,0 +1,86 @@
+//! Layers every response passes through: bounds on request URIs, themed error pages and the
+//! security headers.
+
+use axum::extract::{Request, State};
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use minijinja::context;
+
+use crate::app::{AppState, HTML};
+use crate::error::ErrorPage;
+
+/// Longest path accepted; real URLs are far shorter.
+pub const MAX_PATH: usize = 1024;
+/// Longest query string accepted.
+pub const MAX_QUERY: usize = 2048;
+
+/// The policy for every page: only this site's own scripts, styles and images.
+pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+    script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Refuses oversized paths and query strings before any routing work.
+pub async fn bound_uri(request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    if uri.path().len() > MAX_PATH || uri.query().is_some_and(|q| q.len() > MAX_QUERY) {
+        return (StatusCode::URI_TOO_LONG, "URI too long").into_response();
+    }
+    next.run(request).await
+}
+
+/// Replaces the body of error responses marked by handlers with the theme's 404 or error page.
+pub async fn themed_errors(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.extensions().get::<ErrorPage>().is_none() {
+        return response;
+    }
+    let status = response.status();
+    let template = if status == StatusCode::NOT_FOUND {
+        "404.html"
+    } else {
+        "error.html"
+    };
+    let ctx = context! { status => status.as_u16(), reason => status.canonical_reason() };
+    match app.render_page(template, ctx).await {
+        Ok(body) => (
+            status,
+            [
+                (CONTENT_TYPE, HTML),
+                (axum::http::header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render the error page");
+            response
+        }
+    }
+}
+
+/// Adds the security headers of DESIGN.md's conventions to every response.
+pub async fn security_headers(State(app): State<AppState>, mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    if app.site().https {
+        h.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
+}

@@ -1,0 +1,75 @@
+//! Every URL the site answers, in one place, grouped by audience.
+
+use std::path::Path;
+
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderValue, Method, Uri};
+use axum::middleware::{from_fn, from_fn_with_state, map_response, map_response_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use tower_http::services::ServeDir;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::middleware::{bound_uri, security_headers, themed_errors};
+use crate::web::{article, assets, feed, health, home, listing, sitemap};
+
+/// Builds the application router; `media_dir` holds uploaded and generated images.
+pub fn router(app: AppState, media_dir: &Path) -> Router {
+    let media = Router::new()
+        .fallback_service(ServeDir::new(media_dir))
+        .layer(map_response(media_cache));
+
+    Router::new()
+        // Public theme.
+        .route("/", get(home::show_home))
+        .route("/page/{n}/", get(home::show_home_page))
+        .route("/tag/{slug}/", get(listing::show_tag))
+        .route("/tag/{slug}/page/{n}/", get(listing::show_tag_page))
+        .route("/tag/{slug}/rss/", get(feed::show_tag_feed))
+        .route("/author/{slug}/", get(listing::show_author))
+        .route("/author/{slug}/page/{n}/", get(listing::show_author_page))
+        .route("/author/{slug}/rss/", get(feed::show_author_feed))
+        .route("/rss/", get(feed::show_feed))
+        .route("/{slug}/", get(article::show_article))
+        // For search engines.
+        .route("/sitemap.xml", get(sitemap::show_sitemap))
+        .route("/news-sitemap.xml", get(sitemap::show_news_sitemap))
+        .route("/robots.txt", get(sitemap::show_robots))
+        // Files.
+        .route("/assets/{file}", get(assets::show_asset))
+        .nest_service("/media", media)
+        // Health.
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(fallback)
+        .layer(from_fn_with_state(app.clone(), themed_errors))
+        .layer(map_response_with_state(app.clone(), security_headers))
+        .layer(from_fn(bound_uri))
+        .with_state(app)
+}
+
+/// Unknown URLs: add the missing trailing slash to page-like paths, otherwise the themed 404.
+async fn fallback(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    let last = path.rsplit('/').next().unwrap_or_default();
+    if method == Method::GET && !path.ends_with('/') && !last.contains('.') && !last.is_empty() {
+        let target = match uri.query() {
+            Some(q) => format!("{path}/?{q}"),
+            None => format!("{path}/"),
+        };
+        return Redirect::permanent(&target).into_response();
+    }
+    AppError::NotFound.into_response()
+}
+
+async fn media_cache(mut response: Response) -> Response {
+    if response.status().is_success() {
+        response.headers_mut().insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=604800"),
+        );
+    }
+    response
+}

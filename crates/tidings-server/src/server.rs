@@ -1,0 +1,133 @@
+//! Starting and stopping the HTTP server and its background work.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use tidings_config::Config;
+use tidings_store::Store;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::app::{AppState, SiteConfig};
+use crate::router::router;
+use crate::theme::Theme;
+
+/// How often the server looks for content written by other processes (CLI commands, other nodes).
+const GENERATION_POLL: Duration = Duration::from_millis(500);
+/// How often scheduled articles are checked.
+const SCHEDULE_TICK: Duration = Duration::from_secs(1);
+
+/// A running server: its address and the handles to stop it.
+pub struct Server {
+    /// The address actually bound (useful with port 0).
+    pub addr: SocketAddr,
+    /// Shared state, for tests and commands in the same process.
+    pub state: AppState,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds the listen address, starts background work and serves until [`Server::stop`].
+    pub async fn start(config: &Config, store: Store) -> anyhow::Result<Server> {
+        let data_dir = &config.server.data_dir;
+        let theme = Theme::load(Some(&data_dir.join("theme"))).context("loading the theme")?;
+        let site = SiteConfig::from_config(config);
+        store
+            .set_site_url(&site.url)
+            .await
+            .context("recording the site URL")?;
+        let state = AppState::new(store, theme, site)
+            .await
+            .context("reading the content generation")?;
+        let media_dir = data_dir.join("media");
+        let app = router(state.clone(), &media_dir);
+        let listener = tokio::net::TcpListener::bind(config.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = watch::channel(false);
+
+        let mut shutdown = stopped.clone();
+        let http = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = shutdown.wait_for(|s| *s).await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "HTTP server stopped");
+            }
+        });
+        let tasks = vec![
+            http,
+            tokio::spawn(watch_generation(state.clone(), stopped.clone())),
+            tokio::spawn(publish_scheduled(state.clone(), stopped)),
+        ];
+        Ok(Server {
+            addr,
+            state,
+            stop,
+            tasks,
+        })
+    }
+
+    /// Stops accepting connections, lets running requests finish, and ends background work.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves (Ctrl-C or SIGTERM in the binary).
+pub async fn serve(
+    config: &Config,
+    store: Store,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let server = Server::start(config, store).await?;
+    tracing::info!(url = %server.state.site().url, addr = %server.addr, "Tidings is serving");
+    shutdown.await;
+    tracing::info!("shutting down");
+    server.stop().await;
+    Ok(())
+}
+
+/// Notices writes from other processes within a second and drops stale cached pages.
+async fn watch_generation(state: AppState, mut stopped: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(GENERATION_POLL) => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = state.refresh_generation().await {
+            tracing::warn!(error = %e, "cannot read the content generation");
+        }
+    }
+}
+
+/// Makes scheduled articles live on time, without a restart, and exactly once.
+async fn publish_scheduled(state: AppState, mut stopped: watch::Receiver<bool>) {
+    loop {
+        let now = chrono::Utc::now();
+        match state.store().next_scheduled().await {
+            Ok(Some(due)) if due <= now => match state.store().publish_due(now).await {
+                Ok(n) if n > 0 => {
+                    tracing::info!(count = n, "published scheduled articles");
+                    let _ = state.refresh_generation().await;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "scheduled publishing failed"),
+            },
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the schedule"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(SCHEDULE_TICK) => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! The theme: templates and assets embedded in the binary, each overridable by a file in
+//! `<data dir>/theme/templates/` or `<data dir>/theme/assets/`.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+
+use axum::http::StatusCode;
+use bytes::Bytes;
+use minijinja::{Environment, UndefinedBehavior, Value};
+
+use crate::cache::CachedPage;
+
+/// Content-hashed names never change meaning, so browsers may keep them forever.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../../themes/default/templates/", $name)))),*]
+    };
+}
+
+/// The default theme's templates, compiled into the binary.
+const TEMPLATES: &[(&str, &str)] = embedded!(
+    "base.html",
+    "home.html",
+    "article.html",
+    "page.html",
+    "listing.html",
+    "404.html",
+    "error.html",
+    "partials/card.html",
+    "partials/share.html",
+    "partials/signup.html",
+    "partials/donate.html",
+    "partials/pagination.html",
+);
+
+/// The default theme's assets, compiled into the binary.
+const ASSETS: &[(&str, &[u8])] = &[
+    (
+        "style.css",
+        include_bytes!("../../../themes/default/assets/style.css"),
+    ),
+    (
+        "tidings.js",
+        include_bytes!("../../../themes/default/assets/tidings.js"),
+    ),
+    (
+        "favicon.svg",
+        include_bytes!("../../../themes/default/assets/favicon.svg"),
+    ),
+];
+
+/// Loaded templates plus the asset table.
+pub struct Theme {
+    env: Environment<'static>,
+    /// Hashed file name (`style.3f9a….css`) to the file, precompressed, cached for a year.
+    assets: HashMap<String, CachedPage>,
+}
+
+/// Why the theme could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    /// A template (default or override) does not compile.
+    #[error("theme template {name}: {source}")]
+    Template {
+        /// Template name.
+        name: String,
+        /// Parser message with line.
+        source: minijinja::Error,
+    },
+    /// An override file could not be read.
+    #[error("theme file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+}
+
+impl Theme {
+    /// Loads the embedded theme, then any overrides from `override_dir` (`<data dir>/theme`).
+    pub fn load(override_dir: Option<&Path>) -> Result<Theme, ThemeError> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        let mut sources: HashMap<String, String> = TEMPLATES
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.to_string()))
+            .collect();
+        let mut files: HashMap<String, Vec<u8>> = ASSETS
+            .iter()
+            .map(|(n, b)| (n.to_string(), b.to_vec()))
+            .collect();
+        if let Some(dir) = override_dir {
+            read_tree(&dir.join("templates"), "", &mut |name, bytes| {
+                sources.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            })?;
+            read_tree(&dir.join("assets"), "", &mut |name, bytes| {
+                files.insert(name, bytes);
+            })?;
+        }
+        let mut urls = HashMap::new();
+        let mut assets = HashMap::new();
+        for (name, bytes) in files {
+            let hashed = hashed_name(&name, &bytes);
+            urls.insert(name.clone(), format!("/assets/{hashed}"));
+            let page = CachedPage::new(
+                0,
+                StatusCode::OK,
+                content_type(&name),
+                IMMUTABLE,
+                Bytes::from(bytes),
+            );
+            assets.insert(hashed, page);
+        }
+        env.add_function("asset", move |name: &str| -> Value {
+            Value::from(urls.get(name).cloned().unwrap_or_default())
+        });
+        for (name, source) in sources {
+            env.add_template_owned(name.clone(), source)
+                .map_err(|source| ThemeError::Template { name, source })?;
+        }
+        Ok(Theme { env, assets })
+    }
+
+    /// Renders a template with the given context.
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(ctx)
+    }
+
+    /// Renders a page template with the site view merged into its context.
+    pub fn render_page(
+        &self,
+        name: &str,
+        site: &crate::views::SiteView,
+        ctx: Value,
+    ) -> Result<String, minijinja::Error> {
+        self.render(
+            name,
+            minijinja::context! { site => Value::from_serialize(site), ..ctx },
+        )
+    }
+
+    /// The asset with this hashed file name, if any.
+    pub fn asset(&self, hashed: &str) -> Option<&CachedPage> {
+        self.assets.get(hashed)
+    }
+
+    /// The URL of an asset by its plain name (`style.css`).
+    pub fn asset_url(&self, name: &str) -> Option<String> {
+        self.assets
+            .keys()
+            .find(|k| unhashed_name(k) == name)
+            .map(|k| format!("/assets/{k}"))
+    }
+}
+
+fn read_tree(
+    dir: &Path,
+    prefix: &str,
+    sink: &mut dyn FnMut(String, Vec<u8>),
+) -> Result<(), ThemeError> {
+    let io = |source| ThemeError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(io)?;
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        let path = entry.path();
+        if path.is_dir() {
+            read_tree(&path, &format!("{name}/"), sink)?;
+        } else {
+            let bytes = std::fs::read(&path).map_err(|source| ThemeError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            sink(name, bytes);
+        }
+    }
+    Ok(())
+}
+
+/// A short, stable digest of some bytes, for asset names and ETags.
+pub fn digest(bytes: &[u8]) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+/// `style.css` → `style.<hash>.css`.
+fn hashed_name(name: &str, bytes: &[u8]) -> String {
+    let hash = &digest(bytes)[..12];
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
+    }
+}
+
+/// `style.<hash>.css` → `style.css`.
+fn unhashed_name(hashed: &str) -> String {
+    let parts: Vec<&str> = hashed.rsplitn(3, '.').collect();
+    match parts.as_slice() {
+        [ext, _hash, stem] => format!("{stem}.{ext}"),
+        _ => hashed.to_string(),
+    }
+}
+
+/// MIME type for a file name, by extension.
+pub fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next().unwrap_or_default() {
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "json" => "application/json",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_names_round_trip() {
+        let h = hashed_name("style.css", b"body{}");
+        assert!(
+            h.starts_with("style.") && h.ends_with(".css") && h.len() == "style..css".len() + 12
+        );
+        assert_eq!(unhashed_name(&h), "style.css");
+    }
+
+    #[test]
+    fn overrides_replace_templates_and_assets() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+        std::fs::create_dir_all(dir.path().join("assets")).unwrap();
+        std::fs::write(dir.path().join("templates/404.html"), "custom {{ 1 + 1 }}").unwrap();
+        std::fs::write(dir.path().join("assets/style.css"), "body{color:red}").unwrap();
+        let theme = Theme::load(Some(dir.path())).unwrap();
+        assert_eq!(
+            theme.render("404.html", Value::UNDEFINED).unwrap(),
+            "custom 2"
+        );
+        let url = theme.asset_url("style.css").unwrap();
+        let name = url.trim_start_matches("/assets/");
+        assert_eq!(&theme.asset(name).unwrap().body()[..], b"body{color:red}");
+    }
+
+    #[test]
+    fn a_broken_override_is_reported_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+        std::fs::write(dir.path().join("templates/home.html"), "{% if %}").unwrap();
+        let err = Theme::load(Some(dir.path())).err().unwrap().to_string();
+        assert!(err.contains("home.html"), "{err}");
+    }
+}

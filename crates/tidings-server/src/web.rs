@@ -1,0 +1,110 @@
+//! Public handlers, one module per kind of page. Each extracts, loads, and renders a view.
+
+pub mod article;
+pub mod assets;
+pub mod feed;
+pub mod health;
+pub mod home;
+pub mod listing;
+pub mod sitemap;
+
+use serde::Serialize;
+
+use crate::error::AppError;
+
+/// Stories per listing page.
+pub const PER_PAGE: i64 = 10;
+
+/// Parses a `/page/{n}/` number: digits only, at least 1, bounded.
+pub fn parse_page(raw: &str) -> Result<i64, AppError> {
+    if raw.is_empty() || raw.len() > 6 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::NotFound);
+    }
+    match raw.parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Whether a path segment could be a slug at all; anything else is a 404 without a query.
+pub fn plausible_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 120
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Previous/next links for a paginated listing.
+#[derive(Debug, Serialize)]
+pub struct Pagination {
+    /// This page's number.
+    pub current: i64,
+    /// Number of pages.
+    pub total: i64,
+    /// URL of the newer page.
+    pub newer: Option<String>,
+    /// URL of the older page.
+    pub older: Option<String>,
+}
+
+impl Pagination {
+    /// Links for page `current` of `total` under `base` (`/` or `/tag/x/`).
+    pub fn new(base: &str, current: i64, total: i64) -> Self {
+        let url = |n: i64| {
+            if n == 1 {
+                base.to_string()
+            } else {
+                format!("{base}page/{n}/")
+            }
+        };
+        Pagination {
+            current,
+            total,
+            newer: (current > 1).then(|| url(current - 1)),
+            older: (current < total).then(|| url(current + 1)),
+        }
+    }
+}
+
+/// Escapes text for XML content and attribute values.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters are not allowed in XML 1.0 at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_numbers() {
+        assert_eq!(parse_page("2").unwrap(), 2);
+        for bad in ["0", "-1", "abc", "", "1e3", "99999999", " 2"] {
+            assert!(parse_page(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pagination_links() {
+        let p = Pagination::new("/tag/x/", 2, 3);
+        assert_eq!(p.newer.as_deref(), Some("/tag/x/"));
+        assert_eq!(p.older.as_deref(), Some("/tag/x/page/3/"));
+    }
+
+    #[test]
+    fn xml_escaping() {
+        assert_eq!(xml_escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+    }
+}

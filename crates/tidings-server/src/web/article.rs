@@ -1,0 +1,68 @@
+//! An article or static page at `/{slug}/`.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use chrono_tz::Tz;
+use minijinja::{context, Value};
+use tidings_content::Kind;
+use tidings_store::{Article, ArticleSummary};
+
+use crate::app::{AppState, Rendered};
+use crate::error::AppError;
+use crate::theme::Theme;
+use crate::views::{article_view, SiteView};
+use crate::web::plausible_slug;
+
+/// `GET /{slug}/`
+pub async fn show_article(
+    State(app): State<AppState>,
+    slug: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    // Undecodable or impossible slugs (bad UTF-8, capitals, dots) cannot name content.
+    let slug = match slug {
+        Ok(Path(s)) if plausible_slug(&s) => s,
+        _ => return AppError::NotFound.into_response(),
+    };
+    let key = format!("/{slug}/");
+    app.cached(&key, &headers, || render(app.clone(), slug))
+        .await
+}
+
+/// Renders an article page without the cache (also used by the rendering benchmark).
+pub async fn render(app: AppState, slug: String) -> Result<Rendered, AppError> {
+    let article = app
+        .store()
+        .published_by_slug(&slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let related = match (&article.kind, &article.primary_tag) {
+        (Kind::Article, Some(tag)) => app.store().related(article.id, tag.id, 3).await?,
+        _ => Vec::new(),
+    };
+    let site = app.site_view().await?;
+    let html = render_article_html(app.theme(), &site, &article, &related, app.tz())?;
+    Ok(Rendered::html(html))
+}
+
+/// Renders an article's page from its stored, already-sanitized HTML: pure, no I/O.
+pub fn render_article_html(
+    theme: &Theme,
+    site: &SiteView,
+    article: &Article,
+    related: &[ArticleSummary],
+    tz: Tz,
+) -> Result<String, minijinja::Error> {
+    let view = article_view(article, site, related, tz);
+    let template = match article.kind {
+        Kind::Article => "article.html",
+        Kind::Page => "page.html",
+    };
+    theme.render_page(
+        template,
+        site,
+        context! { article => Value::from_serialize(&view) },
+    )
+}
