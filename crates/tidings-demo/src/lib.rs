@@ -1,1 +1,174 @@
-//! placeholder
+//! Sample content for `tidings demo`: a fictional local newsroom, the Harbour Ledger in Port Alder,
+//! with about twenty stories, four reporters, sections, static pages, organisation settings and
+//! images drawn on this machine. No subscribers, no newsletters: those start empty.
+
+mod images;
+mod pages;
+mod stories;
+
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{Duration, Utc};
+use tidings_content::{Kind, Status};
+use tidings_store::{FeatureImage, NewArticle, NewAuthor, NewTag, Store};
+
+pub use images::{Palette, FEATURE_SIZE, VARIANT_WIDTHS};
+use stories::{Story, AUTHORS, STORIES, TAGS};
+
+/// The site title the demo uses when the operator has not chosen one.
+pub const DEMO_TITLE: &str = "The Harbour Ledger";
+
+/// What `fill` created.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Summary {
+    /// Articles published now.
+    pub published: usize,
+    /// Articles scheduled for later.
+    pub scheduled: usize,
+    /// Static pages.
+    pub pages: usize,
+    /// Authors.
+    pub authors: usize,
+    /// Tags.
+    pub tags: usize,
+}
+
+/// Fills an empty database with the sample newsroom and writes its images under `media_dir`.
+pub async fn fill(store: &Store, media_dir: &Path) -> anyhow::Result<Summary> {
+    let demo_media = media_dir.join("demo");
+    std::fs::create_dir_all(&demo_media)
+        .with_context(|| format!("creating {}", demo_media.display()))?;
+    let mut summary = Summary::default();
+
+    let mut author_ids = Vec::new();
+    for (i, a) in AUTHORS.iter().enumerate() {
+        let stem = format!("author-{}", a.slug);
+        let colours = stories::PORTRAIT_COLOURS[i % stories::PORTRAIT_COLOURS.len()];
+        images::portrait(160, colours.0, colours.1)
+            .save(demo_media.join(format!("{stem}.jpg")))
+            .context("writing a portrait")?;
+        let author = store
+            .create_author(&NewAuthor {
+                slug: a.slug.into(),
+                name: a.name.into(),
+                bio: a.bio.into(),
+                avatar_url: format!("/media/demo/{stem}.jpg"),
+            })
+            .await?;
+        author_ids.push((a.slug, author.id));
+        summary.authors += 1;
+    }
+    let mut tag_ids = Vec::new();
+    for t in TAGS {
+        let tag = store
+            .create_tag(&NewTag {
+                slug: t.0.into(),
+                name: t.1.into(),
+                description: t.2.into(),
+            })
+            .await?;
+        tag_ids.push((t.0, tag.id));
+        summary.tags += 1;
+    }
+
+    let now = Utc::now();
+    for (n, story) in STORIES.iter().enumerate() {
+        let feature_image = draw_feature(&demo_media, story, n as u32)?;
+        let lookup = |list: &[(&str, i64)], keys: &[&str]| -> Vec<i64> {
+            keys.iter()
+                .filter_map(|k| list.iter().find(|(s, _)| s == k).map(|(_, id)| *id))
+                .collect()
+        };
+        let scheduled = story.hours_ago < 0.0;
+        let new = NewArticle {
+            kind: Kind::Article,
+            slug: String::new(),
+            title: story.title.into(),
+            dek: story.dek.into(),
+            body_markdown: story.body.into(),
+            feature_image,
+            status: if scheduled {
+                Status::Scheduled
+            } else {
+                Status::Published
+            },
+            published_at: Some(now - Duration::minutes((story.hours_ago * 60.0) as i64)),
+            featured: story.featured,
+            digest_priority: story.priority,
+            tag_ids: lookup(&tag_ids, story.tags),
+            author_ids: lookup(&author_ids, story.authors),
+            seo_title: String::new(),
+            seo_description: String::new(),
+            canonical_url: String::new(),
+        };
+        store
+            .create_article(&new)
+            .await
+            .with_context(|| format!("creating \"{}\"", story.title))?;
+        if scheduled {
+            summary.scheduled += 1;
+        } else {
+            summary.published += 1;
+        }
+    }
+
+    for page in pages::PAGES {
+        let mut new = NewArticle::published(page.1, page.2);
+        new.kind = Kind::Page;
+        new.slug = page.0.into();
+        new.published_at = Some(now - Duration::days(400));
+        store.create_article(&new).await?;
+        summary.pages += 1;
+    }
+
+    store.set_settings(pages::SETTINGS).await?;
+    Ok(summary)
+}
+
+fn draw_feature(dir: &Path, story: &Story, seed: u32) -> anyhow::Result<FeatureImage> {
+    let Some(img) = &story.image else {
+        return Ok(FeatureImage::default());
+    };
+    let stem = format!("story-{seed:02}");
+    let widths = images::write_with_variants(dir, &stem, |w, h| {
+        images::scene(w, h, img.palette, seed * 7 + 3)
+    })?;
+    Ok(FeatureImage {
+        path: format!("demo/{stem}.jpg"),
+        alt: img.alt.into(),
+        caption: img.caption.into(),
+        credit: img.credit.into(),
+        width: i64::from(FEATURE_SIZE.0),
+        height: i64::from(FEATURE_SIZE.1),
+        widths,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_content_has_what_the_demo_promises() {
+        assert!((18..=24).contains(&STORIES.len()));
+        let recent = STORIES
+            .iter()
+            .filter(|s| (0.0..24.0).contains(&s.hours_ago))
+            .count();
+        assert!(recent >= 3, "at least three stories from the last 24 hours");
+        assert!(
+            STORIES.iter().any(|s| s.hours_ago < 0.0),
+            "one story waits for its time"
+        );
+        let words: Vec<usize> = STORIES
+            .iter()
+            .map(|s| s.body.split_whitespace().count())
+            .collect();
+        assert!(words.iter().any(|w| *w < 150) && words.iter().any(|w| *w > 600));
+        assert!(
+            words.iter().any(|w| (520..=680).contains(w)),
+            "a ~600-word story: {words:?}"
+        );
+    }
+}

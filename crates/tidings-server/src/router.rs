@@ -54,7 +54,11 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
 async fn fallback(method: Method, uri: Uri) -> Response {
     let path = uri.path();
     let last = path.rsplit('/').next().unwrap_or_default();
-    if method == Method::GET && !path.ends_with('/') && !last.contains('.') && !last.is_empty() {
+    if (method == Method::GET || method == Method::HEAD)
+        && !path.ends_with('/')
+        && !last.contains('.')
+        && !last.is_empty()
+    {
         let target = match uri.query() {
             Some(q) => format!("{path}/?{q}"),
             None => format!("{path}/"),

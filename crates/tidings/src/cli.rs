@@ -1,0 +1,72 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Self-hosted publishing for independent newsrooms.
+#[derive(Debug, Parser)]
+#[command(name = "tidings", version, about)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes, so commands run beside a live server act on its data.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Global {
+    /// Configuration file (default: ./tidings.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data folder: SQLite database, outbox, media, theme overrides (env TIDINGS_SERVER__DATA_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the site, admin, API and background workers.
+    Serve(Listen),
+    /// Serve a sample newsroom from a temporary data folder (or an empty --data-dir).
+    Demo(Listen),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Validate the configuration and check the database and folders.
+    Check,
+}
+
+/// Where to listen.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Listen {
+    /// Address and port, e.g. 127.0.0.1:8080 (env TIDINGS_SERVER__LISTEN).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_work_after_the_subcommand() {
+        let cli = Cli::parse_from(["tidings", "migrate", "--data-dir", "/tmp/x"]);
+        assert_eq!(cli.global.data_dir, Some(PathBuf::from("/tmp/x")));
+        let cli = Cli::parse_from(["tidings", "demo", "--listen", "127.0.0.1:0"]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::Demo(Listen { listen: Some(_) }))
+        ));
+        assert!(Cli::parse_from(["tidings"]).command.is_none());
+    }
+}

@@ -1,0 +1,93 @@
+//! One module per command; each is a thin call into the library crates.
+
+mod check;
+mod demo;
+mod migrate;
+mod serve;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tidings_config::{Config, Sources};
+use tidings_store::Store;
+
+use crate::cli::{Cli, Command, Global, Listen};
+
+/// Runs the chosen command.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => serve::run(&cli.global, &Listen::default()).await,
+        Some(Command::Serve(listen)) => serve::run(&cli.global, &listen).await,
+        Some(Command::Demo(listen)) => demo::run(&cli.global, &listen).await,
+        Some(Command::Migrate) => migrate::run(&cli.global).await,
+        Some(Command::Check) => check::run(&cli.global).await,
+    }
+}
+
+/// Gathers configuration sources: `--config` (or ./tidings.toml), the environment, and flags.
+pub fn sources(global: &Global, listen: Option<&str>, data_dir: Option<PathBuf>) -> Sources {
+    let file = global.config.clone().or_else(|| {
+        let default = Path::new("tidings.toml");
+        default.exists().then(|| default.to_path_buf())
+    });
+    Sources {
+        file,
+        env: std::env::vars().collect(),
+        listen: listen.map(str::to_string),
+        data_dir: data_dir.or_else(|| global.data_dir.clone()),
+    }
+}
+
+/// Loads the configuration, with the key at fault named on failure.
+pub fn load_config(sources: &Sources) -> anyhow::Result<Config> {
+    Ok(tidings_config::load(sources)?)
+}
+
+/// Opens (creating and migrating if needed) the configured database.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let url = config.database_url();
+    Store::open(&url, config.database.max_connections)
+        .await
+        .with_context(|| format!("opening the database ({})", describe_db(&url)))
+}
+
+/// Names a database for messages without showing a password.
+pub fn describe_db(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) if u.scheme().starts_with("postgres") => format!(
+            "PostgreSQL at {}{}",
+            u.host_str().unwrap_or("localhost"),
+            u.path()
+        ),
+        _ => format!(
+            "SQLite file {}",
+            url.trim_start_matches("sqlite://")
+                .split('?')
+                .next()
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
