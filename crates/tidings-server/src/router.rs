@@ -5,7 +5,7 @@ use std::path::Path;
 use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderValue, Method, Uri};
 use axum::middleware::{from_fn, from_fn_with_state, map_response, map_response_with_state};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tower_http::services::ServeDir;
@@ -13,7 +13,7 @@ use tower_http::services::ServeDir;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::middleware::{bound_uri, security_headers, themed_errors};
-use crate::web::{article, assets, feed, health, home, listing, sitemap};
+use crate::web::{article, assets, feed, health, home, listing, moved, sitemap};
 
 /// Builds the application router; `media_dir` holds uploaded and generated images.
 pub fn router(app: AppState, media_dir: &Path) -> Router {
@@ -63,7 +63,7 @@ async fn fallback(method: Method, uri: Uri) -> Response {
             Some(q) => format!("{path}/?{q}"),
             None => format!("{path}/"),
         };
-        return Redirect::permanent(&target).into_response();
+        return moved(&target);
     }
     AppError::NotFound.into_response()
 }

@@ -85,6 +85,7 @@ impl Theme {
     pub fn load(override_dir: Option<&Path>) -> Result<Theme, ThemeError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.set_formatter(html_formatter);
         let mut sources: HashMap<String, String> = TEMPLATES
             .iter()
             .map(|(n, s)| (n.to_string(), s.to_string()))
@@ -188,6 +189,38 @@ fn read_tree(
     Ok(())
 }
 
+/// Escapes like minijinja's HTML mode but leaves `/` alone, so that URLs in attributes stay readable
+/// (escaping `/` protects nothing in a quoted attribute or in text).
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if state.auto_escape() != minijinja::AutoEscape::Html || value.is_safe() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    if value.is_undefined() {
+        return Ok(());
+    }
+    let text = value.to_string();
+    let mut last = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&text[last..i])
+            .map_err(minijinja::Error::from)?;
+        out.write_str(rep).map_err(minijinja::Error::from)?;
+        last = i + 1;
+    }
+    out.write_str(&text[last..]).map_err(minijinja::Error::from)
+}
+
 /// A short, stable digest of some bytes, for asset names and ETags.
 pub fn digest(bytes: &[u8]) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -242,6 +275,23 @@ mod tests {
             h.starts_with("style.") && h.ends_with(".css") && h.len() == "style..css".len() + 12
         );
         assert_eq!(unhashed_name(&h), "style.css");
+    }
+
+    #[test]
+    fn escaping_keeps_urls_readable_and_text_safe() {
+        let mut env = Environment::new();
+        env.set_formatter(html_formatter);
+        env.add_template("t.html", "<a href=\"{{ u }}\">{{ t }}</a>")
+            .unwrap();
+        let out = env
+            .get_template("t.html")
+            .unwrap()
+            .render(minijinja::context! { u => "/a/b/?x=1&y=\"2\"", t => "<script>'" })
+            .unwrap();
+        assert_eq!(
+            out,
+            "<a href=\"/a/b/?x=1&amp;y=&quot;2&quot;\">&lt;script&gt;&#39;</a>"
+        );
     }
 
     #[test]

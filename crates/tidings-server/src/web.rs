@@ -12,6 +12,19 @@ use serde::Serialize;
 
 use crate::error::AppError;
 
+/// A 301 to `location`: the classic permanent redirect that every crawler and cache understands.
+pub fn moved(location: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match axum::http::HeaderValue::from_str(location) {
+        Ok(value) => (
+            axum::http::StatusCode::MOVED_PERMANENTLY,
+            [(axum::http::header::LOCATION, value)],
+        )
+            .into_response(),
+        Err(_) => AppError::NotFound.into_response(),
+    }
+}
+
 /// Stories per listing page.
 pub const PER_PAGE: i64 = 10;
 

@@ -2,13 +2,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{context, Value};
 
 use crate::app::{AppState, Rendered};
 use crate::error::AppError;
 use crate::views::card_view;
-use crate::web::{parse_page, Pagination, PER_PAGE};
+use crate::web::{moved, parse_page, Pagination, PER_PAGE};
 
 /// Stories in the top section: one lead and three secondary.
 const TOP: i64 = 4;
@@ -29,7 +29,7 @@ pub async fn show_home_page(
         Err(e) => return e.into_response(),
     };
     if n == 1 {
-        return Redirect::permanent("/").into_response();
+        return moved("/");
     }
     let key = format!("/page/{n}/");
     app.cached(&key, &headers, || render(app.clone(), n)).await

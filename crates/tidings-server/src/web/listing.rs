@@ -3,13 +3,13 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::{context, Value};
 
 use crate::app::{AppState, Rendered};
 use crate::error::AppError;
 use crate::views::card_view;
-use crate::web::{parse_page, plausible_slug, Pagination, PER_PAGE};
+use crate::web::{moved, parse_page, plausible_slug, Pagination, PER_PAGE};
 
 /// Which listing a request is for.
 #[derive(Debug, Clone, Copy)]
@@ -99,7 +99,7 @@ async fn show(
     };
     let base = format!("/{}/{slug}/", listing.prefix());
     if page == 1 && explicit {
-        return Redirect::permanent(&base).into_response();
+        return moved(&base);
     }
     let key = if page == 1 {
         base.clone()

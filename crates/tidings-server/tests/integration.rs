@@ -1,0 +1,13 @@
+//! Route tests: real HTTP requests to a running server, on SQLite and (when configured) PostgreSQL.
+
+mod support;
+
+mod routes {
+    mod articles;
+    mod caching;
+    mod errors;
+    mod feeds;
+    mod home;
+    mod listings;
+    mod system;
+}

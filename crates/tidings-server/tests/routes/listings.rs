@@ -1,0 +1,58 @@
+use crate::server_test;
+use crate::support::demo;
+
+server_test!(tag_listing_shows_its_stories, demo(), |app| {
+    let html = app.text("/tag/environment/").await;
+    assert!(html.contains("<h1 class=\"listing-title\">Environment</h1>"));
+    assert!(html.contains("The coast, the estuary, the weather and the climate."));
+    assert!(html.contains("Harbour sea wall must rise"));
+    assert!(html.contains("Native oysters breed"));
+    assert!(
+        !html.contains("Council approves a leaner budget"),
+        "other sections stay out"
+    );
+    assert!(
+        !html.contains("Gales expected"),
+        "scheduled stories stay out"
+    );
+    assert!(html.contains("href=\"/tag/environment/rss/\""));
+    assert_eq!(app.get("/tag/no-such-tag/").await.status(), 404);
+    assert_eq!(app.get("/tag/environment/page/2/").await.status(), 404);
+    let res = app.get("/tag/environment/page/1/").await;
+    assert_eq!(res.status(), 301);
+    assert_eq!(res.headers()["location"], "/tag/environment/");
+    assert_eq!(app.get("/tag/Environment/").await.status(), 404);
+});
+
+server_test!(author_listing_shows_bylines_and_paginates, demo(), |app| {
+    let html = app.text("/author/maya-okafor/").await;
+    assert!(html.contains("<h1 class=\"listing-title\">Maya Okafor</h1>"));
+    assert!(html.contains("covers the council"));
+    assert!(
+        html.contains("What the new rent rules mean for tenants"),
+        "shared bylines count"
+    );
+    assert!(html.contains("src=\"/media/demo/author-maya-okafor.jpg\""));
+    assert_eq!(app.get("/author/nobody/").await.status(), 404);
+
+    // Twelve more stories push the listing onto a second page.
+    let me = app
+        .store
+        .author_by_slug("maya-okafor")
+        .await
+        .unwrap()
+        .unwrap();
+    for i in 0..12 {
+        let mut a = tidings_store::NewArticle::published(&format!("Council note {i}"), "Brief.");
+        a.author_ids = vec![me.id];
+        app.store.create_article(&a).await.unwrap();
+    }
+    assert!(
+        app.eventually(
+            "/author/maya-okafor/page/2/",
+            std::time::Duration::from_secs(5),
+            |b| b.contains("Page 2 of 2")
+        )
+        .await
+    );
+});

@@ -1,0 +1,63 @@
+use crate::server_test;
+use crate::support::{demo, Options};
+
+server_test!(security_headers_are_on_every_response, demo(), |app| {
+    for path in [
+        "/",
+        "/about/",
+        "/no-such-page/",
+        "/rss/",
+        "/healthz",
+        "/media/demo/story-00.jpg",
+        "/about",
+    ] {
+        let res = app.get(path).await;
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(
+            h["referrer-policy"], "strict-origin-when-cross-origin",
+            "{path}"
+        );
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "no HSTS over plain HTTP"
+        );
+    }
+});
+
+server_test!(health_and_readiness, Options::default(), |app| {
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), "ok\n");
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    app.store.close().await;
+    assert_eq!(
+        app.get("/readyz").await.status(),
+        503,
+        "not ready without a database"
+    );
+    assert_eq!(app.get("/healthz").await.status(), 200, "but alive");
+});
+
+server_test!(media_files_are_served_from_the_data_dir, demo(), |app| {
+    let res = app.get("/media/demo/story-00-480w.jpg").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age"));
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], &[0xFF, 0xD8, 0xFF], "a real JPEG");
+    assert_eq!(app.get("/media/demo/missing.jpg").await.status(), 404);
+    assert_eq!(app.get("/media/../tidings.db").await.status(), 404);
+});

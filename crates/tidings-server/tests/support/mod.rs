@@ -1,0 +1,176 @@
+//! A running test server over a throwaway database, and helpers to talk to it.
+
+use std::time::{Duration, Instant};
+
+use tidings_config::Config;
+use tidings_server::Server;
+use tidings_store::testing::TestDb;
+use tidings_store::{Backend, Store};
+
+/// Public URL the test server announces (links, canonical URLs, feeds).
+pub const SITE: &str = "http://news.test";
+
+/// A server on a loopback port over a fresh database.
+pub struct TestApp {
+    pub server: Option<Server>,
+    pub store: Store,
+    pub base: String,
+    /// URL of the throwaway database, for a second connection pool.
+    pub db_url: String,
+    pub client: reqwest::Client,
+    _data: tempfile::TempDir,
+    _db: TestDb,
+}
+
+/// Options for starting a test server.
+#[derive(Default)]
+pub struct Options {
+    /// Fill the sample newsroom before starting.
+    pub demo: bool,
+    /// Display timezone.
+    pub timezone: Option<&'static str>,
+    /// Files to write under the data dir before start (e.g. theme overrides).
+    pub files: Vec<(&'static str, &'static str)>,
+}
+
+impl TestApp {
+    /// Starts a server, or `None` for PostgreSQL when no test server is configured.
+    pub async fn start(backend: Backend, options: Options) -> Option<TestApp> {
+        let db = TestDb::new(backend).await?;
+        let data = tempfile::tempdir().unwrap();
+        let mut config = Config::default();
+        config.server.listen = "127.0.0.1:0".parse().unwrap();
+        config.server.data_dir = data.path().to_path_buf();
+        config.site.url = SITE.into();
+        config.site.title = "Test Ledger".into();
+        if let Some(tz) = options.timezone {
+            config.site.timezone = tz.into();
+        }
+        for (path, contents) in &options.files {
+            let full = data.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, contents).unwrap();
+        }
+        if options.demo {
+            tidings_demo::fill(&db.store, &data.path().join("media"))
+                .await
+                .unwrap();
+        }
+        let server = Server::start(&config, db.store.clone()).await.unwrap();
+        let base = format!("http://{}", server.addr);
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Some(TestApp {
+            store: db.store.clone(),
+            server: Some(server),
+            base,
+            db_url: db.url.clone(),
+            client,
+            _data: data,
+            _db: db,
+        })
+    }
+
+    /// GET a path and return the response.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET a path with extra headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// GET a path, expect 200, and return the body.
+    pub async fn text(&self, path: &str) -> String {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.text().await.unwrap()
+    }
+
+    /// Polls `path` until its body satisfies `check`, for at most `limit`.
+    pub async fn eventually(
+        &self,
+        path: &str,
+        limit: Duration,
+        check: impl Fn(&str) -> bool,
+    ) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            let res = self.get(path).await;
+            if res.status() == 200 && check(&res.text().await.unwrap()) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Background tasks end with the runtime; nothing else to release.
+        self.server.take();
+    }
+}
+
+/// Runs a test body against a server on each available engine.
+#[macro_export]
+macro_rules! server_test {
+    ($name:ident, $options:expr, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app =
+                    $crate::support::TestApp::start(tidings_store::Backend::Sqlite, $options)
+                        .await
+                        .unwrap();
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($app) =
+                    $crate::support::TestApp::start(tidings_store::Backend::Postgres, $options)
+                        .await
+                else {
+                    eprintln!("skipped: TIDINGS_TEST_DATABASE_URL is not set");
+                    return;
+                };
+                $body
+            }
+        }
+    };
+}
+
+/// The demo options most tests use.
+pub fn demo() -> Options {
+    Options {
+        demo: true,
+        ..Options::default()
+    }
+}
+
+/// Extracts the value of the first `attr="..."` inside the first tag matching `tag_start`.
+pub fn attr(html: &str, tag_start: &str, attr: &str) -> Option<String> {
+    let at = html.find(tag_start)?;
+    let tag_end = html[at..].find('>')? + at;
+    let tag = &html[at..tag_end];
+    let key = format!("{attr}=\"");
+    let start = tag.find(&key)? + key.len();
+    let end = tag[start..].find('"')? + start;
+    Some(tag[start..end].to_string())
+}
