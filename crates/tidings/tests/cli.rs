@@ -1,0 +1,171 @@
+//! The binary as an operator uses it: real processes, real files, real ports on loopback.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use tidings_store::{NewArticle, Store};
+
+fn tidings(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
+    cmd.current_dir(dir).env("RUST_LOG", "warn");
+    // Only what each test sets may configure the binary.
+    for (k, _) in std::env::vars() {
+        if k.starts_with("TIDINGS_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null()).output().expect("run tidings")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_ready(url: &str) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if let Ok(res) = reqwest::get(format!("{url}/readyz")).await {
+            if res.status() == 200 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server at {url} never became ready");
+}
+
+#[test]
+fn unknown_config_keys_stop_start_up_with_their_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(tidings(dir.path()).arg("serve").env("TIDINGS_SITE__TITEL", "x"));
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(msg.contains("titel") && msg.contains("TIDINGS_SITE__TITEL"), "{msg}");
+
+    std::fs::write(dir.path().join("tidings.toml"), "[server]\nlisten = \"nowhere\"\n").unwrap();
+    let out = run(tidings(dir.path()).arg("check"));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("server.listen"), "{}", text(&out));
+
+    std::fs::write(dir.path().join("other.toml"), "[site]\ntimezone = \"Atlantis/Capital\"\n").unwrap();
+    let out = run(tidings(dir.path()).args(["migrate", "--config", "other.toml"]));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("site.timezone"), "{}", text(&out));
+}
+
+#[test]
+fn migrate_and_check_act_on_the_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(tidings(dir.path()).args(["migrate", "--data-dir", "site"]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("migration(s) applied"), "{}", text(&out));
+    assert!(dir.path().join("site/tidings.db").exists());
+    let out = run(tidings(dir.path()).args(["migrate", "--data-dir", "site"]));
+    assert!(text(&out).contains("up to date"), "{}", text(&out));
+    let out = run(tidings(dir.path()).args(["check", "--data-dir", "site"]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("reachable and up to date"), "{}", text(&out));
+    let out = run(tidings(dir.path())
+        .args(["check", "--data-dir", "site"])
+        .env("TIDINGS_DATABASE__URL", "postgres://nobody@127.0.0.1:1/none"));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("FAIL database"), "{}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_fills_an_empty_data_dir_and_serves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("notes.txt"), "other files may be here").unwrap();
+    let port = free_port();
+    let child = tidings(dir.path())
+        .args(["demo", "--data-dir", "data", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Running(child);
+    let url = format!("http://127.0.0.1:{port}");
+    wait_ready(&url).await;
+    let home = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(home.contains("The Harbour Ledger"));
+    assert!(home.contains("Council approves a leaner budget"));
+    assert!(data.join("tidings.db").exists() && data.join("notes.txt").exists());
+
+    // A command beside the live server writes to the same database; the site shows it within a second.
+    let store = Store::connect(&format!("sqlite://{}", data.join("tidings.db").display()), 1)
+        .await
+        .unwrap();
+    let mut news = NewArticle::published("Written beside the server", "From another process.");
+    news.featured = true;
+    store.create_article(&news).await.unwrap();
+    let start = Instant::now();
+    loop {
+        let home = reqwest::get(&url).await.unwrap().text().await.unwrap();
+        if home.contains("Written beside the server") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_millis(1500), "the live server noticed the write");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(store.site_url().await.unwrap(), url, "the database holds the public URL");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_refuses_a_data_dir_holding_a_real_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("tidings.db").display());
+    let store = Store::open(&url, 1).await.unwrap();
+    store
+        .create_article(&NewArticle::published("Real news", "Keep me."))
+        .await
+        .unwrap();
+    store.close().await;
+    let out = run(tidings(dir.path()).args(["demo", "--data-dir", ".", "--listen", "127.0.0.1:0"]));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("not a demo"), "{}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_no_configuration_uses_loopback_8080_and_local_data() {
+    if TcpListener::bind("127.0.0.1:8080").is_err() {
+        eprintln!("skipped: port 8080 is taken on this machine");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let child = tidings(dir.path())
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Running(child);
+    wait_ready("http://127.0.0.1:8080").await;
+    assert!(dir.path().join("tidings-data/tidings.db").exists());
+    let res = reqwest::get("http://127.0.0.1:8080/").await.unwrap();
+    assert_eq!(res.status(), 200);
+}
