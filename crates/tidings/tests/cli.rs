@@ -32,7 +32,11 @@ fn text(out: &Output) -> String {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Running(Child);
@@ -60,17 +64,30 @@ async fn wait_ready(url: &str) {
 #[test]
 fn unknown_config_keys_stop_start_up_with_their_name() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(tidings(dir.path()).arg("serve").env("TIDINGS_SITE__TITEL", "x"));
+    let out = run(tidings(dir.path())
+        .arg("serve")
+        .env("TIDINGS_SITE__TITEL", "x"));
     assert!(!out.status.success());
     let msg = text(&out);
-    assert!(msg.contains("titel") && msg.contains("TIDINGS_SITE__TITEL"), "{msg}");
+    assert!(
+        msg.contains("titel") && msg.contains("TIDINGS_SITE__TITEL"),
+        "{msg}"
+    );
 
-    std::fs::write(dir.path().join("tidings.toml"), "[server]\nlisten = \"nowhere\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("tidings.toml"),
+        "[server]\nlisten = \"nowhere\"\n",
+    )
+    .unwrap();
     let out = run(tidings(dir.path()).arg("check"));
     assert!(!out.status.success());
     assert!(text(&out).contains("server.listen"), "{}", text(&out));
 
-    std::fs::write(dir.path().join("other.toml"), "[site]\ntimezone = \"Atlantis/Capital\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("other.toml"),
+        "[site]\ntimezone = \"Atlantis/Capital\"\n",
+    )
+    .unwrap();
     let out = run(tidings(dir.path()).args(["migrate", "--config", "other.toml"]));
     assert!(!out.status.success());
     assert!(text(&out).contains("site.timezone"), "{}", text(&out));
@@ -81,16 +98,27 @@ fn migrate_and_check_act_on_the_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(tidings(dir.path()).args(["migrate", "--data-dir", "site"]));
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("migration(s) applied"), "{}", text(&out));
+    assert!(
+        text(&out).contains("migration(s) applied"),
+        "{}",
+        text(&out)
+    );
     assert!(dir.path().join("site/tidings.db").exists());
     let out = run(tidings(dir.path()).args(["migrate", "--data-dir", "site"]));
     assert!(text(&out).contains("up to date"), "{}", text(&out));
     let out = run(tidings(dir.path()).args(["check", "--data-dir", "site"]));
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("reachable and up to date"), "{}", text(&out));
+    assert!(
+        text(&out).contains("reachable and up to date"),
+        "{}",
+        text(&out)
+    );
     let out = run(tidings(dir.path())
         .args(["check", "--data-dir", "site"])
-        .env("TIDINGS_DATABASE__URL", "postgres://nobody@127.0.0.1:1/none"));
+        .env(
+            "TIDINGS_DATABASE__URL",
+            "postgres://nobody@127.0.0.1:1/none",
+        ));
     assert!(!out.status.success());
     assert!(text(&out).contains("FAIL database"), "{}", text(&out));
 }
@@ -103,7 +131,13 @@ async fn demo_fills_an_empty_data_dir_and_serves_it() {
     std::fs::write(data.join("notes.txt"), "other files may be here").unwrap();
     let port = free_port();
     let child = tidings(dir.path())
-        .args(["demo", "--data-dir", "data", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "demo",
+            "--data-dir",
+            "data",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -117,9 +151,12 @@ async fn demo_fills_an_empty_data_dir_and_serves_it() {
     assert!(data.join("tidings.db").exists() && data.join("notes.txt").exists());
 
     // A command beside the live server writes to the same database; the site shows it within a second.
-    let store = Store::connect(&format!("sqlite://{}", data.join("tidings.db").display()), 1)
-        .await
-        .unwrap();
+    let store = Store::connect(
+        &format!("sqlite://{}", data.join("tidings.db").display()),
+        1,
+    )
+    .await
+    .unwrap();
     let mut news = NewArticle::published("Written beside the server", "From another process.");
     news.featured = true;
     store.create_article(&news).await.unwrap();
@@ -129,16 +166,26 @@ async fn demo_fills_an_empty_data_dir_and_serves_it() {
         if home.contains("Written beside the server") {
             break;
         }
-        assert!(start.elapsed() < Duration::from_millis(1500), "the live server noticed the write");
+        assert!(
+            start.elapsed() < Duration::from_millis(1500),
+            "the live server noticed the write"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(store.site_url().await.unwrap(), url, "the database holds the public URL");
+    assert_eq!(
+        store.site_url().await.unwrap(),
+        url,
+        "the database holds the public URL"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_refuses_a_data_dir_holding_a_real_site() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("tidings.db").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("tidings.db").display()
+    );
     let store = Store::open(&url, 1).await.unwrap();
     store
         .create_article(&NewArticle::published("Real news", "Keep me."))
