@@ -23,21 +23,27 @@ pub const MAX_QUERY: usize = 2048;
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
     script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-/// Refuses oversized paths and query strings before any routing work.
-pub async fn bound_uri(request: Request, next: Next) -> Response {
+/// The one layer around every route (one layer keeps the hot path short): refuses oversized paths and
+/// query strings before routing, renders themed error pages, and adds the security headers.
+pub async fn around(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let uri = request.uri();
-    if uri.path().len() > MAX_PATH || uri.query().is_some_and(|q| q.len() > MAX_QUERY) {
-        return (StatusCode::URI_TOO_LONG, "URI too long").into_response();
-    }
-    next.run(request).await
+    let mut response =
+        if uri.path().len() > MAX_PATH || uri.query().is_some_and(|q| q.len() > MAX_QUERY) {
+            (StatusCode::URI_TOO_LONG, "URI too long").into_response()
+        } else {
+            let response = next.run(request).await;
+            if response.extensions().get::<ErrorPage>().is_some() {
+                themed_error(&app, response).await
+            } else {
+                response
+            }
+        };
+    security_headers(app.site().https, &mut response);
+    response
 }
 
-/// Replaces the body of error responses marked by handlers with the theme's 404 or error page.
-pub async fn themed_errors(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
-    if response.extensions().get::<ErrorPage>().is_none() {
-        return response;
-    }
+/// Replaces the body of an error response marked by a handler with the theme's 404 or error page.
+async fn themed_error(app: &AppState, response: Response) -> Response {
     let status = response.status();
     let template = if status == StatusCode::NOT_FOUND {
         "404.html"
@@ -62,8 +68,8 @@ pub async fn themed_errors(State(app): State<AppState>, request: Request, next: 
     }
 }
 
-/// Adds the security headers of DESIGN.md's conventions to every response.
-pub async fn security_headers(State(app): State<AppState>, mut response: Response) -> Response {
+/// Adds the security headers of DESIGN.md's conventions.
+fn security_headers(https: bool, response: &mut Response) {
     let h = response.headers_mut();
     h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -76,11 +82,10 @@ pub async fn security_headers(State(app): State<AppState>, mut response: Respons
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
-    if app.site().https {
+    if https {
         h.insert(
             STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    response
 }

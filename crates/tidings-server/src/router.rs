@@ -4,7 +4,7 @@ use std::path::Path;
 
 use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderValue, Method, Uri};
-use axum::middleware::{from_fn, from_fn_with_state, map_response, map_response_with_state};
+use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -12,7 +12,7 @@ use tower_http::services::ServeDir;
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::middleware::{bound_uri, security_headers, themed_errors};
+use crate::middleware::around;
 use crate::web::{article, assets, feed, health, home, listing, moved, sitemap};
 
 /// Builds the application router; `media_dir` holds uploaded and generated images.
@@ -44,9 +44,7 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(fallback)
-        .layer(from_fn_with_state(app.clone(), themed_errors))
-        .layer(map_response_with_state(app.clone(), security_headers))
-        .layer(from_fn(bound_uri))
+        .layer(from_fn_with_state(app.clone(), around))
         .with_state(app)
 }
 

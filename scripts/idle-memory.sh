@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Resident memory of `tidings serve` (release build) right after start, idle, on the demo data set,
+# next to nginx's (master plus workers) measured in the same run as a reference.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -p tidings >/dev/null
+WORK=$(mktemp -d)
+chmod 755 "$WORK"
+cleanup() {
+  [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null || true
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  sleep 0.5
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# Fill a data dir with the demo, stop, then start a plain `serve` on it and let it settle.
+PORT=$(free_port)
+env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn ./target/release/tidings demo --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
+PID=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+kill "$PID"; wait "$PID" 2>/dev/null || true
+env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn ./target/release/tidings serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
+PID=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+sleep 3
+TIDINGS_KB=$(rss_kb "$PID")
+
+N_PORT=$(free_port)
+mkdir -p "$WORK/root" "$WORK/logs"
+echo ok > "$WORK/root/index.html"
+cat > "$WORK/nginx.conf" <<CONF
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/logs/error.log warn;
+events { worker_connections 1024; }
+http { access_log off; client_body_temp_path $WORK/logs; proxy_temp_path $WORK/logs; fastcgi_temp_path $WORK/logs; uwsgi_temp_path $WORK/logs; scgi_temp_path $WORK/logs; server { listen 127.0.0.1:$N_PORT; root $WORK/root; } }
+CONF
+nginx -c "$WORK/nginx.conf" -p "$WORK"
+sleep 1
+MASTER=$(cat "$WORK/nginx.pid")
+NGINX_KB=$(( $(rss_kb "$MASTER") + $(for p in $(pgrep -P "$MASTER"); do rss_kb "$p"; done | awk '{s+=$1} END {print s+0}') ))
+
+awk -v t="$TIDINGS_KB" -v n="$NGINX_KB" 'BEGIN {
+  printf "tidings serve, idle after start: %.1f MB RSS (target < 30 MB)\n", t / 1024;
+  printf "nginx (master + workers), idle:  %.1f MB RSS\n", n / 1024;
+  printf "ratio: %.2fx nginx\n", t / n;
+}'
