@@ -31,6 +31,9 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Folder holding the SQLite database, outbox, media and theme overrides.
     pub data_dir: PathBuf,
+    /// Seconds a client has to send its request headers before the connection is closed.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub header_timeout_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -38,6 +41,7 @@ impl Default for ServerConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./tidings-data"),
+            header_timeout_secs: 10,
         }
     }
 }
@@ -210,6 +214,9 @@ impl Config {
                 "database.url: `{}` must start with sqlite: or postgres://",
                 redact(&self.database.url)
             ));
+        }
+        if !(1..=300).contains(&self.server.header_timeout_secs) {
+            problems.push("server.header_timeout_secs: must be between 1 and 300".into());
         }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections: must be at least 1".into());

@@ -4,6 +4,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tidings_config::Config;
 use tidings_store::Store;
 use tokio::sync::watch;
@@ -15,6 +19,8 @@ use crate::theme::Theme;
 
 /// How often the server looks for content written by other processes (CLI commands, other nodes).
 const GENERATION_POLL: Duration = Duration::from_millis(500);
+/// Upper bound on buffered request head bytes (headers larger than this are refused).
+const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// How often scheduled articles are checked.
 const SCHEDULE_TICK: Duration = Duration::from_secs(1);
 
@@ -49,17 +55,8 @@ impl Server {
         let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
 
-        let mut shutdown = stopped.clone();
-        let http = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = shutdown.wait_for(|s| *s).await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "HTTP server stopped");
-            }
-        });
+        let header_timeout = Duration::from_secs(config.server.header_timeout_secs);
+        let http = tokio::spawn(accept_loop(listener, app, header_timeout, stopped.clone()));
         let tasks = vec![
             http,
             tokio::spawn(watch_generation(state.clone(), stopped.clone())),
@@ -94,6 +91,57 @@ pub async fn serve(
     tracing::info!("shutting down");
     server.stop().await;
     Ok(())
+}
+
+/// Serves HTTP/1.1 connections until stopped, then lets open requests finish (for up to 10 s).
+///
+/// A hand-rolled loop rather than `axum::serve` because that one sets no timer, so a client that
+/// trickles its request headers forever would hold a connection forever.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let stop = async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    };
+    let mut stop = std::pin::pin!(stop);
+    let graceful = GracefulShutdown::new();
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_header_size(MAX_HEADER_BYTES);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let service = TowerToHyperService::new(app.clone());
+                let conn = builder.serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = &mut stop => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(Duration::from_secs(10)) => {
+            tracing::warn!("some connections were still open at shutdown");
+        }
+    }
 }
 
 /// Notices writes from other processes within a second and drops stale cached pages.

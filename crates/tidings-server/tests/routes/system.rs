@@ -61,3 +61,31 @@ server_test!(media_files_are_served_from_the_data_dir, demo(), |app| {
     assert_eq!(app.get("/media/demo/missing.jpg").await.status(), 404);
     assert_eq!(app.get("/media/../tidings.db").await.status(), 404);
 });
+
+server_test!(
+    slow_clients_time_out_and_huge_headers_are_refused,
+    Options::default(),
+    |app| {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = app.base.trim_start_matches("http://").to_string();
+        // A client that starts a request and never finishes its headers is cut off.
+        let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let mut buf = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            slow.read_to_end(&mut buf),
+        )
+        .await;
+        assert!(
+            read.is_ok(),
+            "the server closed the connection of a client that stalled"
+        );
+
+        let huge = "x".repeat(100 * 1024);
+        let res = app.get_with("/", &[("x-filler", huge.as_str())]).await;
+        assert_eq!(res.status(), 431);
+    }
+);

@@ -43,6 +43,7 @@ impl TestApp {
         config.server.data_dir = data.path().to_path_buf();
         config.site.url = SITE.into();
         config.site.title = "Test Ledger".into();
+        config.server.header_timeout_secs = 1;
         if let Some(tz) = options.timezone {
             config.site.timezone = tz.into();
         }
