@@ -1,0 +1,10 @@
+//! Sending email. One [`Mailer`] with two real transports: an outbox folder of `.eml` files in the
+//! data dir (the default: readable, nothing lost) and SMTP (any provider; STARTTLS or implicit TLS,
+//! authentication, pooled connections). Newsroom mail, newsletters and receipts all go through it.
+
+mod message;
+pub mod testing;
+mod transport;
+
+pub use message::Email;
+pub use transport::{MailError, Mailer};

@@ -1,0 +1,106 @@
+//! The transports: outbox folder or SMTP.
+
+use std::path::{Path, PathBuf};
+
+use lettre::message::Mailbox;
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::{AsyncTransport, Tokio1Executor};
+
+use crate::message::{random_id, Email};
+
+/// Why a message could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The mail URL in the configuration is not usable.
+    #[error("mail.url: {0}")]
+    Config(String),
+    /// A recipient or sender address does not parse.
+    #[error("invalid email address: {0}")]
+    Address(String),
+    /// A header name is not valid ASCII.
+    #[error("invalid header name: {0}")]
+    Header(String),
+    /// Building the MIME message failed.
+    #[error("cannot build the message: {0}")]
+    Build(#[from] lettre::error::Error),
+    /// The SMTP server refused or the connection failed.
+    #[error("SMTP: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    /// Writing to the outbox failed.
+    #[error("outbox: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl MailError {
+    /// Whether the receiving side refused the message for good (SMTP 5xx).
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, MailError::Smtp(e) if e.is_permanent())
+            || matches!(self, MailError::Address(_))
+    }
+}
+
+enum Transport {
+    Outbox(PathBuf),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// Sends [`Email`]s through the configured transport.
+pub struct Mailer {
+    from: Mailbox,
+    transport: Transport,
+}
+
+impl Mailer {
+    /// `url` is `outbox`, `smtp://[user:pass@]host[:port][?tls=required]` or `smtps://...`.
+    pub fn new(url: &str, from: &str, data_dir: &Path) -> Result<Mailer, MailError> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|_| MailError::Address(from.to_string()))?;
+        let transport = if url == "outbox" {
+            Transport::Outbox(data_dir.join("outbox"))
+        } else if url.starts_with("smtp://") || url.starts_with("smtps://") {
+            let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map_err(|e| MailError::Config(e.to_string()))?;
+            Transport::Smtp(builder.build())
+        } else {
+            return Err(MailError::Config(format!(
+                "`{url}` must be outbox, smtp://... or smtps://..."
+            )));
+        };
+        Ok(Mailer { from, transport })
+    }
+
+    /// The sender.
+    pub fn from(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// Human description of the transport, without secrets.
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            Transport::Outbox(dir) => format!("outbox folder {}", dir.display()),
+            Transport::Smtp(_) => "SMTP".to_string(),
+        }
+    }
+
+    /// Sends one message.
+    pub async fn send(&self, email: &Email) -> Result<(), MailError> {
+        let message = email.to_message(&self.from)?;
+        match &self.transport {
+            Transport::Outbox(dir) => {
+                tokio::fs::create_dir_all(dir).await?;
+                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+                let name = format!("{stamp}-{}.eml", &random_id()[..8]);
+                // Write then rename, so a reader never sees half a message.
+                let tmp = dir.join(format!(".{name}.tmp"));
+                tokio::fs::write(&tmp, message.formatted()).await?;
+                tokio::fs::rename(&tmp, dir.join(name)).await?;
+                Ok(())
+            }
+            Transport::Smtp(smtp) => {
+                smtp.send(message).await?;
+                Ok(())
+            }
+        }
+    }
+}
