@@ -1,0 +1,62 @@
+//! Random tokens for cookies and one-time links, stored only as hashes.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A new random token: 32 bytes as 64 hex characters.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// What the database keeps instead of a token: its SHA-256, in hex.
+pub fn hash_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Ten recovery codes such as `k3f9-x2ma-7qpe`, easy to type and read aloud.
+pub fn recovery_codes() -> Vec<String> {
+    const ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
+    let mut rng = rand::rng();
+    (0..10)
+        .map(|_| {
+            let chars: Vec<char> = (0..12)
+                .map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char)
+                .collect();
+            format!(
+                "{}-{}-{}",
+                chars[..4].iter().collect::<String>(),
+                chars[4..8].iter().collect::<String>(),
+                chars[8..].iter().collect::<String>()
+            )
+        })
+        .collect()
+}
+
+/// Trimmed and lowercased, so that `Ana@Example.org ` and `ana@example.org` are one account.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = new_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_token());
+        assert_eq!(hash_token(&a), hash_token(&a));
+        assert_ne!(hash_token(&a), a);
+        let codes = recovery_codes();
+        assert_eq!(codes.len(), 10);
+        assert_eq!(codes[0].len(), 14);
+        assert_eq!(normalise_email("  Ana@Example.ORG "), "ana@example.org");
+    }
+}
