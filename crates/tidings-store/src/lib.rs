@@ -4,7 +4,9 @@
 //! the schema is kept in two migration trees with the same names. Every write bumps the site-wide
 //! content generation so that running servers drop stale cached pages.
 
+mod accounts;
 mod articles;
+mod audit;
 mod authors;
 mod db;
 mod error;
@@ -14,6 +16,8 @@ mod site;
 mod tags;
 pub mod testing;
 
+pub use accounts::{NewUser, Session, User, UserToken};
+pub use audit::AuditEntry;
 pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use listing::{Page, SitemapEntry};
