@@ -101,6 +101,7 @@ pub async fn fill(store: &Store, media_dir: &Path) -> anyhow::Result<Summary> {
             seo_title: String::new(),
             seo_description: String::new(),
             canonical_url: String::new(),
+            created_by: None,
         };
         store
             .create_article(&new)

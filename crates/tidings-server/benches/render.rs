@@ -66,6 +66,8 @@ fn article() -> Article {
         seo_title: String::new(),
         seo_description: String::new(),
         canonical_url: String::new(),
+        version: 1,
+        created_by: None,
     }
 }
 

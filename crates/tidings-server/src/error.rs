@@ -10,6 +10,9 @@ pub enum AppError {
     /// No such page: the themed 404.
     #[error("not found")]
     NotFound,
+    /// The content lives at another address now (a changed slug): 301 there.
+    #[error("moved to {0}")]
+    Moved(String),
     /// The request itself is malformed.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
@@ -27,7 +30,11 @@ pub struct ErrorPage;
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let AppError::Moved(location) = &self {
+            return crate::web::moved(location);
+        }
         let status = match &self {
+            AppError::Moved(_) => StatusCode::MOVED_PERMANENTLY,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Store(_) | AppError::Template(_) => {

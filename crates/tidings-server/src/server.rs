@@ -12,6 +12,7 @@ use tidings_config::Config;
 use tidings_store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tower::ServiceExt;
 
 use crate::app::{AppState, SiteConfig};
 use crate::router::router;
@@ -116,8 +117,8 @@ async fn accept_loop(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
                         tracing::warn!(error = %e, "accept failed");
@@ -125,7 +126,14 @@ async fn accept_loop(
                         continue;
                     }
                 };
-                let service = TowerToHyperService::new(app.clone());
+                // Handlers that need the client's address (sign-in throttling, setup from loopback)
+                // read it as `ConnectInfo`.
+                let service = TowerToHyperService::new(app.clone().map_request(
+                    move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                        req
+                    },
+                ));
                 let conn = builder.serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {

@@ -83,8 +83,8 @@ impl Store {
              feature_image, feature_image_alt, feature_image_caption, feature_image_credit, \
              feature_image_width, feature_image_height, feature_image_widths, status, published_at, \
              updated_at, created_at, featured, digest_priority, primary_tag_id, seo_title, \
-             seo_description, canonical_url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-             $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) RETURNING id",
+             seo_description, canonical_url, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+             $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id",
         )
         .bind(new.kind.as_str())
         .bind(&p.slug)
@@ -110,6 +110,7 @@ impl Store {
         .bind(new.seo_title.trim())
         .bind(new.seo_description.trim())
         .bind(new.canonical_url.trim())
+        .bind(new.created_by)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| on_unique(e, "slug", &p.slug))?;
@@ -121,18 +122,37 @@ impl Store {
             .ok_or(StoreError::NotFound("article"))
     }
 
-    /// Replaces an article's content, keeping its id and creation time.
-    pub async fn update_article(&self, id: i64, new: &NewArticle) -> Result<Article, StoreError> {
+    /// Replaces an article's content, keeping its id and creation time. With `expected_version`, a
+    /// save based on an older version is refused with [`StoreError::Stale`] instead of overwriting
+    /// someone else's change. Changing the slug of a published article leaves a redirect behind.
+    pub async fn update_article(
+        &self,
+        id: i64,
+        new: &NewArticle,
+        expected_version: Option<i64>,
+    ) -> Result<Article, StoreError> {
         let p = prepare(new)?;
         let mut tx = self.write_tx().await?;
+        let current: Option<(String, String, i64)> =
+            sqlx::query_as("SELECT slug, status, version FROM articles WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((old_slug, old_status, version)) = current else {
+            return Err(StoreError::NotFound("article"));
+        };
+        if expected_version.is_some_and(|v| v != version) {
+            return Err(StoreError::Stale { current: version });
+        }
         let fi = &new.feature_image;
-        let done = sqlx::query(
+        sqlx::query(
             "UPDATE articles SET kind = $1, slug = $2, title = $3, dek = $4, body_markdown = $5, \
              body_html = $6, word_count = $7, feature_image = $8, feature_image_alt = $9, \
              feature_image_caption = $10, feature_image_credit = $11, feature_image_width = $12, \
              feature_image_height = $13, feature_image_widths = $14, status = $15, published_at = $16, \
              updated_at = $17, featured = $18, digest_priority = $19, primary_tag_id = $20, \
-             seo_title = $21, seo_description = $22, canonical_url = $23 WHERE id = $24",
+             seo_title = $21, seo_description = $22, canonical_url = $23, version = version + 1 \
+             WHERE id = $24",
         )
         .bind(new.kind.as_str())
         .bind(&p.slug)
@@ -161,9 +181,22 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| on_unique(e, "slug", &p.slug))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("article"));
+        // Readers and search engines may hold the old address of a story that was live.
+        if old_slug != p.slug && old_status == "published" {
+            sqlx::query(
+                "INSERT INTO slug_redirects (old_slug, article_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (old_slug) DO UPDATE SET article_id = excluded.article_id",
+            )
+            .bind(&old_slug)
+            .bind(id)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
         }
+        sqlx::query("DELETE FROM slug_redirects WHERE old_slug = $1")
+            .bind(&p.slug)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -178,6 +211,28 @@ impl Store {
         self.article_by_id(id)
             .await?
             .ok_or(StoreError::NotFound("article"))
+    }
+
+    /// Where a retired slug now lives: the current slug of its published article.
+    pub async fn redirect_for(&self, old_slug: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT a.slug FROM slug_redirects r JOIN articles a ON a.id = r.article_id \
+             WHERE r.old_slug = $1 AND a.status = 'published'",
+        )
+        .bind(old_slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Marks a draft as submitted for review.
+    pub async fn request_review(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE articles SET review_requested_at = $1 WHERE id = $2")
+            .bind(now())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Publishes every scheduled article whose time has come; returns how many went live.

@@ -25,6 +25,12 @@ pub enum StoreError {
         /// The value that clashed.
         value: String,
     },
+    /// Someone else saved first; `current` is the version now stored.
+    #[error("this was changed by someone else since you opened it")]
+    Stale {
+        /// The version now stored.
+        current: i64,
+    },
     /// The referenced row does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),

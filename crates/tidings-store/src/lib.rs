@@ -20,7 +20,7 @@ pub use accounts::{NewUser, Session, User, UserToken};
 pub use audit::AuditEntry;
 pub use db::{Backend, Store};
 pub use error::StoreError;
-pub use listing::{Page, SitemapEntry};
+pub use listing::{AdminArticle, AdminFilter, Page, SitemapEntry};
 pub use models::{
     Article, ArticleSummary, Author, FeatureImage, NewArticle, NewAuthor, NewTag, Tag,
 };

@@ -24,7 +24,7 @@ const ARTICLE_COLUMNS: &str = "a.id, a.slug, a.title, a.dek, a.word_count, a.fea
     a.feature_image_alt, a.feature_image_caption, a.feature_image_credit, a.feature_image_width, \
     a.feature_image_height, a.feature_image_widths, a.published_at, a.updated_at, a.featured, \
     a.digest_priority, t.id, t.slug, t.name, t.description, a.kind, a.status, a.body_markdown, \
-    a.body_html, a.seo_title, a.seo_description, a.canonical_url";
+    a.body_html, a.seo_title, a.seo_description, a.canonical_url, a.version, a.created_by";
 
 /// One page of a paginated listing.
 #[derive(Debug, Clone)]
@@ -106,6 +106,8 @@ fn article_from_row(row: &AnyRow) -> Result<Article, sqlx::Error> {
         seo_title: row.try_get(24)?,
         seo_description: row.try_get(25)?,
         canonical_url: row.try_get(26)?,
+        version: row.try_get(27)?,
+        created_by: row.try_get(28)?,
     })
 }
 
@@ -421,4 +423,129 @@ impl Store {
 enum Bind {
     Int(i64),
     Text(String),
+}
+
+/// Filters for the newsroom's article list.
+#[derive(Debug, Clone, Default)]
+pub struct AdminFilter {
+    /// Words to find in the title or dek.
+    pub query: String,
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only articles bylined by this author.
+    pub author_id: Option<i64>,
+    /// Only articles carrying this tag.
+    pub tag_id: Option<i64>,
+    /// Only articles created by, or bylined to the author of, this account.
+    pub owner: Option<(i64, Option<i64>)>,
+}
+
+/// A row of the newsroom's article list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AdminArticle {
+    /// Row id.
+    pub id: i64,
+    /// Article or page.
+    pub kind: Kind,
+    /// URL name.
+    pub slug: String,
+    /// Headline.
+    pub title: String,
+    /// Draft, scheduled or published.
+    pub status: Status,
+    /// Publication time.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Submitted for review and not yet published.
+    pub in_review: bool,
+}
+
+impl Store {
+    /// The newsroom's article list, newest change first, at most 200 rows.
+    pub async fn admin_articles(&self, f: &AdminFilter) -> Result<Vec<AdminArticle>, StoreError> {
+        let mut sql = String::from(
+            "SELECT a.id, a.kind, a.slug, a.title, a.status, a.published_at, a.updated_at, \
+             a.review_requested_at FROM articles a WHERE 1 = 1",
+        );
+        let mut texts: Vec<String> = Vec::new();
+        let mut ints: Vec<i64> = Vec::new();
+        // Placeholders are numbered in bind order: all text binds first, then integers.
+        let query = f.query.trim().to_lowercase();
+        if !query.is_empty() {
+            texts.push(format!("%{}%", query.replace('%', "").replace('_', "")));
+            sql.push_str(" AND (LOWER(a.title) LIKE $1 OR LOWER(a.dek) LIKE $1)");
+        }
+        if let Some(status) = f.status {
+            texts.push(status.as_str().to_string());
+            sql.push_str(&format!(" AND a.status = ${}", texts.len()));
+        }
+        let mut n = texts.len();
+        let mut next = || {
+            n += 1;
+            n
+        };
+        if let Some(author) = f.author_id {
+            ints.push(author);
+            sql.push_str(&format!(
+                " AND a.id IN (SELECT article_id FROM article_authors WHERE author_id = ${})",
+                next()
+            ));
+        }
+        if let Some(tag) = f.tag_id {
+            ints.push(tag);
+            sql.push_str(&format!(
+                " AND a.id IN (SELECT article_id FROM article_tags WHERE tag_id = ${})",
+                next()
+            ));
+        }
+        if let Some((user_id, author_id)) = f.owner {
+            ints.push(user_id);
+            let created = next();
+            ints.push(author_id.unwrap_or(-1));
+            let bylined = next();
+            sql.push_str(&format!(
+                " AND (a.created_by = ${created} OR a.id IN (SELECT article_id FROM article_authors WHERE author_id = ${bylined}))"
+            ));
+        }
+        sql.push_str(" ORDER BY a.updated_at DESC, a.id DESC LIMIT 200");
+        let mut q = sqlx::query(&sql);
+        for t in texts {
+            q = q.bind(t);
+        }
+        for i in ints {
+            q = q.bind(i);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get(1)?;
+                let status: String = r.try_get(4)?;
+                let published: Option<i64> = r.try_get(5)?;
+                let review: Option<i64> = r.try_get(7)?;
+                let status = Status::parse(&status).unwrap_or(Status::Draft);
+                Ok(AdminArticle {
+                    id: r.try_get(0)?,
+                    kind: Kind::parse(&kind).unwrap_or(Kind::Article),
+                    slug: r.try_get(2)?,
+                    title: r.try_get(3)?,
+                    status,
+                    published_at: published.and_then(|t| DateTime::from_timestamp(t, 0)),
+                    updated_at: ts(r.try_get(6)?),
+                    in_review: review.is_some() && status == Status::Draft,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Every tag, by name.
+    pub async fn list_tags(&self) -> Result<Vec<Tag>, StoreError> {
+        let sql = format!("SELECT {TAG_COLUMNS} FROM tags t ORDER BY t.name");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| tag_from_row(r, 0))
+            .collect::<Result<_, _>>()?)
+    }
 }

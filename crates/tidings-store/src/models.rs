@@ -94,6 +94,10 @@ pub struct Article {
     pub seo_description: String,
     /// Overrides the canonical URL when set.
     pub canonical_url: String,
+    /// Bumped by every save, for conflict detection.
+    pub version: i64,
+    /// The account that created it.
+    pub created_by: Option<i64>,
 }
 
 /// An article as shown in listings and feeds: no Markdown source.
@@ -158,6 +162,8 @@ pub struct NewArticle {
     pub seo_description: String,
     /// Canonical URL override.
     pub canonical_url: String,
+    /// The account creating it (None for imports and sample content).
+    pub created_by: Option<i64>,
 }
 
 impl NewArticle {
@@ -179,6 +185,7 @@ impl NewArticle {
             seo_title: String::new(),
             seo_description: String::new(),
             canonical_url: String::new(),
+            created_by: None,
         }
     }
 }

@@ -33,11 +33,12 @@ pub async fn show_article(
 
 /// Renders an article page without the cache (also used by the rendering benchmark).
 pub async fn render(app: AppState, slug: String) -> Result<Rendered, AppError> {
-    let article = app
-        .store()
-        .published_by_slug(&slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(article) = app.store().published_by_slug(&slug).await? else {
+        return match app.store().redirect_for(&slug).await? {
+            Some(current) => Err(AppError::Moved(format!("/{current}/"))),
+            None => Err(AppError::NotFound),
+        };
+    };
     let related = match (&article.kind, &article.primary_tag) {
         (Kind::Article, Some(tag)) => app.store().related(article.id, tag.id, 3).await?,
         _ => Vec::new(),
