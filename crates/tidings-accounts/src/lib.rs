@@ -8,5 +8,5 @@ mod totp;
 
 pub use password::{PasswordCost, PasswordError, Passwords, MIN_PASSWORD_LEN};
 pub use role::{Action, Role};
-pub use token::{hash_token, new_token, normalise_email, recovery_codes};
+pub use token::{hash_token, new_token, normalise_email, recovery_codes, throttle_delay};
 pub use totp::{TotpError, TwoFactor};

@@ -60,3 +60,28 @@ mod tests {
         assert_eq!(normalise_email("  Ana@Example.ORG "), "ana@example.org");
     }
 }
+
+/// Seconds to lock sign-in after `failures` failures: free below `threshold`, then 30 s doubling with
+/// each further failure, at most an hour. Growing delays stop guessing without locking people out
+/// for long over a typo.
+pub fn throttle_delay(failures: i64, threshold: i64) -> i64 {
+    if failures < threshold {
+        return 0;
+    }
+    let doublings = (failures - threshold).min(10) as u32;
+    (30i64 << doublings).min(3600)
+}
+
+#[cfg(test)]
+mod throttle_tests {
+    use super::throttle_delay;
+
+    #[test]
+    fn delays_grow_and_are_capped() {
+        assert_eq!(throttle_delay(4, 5), 0);
+        assert_eq!(throttle_delay(5, 5), 30);
+        assert_eq!(throttle_delay(6, 5), 60);
+        assert_eq!(throttle_delay(8, 5), 240);
+        assert_eq!(throttle_delay(100, 5), 3600);
+    }
+}

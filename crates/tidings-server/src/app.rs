@@ -79,6 +79,9 @@ impl Rendered {
 
 struct Inner {
     store: Store,
+    passwords: tidings_accounts::Passwords,
+    mailer: tidings_mail::Mailer,
+    setup_code: std::sync::Mutex<Option<String>>,
     theme: Theme,
     cache: PageCache,
     site: SiteConfig,
@@ -91,9 +94,25 @@ pub struct AppState(Arc<Inner>);
 
 impl AppState {
     /// Builds the state; the cache starts at the database's current generation.
-    pub async fn new(store: Store, theme: Theme, site: SiteConfig) -> Result<Self, AppError> {
+    pub async fn new(
+        store: Store,
+        theme: Theme,
+        site: SiteConfig,
+        mailer: tidings_mail::Mailer,
+        passwords: tidings_accounts::Passwords,
+    ) -> Result<Self, AppError> {
+        // With no account yet, whoever claims the site first from outside loopback needs this code,
+        // which only the operator sees (printed by `serve`).
+        let setup_code = if store.count_users().await? == 0 {
+            Some(tidings_accounts::new_token()[..12].to_string())
+        } else {
+            None
+        };
         let state = AppState(Arc::new(Inner {
             store,
+            passwords,
+            mailer,
+            setup_code: std::sync::Mutex::new(setup_code),
             theme,
             cache: PageCache::default(),
             site,
@@ -106,6 +125,26 @@ impl AppState {
     /// The repository.
     pub fn store(&self) -> &Store {
         &self.0.store
+    }
+
+    /// Password hashing.
+    pub fn passwords(&self) -> &tidings_accounts::Passwords {
+        &self.0.passwords
+    }
+
+    /// Outgoing mail.
+    pub fn mailer(&self) -> &tidings_mail::Mailer {
+        &self.0.mailer
+    }
+
+    /// The one-time setup code, while no account exists.
+    pub fn setup_code(&self) -> Option<String> {
+        self.0.setup_code.lock().expect("lock").clone()
+    }
+
+    /// Forgets the setup code once the owner exists.
+    pub fn clear_setup_code(&self) {
+        *self.0.setup_code.lock().expect("lock") = None;
     }
 
     /// The theme.

@@ -13,6 +13,9 @@ pub enum AppError {
     /// The content lives at another address now (a changed slug): 301 there.
     #[error("moved to {0}")]
     Moved(String),
+    /// The signed-in person's role does not allow this.
+    #[error("forbidden")]
+    Forbidden,
     /// The request itself is malformed.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
@@ -36,6 +39,7 @@ impl IntoResponse for AppError {
         let status = match &self {
             AppError::Moved(_) => StatusCode::MOVED_PERMANENTLY,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Store(_) | AppError::Template(_) => {
                 // Internals are logged, never shown to readers.

@@ -3,6 +3,7 @@
 //! Only this crate knows axum. Handlers are thin: they extract, ask the store, and render views
 //! through the theme; the page cache keeps rendered pages per content generation.
 
+pub mod admin;
 pub mod app;
 pub mod cache;
 pub mod error;

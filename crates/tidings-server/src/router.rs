@@ -33,6 +33,9 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         .route("/author/{slug}/rss/", get(feed::show_author_feed))
         .route("/rss/", get(feed::show_feed))
         .route("/{slug}/", get(article::show_article))
+        // The newsroom.
+        .merge(crate::admin::routes(app.clone()))
+        .route("/admin", get(|| async { moved("/admin/") }))
         // For search engines.
         .route("/sitemap.xml", get(sitemap::show_sitemap))
         .route("/news-sitemap.xml", get(sitemap::show_news_sitemap))

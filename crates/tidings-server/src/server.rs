@@ -14,6 +14,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
+use tidings_accounts::{PasswordCost, Passwords};
+
 use crate::app::{AppState, SiteConfig};
 use crate::router::router;
 use crate::theme::Theme;
@@ -38,6 +40,15 @@ pub struct Server {
 impl Server {
     /// Binds the listen address, starts background work and serves until [`Server::stop`].
     pub async fn start(config: &Config, store: Store) -> anyhow::Result<Server> {
+        Self::start_with(config, store, PasswordCost::Standard).await
+    }
+
+    /// Like [`Server::start`], choosing the cost of new password hashes (tests use a cheap one).
+    pub async fn start_with(
+        config: &Config,
+        store: Store,
+        password_cost: PasswordCost,
+    ) -> anyhow::Result<Server> {
         let data_dir = &config.server.data_dir;
         let theme = Theme::load(Some(&data_dir.join("theme"))).context("loading the theme")?;
         let site = SiteConfig::from_config(config);
@@ -45,7 +56,9 @@ impl Server {
             .set_site_url(&site.url)
             .await
             .context("recording the site URL")?;
-        let state = AppState::new(store, theme, site)
+        let mailer = tidings_mail::Mailer::new(&config.mail.url, &mail_from(config), data_dir)
+            .context("setting up mail")?;
+        let state = AppState::new(store, theme, site, mailer, Passwords::new(password_cost))
             .await
             .context("reading the content generation")?;
         let media_dir = data_dir.join("media");
@@ -80,6 +93,22 @@ impl Server {
     }
 }
 
+/// The sender address: `mail.from`, or `no-reply@<site host>`.
+pub fn mail_from(config: &Config) -> String {
+    if !config.mail.from.is_empty() {
+        return config.mail.from.clone();
+    }
+    let host = url::Url::parse(&config.site_url())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .filter(|h| h.chars().any(|c| c.is_ascii_alphabetic()))
+        .unwrap_or_else(|| "localhost".into());
+    format!(
+        "{} <no-reply@{host}>",
+        config.site.title.replace(['<', '>', '"'], "")
+    )
+}
+
 /// Serves until `shutdown` resolves (Ctrl-C or SIGTERM in the binary).
 pub async fn serve(
     config: &Config,
@@ -88,6 +117,13 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let server = Server::start(config, store).await?;
     tracing::info!(url = %server.state.site().url, addr = %server.addr, "Tidings is serving");
+    if let Some(code) = server.state.setup_code() {
+        println!(
+            "No account exists yet. Create the owner at {}/admin/setup (from this machine, or \
+             elsewhere with the one-time setup code {code}).",
+            server.state.site().url
+        );
+    }
     shutdown.await;
     tracing::info!("shutting down");
     server.stop().await;

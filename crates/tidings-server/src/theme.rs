@@ -34,6 +34,21 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "partials/signup.html",
     "partials/donate.html",
     "partials/pagination.html",
+    "admin/base.html",
+    "admin/login.html",
+    "admin/setup.html",
+    "admin/two_factor.html",
+    "admin/reset_request.html",
+    "admin/reset.html",
+    "admin/invite.html",
+    "admin/link_sign_in.html",
+    "admin/message.html",
+    "admin/dashboard.html",
+    "admin/articles.html",
+    "admin/editor.html",
+    "admin/users.html",
+    "admin/account.html",
+    "admin/audit.html",
 );
 
 /// The default theme's assets, compiled into the binary.
@@ -45,6 +60,14 @@ const ASSETS: &[(&str, &[u8])] = &[
     (
         "tidings.js",
         include_bytes!("../../../themes/default/assets/tidings.js"),
+    ),
+    (
+        "admin.css",
+        include_bytes!("../../../themes/default/assets/admin.css"),
+    ),
+    (
+        "admin.js",
+        include_bytes!("../../../themes/default/assets/admin.js"),
     ),
     (
         "favicon.svg",

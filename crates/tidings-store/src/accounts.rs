@@ -86,6 +86,9 @@ impl UserToken {
     }
 }
 
+/// token_hash, csrf_token, verified, created_at, last_seen_at, expires_at, ip, user_agent
+type SessionRow = (String, String, i64, i64, i64, i64, String, String);
+
 const USER_COLUMNS: &str = "u.id, u.email, u.name, u.role, u.password_hash, u.totp_secret, \
     u.totp_last_step, u.author_id, u.disabled";
 
@@ -211,6 +214,30 @@ impl Store {
     pub async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Changes a display name.
+    pub async fn set_user_name(&self, user_id: i64, name: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Links an account to the byline it writes under.
+    pub async fn set_user_author(
+        &self,
+        user_id: i64,
+        author_id: Option<i64>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET author_id = $1 WHERE id = $2")
+            .bind(author_id)
             .bind(user_id)
             .execute(&self.pool)
             .await?;
@@ -345,7 +372,7 @@ impl Store {
 
     /// A user's live sessions, newest first.
     pub async fn user_sessions(&self, user_id: i64) -> Result<Vec<Session>, StoreError> {
-        let rows: Vec<(String, String, i64, i64, i64, i64, String, String)> = sqlx::query_as(
+        let rows: Vec<SessionRow> = sqlx::query_as(
             "SELECT token_hash, csrf_token, verified, created_at, last_seen_at, expires_at, ip, user_agent \
              FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
         )

@@ -473,7 +473,7 @@ impl Store {
         // Placeholders are numbered in bind order: all text binds first, then integers.
         let query = f.query.trim().to_lowercase();
         if !query.is_empty() {
-            texts.push(format!("%{}%", query.replace('%', "").replace('_', "")));
+            texts.push(format!("%{}%", query.replace(['%', '_'], "")));
             sql.push_str(" AND (LOWER(a.title) LIKE $1 OR LOWER(a.dek) LIKE $1)");
         }
         if let Some(status) = f.status {

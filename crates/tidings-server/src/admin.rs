@@ -1,0 +1,77 @@
+//! The newsroom at `/admin/`: sign-in, people, the editor. Server-rendered; every route checks the
+//! signed-in person's role, and every state-changing request carries a CSRF token.
+
+mod account;
+mod articles;
+mod emails;
+mod guard;
+mod login;
+mod page;
+mod people;
+mod session;
+mod setup;
+
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::app::AppState;
+
+pub use session::{Signed, SESSION_COOKIE};
+
+/// Every admin route.
+pub fn routes(app: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/admin/", get(articles::dashboard))
+        .route("/admin/setup", get(setup::show).post(setup::submit))
+        .route("/admin/login", get(login::show).post(login::submit))
+        .route("/admin/logout", post(login::logout))
+        .route(
+            "/admin/two-factor",
+            get(login::show_second_factor).post(login::submit_second_factor),
+        )
+        .route(
+            "/admin/reset",
+            get(login::show_reset_request).post(login::submit_reset_request),
+        )
+        .route(
+            "/admin/reset/{token}",
+            get(login::show_reset).post(login::submit_reset),
+        )
+        .route(
+            "/admin/invite/{token}",
+            get(login::show_invite).post(login::submit_invite),
+        )
+        .route(
+            "/admin/signin/{token}",
+            get(login::show_link_sign_in).post(login::submit_link_sign_in),
+        )
+        .route("/admin/account", get(account::show))
+        .route("/admin/account/password", post(account::change_password))
+        .route(
+            "/admin/account/two-factor",
+            post(account::enable_two_factor),
+        )
+        .route(
+            "/admin/account/two-factor/off",
+            post(account::disable_two_factor),
+        )
+        .route(
+            "/admin/account/sessions/revoke",
+            post(account::revoke_sessions),
+        )
+        .route("/admin/users", get(people::list).post(people::invite))
+        .route("/admin/users/{id}/role", post(people::change_role))
+        .route("/admin/audit", get(people::audit))
+        .route("/admin/articles", get(articles::list))
+        .route(
+            "/admin/articles/new",
+            get(articles::new).post(articles::create),
+        )
+        .route(
+            "/admin/articles/{id}",
+            get(articles::edit).post(articles::save),
+        )
+        .route("/admin/preview", post(articles::preview))
+        .route_layer(from_fn_with_state(app, guard::csrf_guard))
+}

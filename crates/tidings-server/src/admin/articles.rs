@@ -1,0 +1,674 @@
+//! The editor: the article list, writing, previewing, publishing and scheduling.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use minijinja::{context, Value};
+use serde::{Deserialize, Serialize};
+use tidings_accounts::{Action, Role};
+use tidings_content::{render_markdown, Kind, Status};
+use tidings_store::{AdminFilter, Article, FeatureImage, NewArticle, NewTag, StoreError};
+
+use crate::admin::emails;
+use crate::admin::page::{forbidden, me, render, see_other};
+use crate::admin::session::Signed;
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// What the editor form holds, as typed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ArticleForm {
+    title: String,
+    slug: String,
+    dek: String,
+    body: String,
+    kind: String,
+    tags: String,
+    authors: Vec<i64>,
+    featured: bool,
+    digest_priority: String,
+    image_path: String,
+    image_alt: String,
+    image_caption: String,
+    image_credit: String,
+    seo_title: String,
+    seo_description: String,
+    canonical_url: String,
+    publish_at: String,
+    version: i64,
+    action: String,
+}
+
+impl ArticleForm {
+    /// Parses the urlencoded body; repeated `author` fields become the byline list.
+    fn parse(body: &[u8]) -> ArticleForm {
+        let mut f = ArticleForm::default();
+        for (k, v) in url::form_urlencoded::parse(body) {
+            let v = v.into_owned();
+            match k.as_ref() {
+                "title" => f.title = v,
+                "slug" => f.slug = v,
+                "dek" => f.dek = v,
+                "body" => f.body = v,
+                "kind" => f.kind = v,
+                "tags" => f.tags = v,
+                "author" => f.authors.extend(v.parse::<i64>().ok()),
+                "featured" => f.featured = !v.is_empty(),
+                "digest_priority" => f.digest_priority = v,
+                "image_path" => f.image_path = v,
+                "image_alt" => f.image_alt = v,
+                "image_caption" => f.image_caption = v,
+                "image_credit" => f.image_credit = v,
+                "seo_title" => f.seo_title = v,
+                "seo_description" => f.seo_description = v,
+                "canonical_url" => f.canonical_url = v,
+                "publish_at" => f.publish_at = v,
+                "version" => f.version = v.parse().unwrap_or(0),
+                "action" => f.action = v,
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn from_article(a: &Article, tz: chrono_tz::Tz) -> ArticleForm {
+        ArticleForm {
+            title: a.title.clone(),
+            slug: a.slug.clone(),
+            dek: a.dek.clone(),
+            body: a.body_markdown.clone(),
+            kind: a.kind.as_str().into(),
+            tags: a
+                .tags
+                .iter()
+                .map(|t| t.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            authors: a.authors.iter().map(|au| au.id).collect(),
+            featured: a.featured,
+            digest_priority: a.digest_priority.to_string(),
+            image_path: a.feature_image.path.clone(),
+            image_alt: a.feature_image.alt.clone(),
+            image_caption: a.feature_image.caption.clone(),
+            image_credit: a.feature_image.credit.clone(),
+            seo_title: a.seo_title.clone(),
+            seo_description: a.seo_description.clone(),
+            canonical_url: a.canonical_url.clone(),
+            publish_at: a
+                .published_at
+                .map(|t| t.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default(),
+            version: a.version,
+            action: String::new(),
+        }
+    }
+}
+
+/// Local date and time in the site's timezone to UTC. A time skipped by a daylight-saving change
+/// moves to the first valid instant after it; a repeated one takes its first occurrence.
+pub fn local_to_utc(local: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(local.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    for minutes in 0..=120 {
+        let candidate = naive + chrono::Duration::minutes(minutes);
+        if let Some(t) = tz.from_local_datetime(&candidate).earliest() {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    None
+}
+
+fn owns(signed: &Signed, a: &Article) -> bool {
+    a.created_by == Some(signed.user.id)
+        || signed
+            .user
+            .author_id
+            .is_some_and(|id| a.authors.iter().any(|au| au.id == id))
+}
+
+fn may_edit(signed: &Signed, a: &Article) -> bool {
+    let role = signed.user.role;
+    if role.can(Action::EditAnyArticle) {
+        return true;
+    }
+    // Contributors write drafts; once a story is live or scheduled it is the editors'.
+    owns(signed, a) && (role != Role::Contributor || a.status == Status::Draft)
+}
+
+fn may_publish(signed: &Signed, a: Option<&Article>) -> bool {
+    let role = signed.user.role;
+    role.can(Action::PublishAnyArticle)
+        || (role.can(Action::PublishOwnArticle) && a.is_none_or(|a| owns(signed, a)))
+}
+
+/// `GET /admin/`: what needs attention.
+pub async fn dashboard(State(app): State<AppState>, signed: Signed) -> Result<Response, AppError> {
+    let mut filter = AdminFilter::default();
+    if !signed.user.role.can(Action::EditAnyArticle) {
+        filter.owner = Some((signed.user.id, signed.user.author_id));
+    }
+    let rows = app.store().admin_articles(&filter).await?;
+    let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
+    let review: Vec<_> = rows
+        .iter()
+        .filter(|r| r.in_review)
+        .take(10)
+        .cloned()
+        .collect();
+    let recent: Vec<_> = rows.iter().take(10).cloned().collect();
+    let ctx = context! {
+        drafts => count(Status::Draft), scheduled => count(Status::Scheduled), published => count(Status::Published),
+        review => Value::from_serialize(&review), recent => Value::from_serialize(&recent),
+    };
+    Ok(render(
+        &app,
+        StatusCode::OK,
+        "admin/dashboard.html",
+        Some(me(&signed)),
+        ctx,
+    )
+    .await)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    tag: String,
+}
+
+/// `GET /admin/articles`: search and filter by status, author and tag.
+pub async fn list(
+    State(app): State<AppState>,
+    signed: Signed,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let store = app.store();
+    let author = match q.author.as_str() {
+        "" => None,
+        slug => store.author_by_slug(slug).await?,
+    };
+    let tag = match q.tag.as_str() {
+        "" => None,
+        slug => store.tag_by_slug(slug).await?,
+    };
+    let mut filter = AdminFilter {
+        query: q.q.chars().take(200).collect(),
+        status: Status::parse(&q.status),
+        author_id: author.map(|a| a.id),
+        tag_id: tag.map(|t| t.id),
+        owner: None,
+    };
+    if !signed.user.role.can(Action::EditAnyArticle) {
+        filter.owner = Some((signed.user.id, signed.user.author_id));
+    }
+    let rows = store.admin_articles(&filter).await?;
+    let ctx = context! {
+        articles => Value::from_serialize(&rows),
+        q => q.q, status => q.status, author => q.author, tag => q.tag,
+        authors => Value::from_serialize(store.list_authors().await?),
+        tags => Value::from_serialize(store.list_tags().await?),
+    };
+    Ok(render(
+        &app,
+        StatusCode::OK,
+        "admin/articles.html",
+        Some(me(&signed)),
+        ctx,
+    )
+    .await)
+}
+
+/// Everything the editor page shows besides the form.
+#[derive(Default)]
+struct EditorState {
+    id: Option<i64>,
+    status: Option<Status>,
+    public_url: Option<String>,
+    error: Option<String>,
+    notice: Option<String>,
+    preview: Option<String>,
+    conflict: Option<Article>,
+    can_publish: bool,
+}
+
+async fn editor(
+    app: &AppState,
+    signed: &Signed,
+    status: StatusCode,
+    form: &ArticleForm,
+    st: EditorState,
+) -> Result<Response, AppError> {
+    let authors = app.store().list_authors().await?;
+    let conflict = st.conflict.as_ref().map(|c| {
+        context! { title => c.title.clone(), dek => c.dek.clone(), body => c.body_markdown.clone(), version => c.version }
+    });
+    let ctx = context! {
+        form => Value::from_serialize(form),
+        id => st.id,
+        status => st.status.map(|s| s.as_str()),
+        public_url => st.public_url,
+        authors => Value::from_serialize(&authors),
+        error => st.error, notice => st.notice,
+        preview => st.preview.map(Value::from_safe_string),
+        conflict => conflict,
+        can_publish => st.can_publish,
+        is_contributor => signed.user.role == Role::Contributor,
+        timezone => app.site().timezone.name(),
+    };
+    Ok(render(app, status, "admin/editor.html", Some(me(signed)), ctx).await)
+}
+
+/// `GET /admin/articles/new`
+pub async fn new(State(app): State<AppState>, signed: Signed) -> Result<Response, AppError> {
+    signed.require(Action::CreateArticle)?;
+    let form = ArticleForm {
+        kind: "article".into(),
+        authors: signed.user.author_id.into_iter().collect(),
+        digest_priority: "0".into(),
+        ..ArticleForm::default()
+    };
+    let st = EditorState {
+        can_publish: may_publish(&signed, None),
+        ..EditorState::default()
+    };
+    editor(&app, &signed, StatusCode::OK, &form, st).await
+}
+
+/// `GET /admin/articles/{id}`
+pub async fn edit(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let article = app
+        .store()
+        .article_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_edit(&signed, &article) {
+        return Ok(forbidden());
+    }
+    let form = ArticleForm::from_article(&article, app.tz());
+    editor(
+        &app,
+        &signed,
+        StatusCode::OK,
+        &form,
+        state_for(&app, &signed, &article),
+    )
+    .await
+}
+
+fn state_for(app: &AppState, signed: &Signed, a: &Article) -> EditorState {
+    EditorState {
+        id: Some(a.id),
+        status: Some(a.status),
+        public_url: (a.status == Status::Published)
+            .then(|| format!("{}/{}/", app.site().url, a.slug)),
+        can_publish: may_publish(signed, Some(a)),
+        ..EditorState::default()
+    }
+}
+
+/// Turns the form into a store input; tags named but missing are created for editors.
+async fn to_new_article(
+    app: &AppState,
+    signed: &Signed,
+    form: &ArticleForm,
+    status: Status,
+    published_at: Option<DateTime<Utc>>,
+) -> Result<Result<NewArticle, String>, AppError> {
+    let mut tag_ids = Vec::new();
+    for name in form
+        .tags
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        let slug = tidings_content::slugify(name);
+        match app.store().tag_by_slug(&slug).await? {
+            Some(t) => tag_ids.push(t.id),
+            None if signed.user.role.can(Action::ManageTaxonomy) => {
+                let t = app
+                    .store()
+                    .create_tag(&NewTag {
+                        name: name.into(),
+                        ..NewTag::default()
+                    })
+                    .await;
+                match t {
+                    Ok(t) => tag_ids.push(t.id),
+                    Err(e) => return Ok(Err(format!("Tag \"{name}\": {e}."))),
+                }
+            }
+            None => {
+                return Ok(Err(format!(
+                    "There is no section or tag called \"{name}\"; ask an editor to add it."
+                )))
+            }
+        }
+    }
+    let priority = match form.digest_priority.trim() {
+        "" => 0,
+        p => match p.parse::<i64>() {
+            Ok(n) if (-100..=100).contains(&n) => n,
+            _ => {
+                return Ok(Err(
+                    "Digest priority must be a whole number between -100 and 100.".into(),
+                ))
+            }
+        },
+    };
+    Ok(Ok(NewArticle {
+        kind: if form.kind == "page" {
+            Kind::Page
+        } else {
+            Kind::Article
+        },
+        slug: form.slug.trim().to_string(),
+        title: form.title.clone(),
+        dek: form.dek.clone(),
+        body_markdown: form.body.clone(),
+        feature_image: FeatureImage {
+            path: form
+                .image_path
+                .trim()
+                .trim_start_matches("/media/")
+                .to_string(),
+            alt: form.image_alt.clone(),
+            caption: form.image_caption.clone(),
+            credit: form.image_credit.clone(),
+            ..FeatureImage::default()
+        },
+        status,
+        published_at,
+        featured: form.featured,
+        digest_priority: priority,
+        tag_ids,
+        author_ids: form.authors.clone(),
+        seo_title: form.seo_title.clone(),
+        seo_description: form.seo_description.clone(),
+        canonical_url: form.canonical_url.clone(),
+        created_by: Some(signed.user.id),
+    }))
+}
+
+/// `POST /admin/articles/new`
+pub async fn create(
+    State(app): State<AppState>,
+    signed: Signed,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    signed.require(Action::CreateArticle)?;
+    let form = ArticleForm::parse(&body);
+    let base = EditorState {
+        can_publish: may_publish(&signed, None),
+        ..EditorState::default()
+    };
+    persist(&app, &signed, form, None, base).await
+}
+
+/// `POST /admin/articles/{id}`
+pub async fn save(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let article = app
+        .store()
+        .article_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_edit(&signed, &article) {
+        return Ok(forbidden());
+    }
+    let form = ArticleForm::parse(&body);
+    let base = state_for(&app, &signed, &article);
+    persist(&app, &signed, form, Some(article), base).await
+}
+
+async fn persist(
+    app: &AppState,
+    signed: &Signed,
+    form: ArticleForm,
+    existing: Option<Article>,
+    base: EditorState,
+) -> Result<Response, AppError> {
+    let tz = app.tz();
+    let invalid = |msg: String, base: EditorState| EditorState {
+        error: Some(msg),
+        ..base
+    };
+    if form.action == "preview" {
+        let preview = Some(render_markdown(&form.body));
+        return editor(
+            app,
+            signed,
+            StatusCode::OK,
+            &form,
+            EditorState { preview, ..base },
+        )
+        .await;
+    }
+    let current_status = existing.as_ref().map(|a| a.status).unwrap_or(Status::Draft);
+    let publishing = matches!(form.action.as_str(), "publish" | "schedule" | "unpublish");
+    if publishing && !may_publish(signed, existing.as_ref()) {
+        return Ok(forbidden());
+    }
+    let (status, published_at) = match form.action.as_str() {
+        "publish" => {
+            let keep = existing
+                .as_ref()
+                .and_then(|a| a.published_at)
+                .filter(|t| *t <= Utc::now() && current_status == Status::Published);
+            (Status::Published, Some(keep.unwrap_or_else(Utc::now)))
+        }
+        "schedule" => match local_to_utc(&form.publish_at, tz) {
+            Some(t) if t > Utc::now() => (Status::Scheduled, Some(t)),
+            Some(_) => {
+                return editor(
+                    app,
+                    signed,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &form,
+                    invalid(
+                        "Choose a publication time in the future, or publish now.".into(),
+                        base,
+                    ),
+                )
+                .await
+            }
+            None => {
+                return editor(
+                    app,
+                    signed,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &form,
+                    invalid(
+                        "Give the date and time to publish, in the site's timezone.".into(),
+                        base,
+                    ),
+                )
+                .await
+            }
+        },
+        "unpublish" => (
+            Status::Draft,
+            existing.as_ref().and_then(|a| a.published_at),
+        ),
+        _ => (
+            current_status,
+            existing.as_ref().and_then(|a| a.published_at),
+        ),
+    };
+    let new = match to_new_article(app, signed, &form, status, published_at).await? {
+        Ok(n) => n,
+        Err(msg) => {
+            return editor(
+                app,
+                signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                invalid(msg, base),
+            )
+            .await
+        }
+    };
+    let result = match &existing {
+        Some(a) => {
+            app.store()
+                .update_article(a.id, &new, Some(form.version))
+                .await
+        }
+        None => app.store().create_article(&new).await,
+    };
+    let saved = match result {
+        Ok(a) => a,
+        Err(StoreError::Invalid { field, message }) => {
+            return editor(
+                app,
+                signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                invalid(format!("{}: {message}.", field_label(field)), base),
+            )
+            .await
+        }
+        Err(StoreError::Conflict { value, .. }) => {
+            return editor(
+                app,
+                signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                invalid(
+                    format!(
+                    "The address /{value}/ is already used by another story; choose another slug."
+                ),
+                    base,
+                ),
+            )
+            .await
+        }
+        Err(StoreError::Stale { .. }) => {
+            // Show their version beside ours; saving again (with the new version) keeps ours.
+            let theirs = app
+                .store()
+                .article_by_id(existing.as_ref().map(|a| a.id).unwrap_or_default())
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let form = ArticleForm {
+                version: theirs.version,
+                ..form
+            };
+            let st = EditorState {
+                error: Some("Someone else saved this story while you were editing. Their version is shown below; merge what you need, then save again to keep yours.".into()),
+                conflict: Some(theirs),
+                ..base
+            };
+            return editor(app, signed, StatusCode::CONFLICT, &form, st).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let verb = match form.action.as_str() {
+        "publish" => "article.publish",
+        "schedule" => "article.schedule",
+        "unpublish" => "article.unpublish",
+        _ if existing.is_none() => "article.create",
+        _ => "article.save",
+    };
+    signed.audit(app, verb, &saved.slug).await;
+    if form.action == "submit" && signed.user.role.can(Action::SubmitForReview) {
+        app.store().request_review(saved.id).await?;
+        signed.audit(app, "article.submit", &saved.slug).await;
+        let who = if signed.user.name.is_empty() {
+            signed.user.email.clone()
+        } else {
+            signed.user.name.clone()
+        };
+        for editor in app
+            .store()
+            .list_users()
+            .await?
+            .iter()
+            .filter(|u| u.role.can(Action::PublishAnyArticle) && !u.disabled)
+        {
+            emails::send(
+                app,
+                emails::review_request(app, &editor.email, &who, &saved.title, saved.id),
+            )
+            .await;
+        }
+    }
+    if publishing {
+        let _ = app.refresh_generation().await;
+    }
+    Ok(see_other(&format!("/admin/articles/{}?saved=1", saved.id)))
+}
+
+fn field_label(field: &str) -> &str {
+    match field {
+        "title" => "Title",
+        "slug" => "Slug",
+        "published_at" => "Publication time",
+        "feature_image_alt" => "Image description",
+        "tags" => "Tags",
+        "authors" => "Authors",
+        other => other,
+    }
+}
+
+/// `POST /admin/preview`: the body rendered by the same pipeline as the public page.
+pub async fn preview(_signed: Signed, body: Bytes) -> Response {
+    let markdown = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "body")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    (
+        [
+            (CONTENT_TYPE, "text/html; charset=utf-8"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        render_markdown(&markdown),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_across_daylight_saving() {
+        let paris = chrono_tz::Europe::Paris;
+        assert_eq!(
+            local_to_utc("2026-07-01T09:30", paris)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-07-01T07:30:00+00:00"
+        );
+        // 02:30 does not exist on 29 March 2026 in Paris: the first valid instant is 03:00 CEST.
+        assert_eq!(
+            local_to_utc("2026-03-29T02:30", paris)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-03-29T01:00:00+00:00"
+        );
+        // 02:30 happens twice on 25 October 2026: the first one (CEST) is taken.
+        assert_eq!(
+            local_to_utc("2026-10-25T02:30", paris)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-10-25T00:30:00+00:00"
+        );
+        assert!(local_to_utc("tomorrow", paris).is_none());
+    }
+}

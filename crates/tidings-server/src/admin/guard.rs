@@ -1,0 +1,98 @@
+//! CSRF protection for every state-changing admin request.
+//!
+//! Signed-in forms carry the session's token; forms shown before sign-in carry the value of a
+//! SameSite=Strict double-submit cookie. Cross-origin requests are refused outright.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tidings_accounts::hash_token;
+
+use crate::admin::page::message_page;
+use crate::admin::session::{cookie, PRE_SESSION_COOKIE, SESSION_COOKIE};
+use crate::app::AppState;
+
+/// Largest admin form body (uploads have their own limit).
+const MAX_FORM: usize = 2 * 1024 * 1024;
+
+/// Checks the CSRF token of every admin request that is not GET or HEAD.
+pub async fn csrf_guard(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    if !same_origin(&app, &parts.headers) {
+        return refuse(&app, "This request came from another site.").await;
+    }
+    let expected = match cookie(&parts.headers, SESSION_COOKIE) {
+        Some(token) => match app.store().session(&hash_token(token)).await {
+            Ok(Some((session, _))) => Some(session.csrf_token),
+            Ok(None) => cookie(&parts.headers, PRE_SESSION_COOKIE).map(str::to_string),
+            Err(e) => return crate::error::AppError::from(e).into_response(),
+        },
+        None => cookie(&parts.headers, PRE_SESSION_COOKIE).map(str::to_string),
+    };
+    let bytes = match to_bytes(body, MAX_FORM).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+    };
+    let form = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let provided = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| {
+            form.then(|| {
+                url::form_urlencoded::parse(&bytes)
+                    .find(|(k, _)| k == "csrf")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .flatten()
+        });
+    match (expected, provided) {
+        (Some(e), Some(p)) if constant_time_eq(e.as_bytes(), p.as_bytes()) => {
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
+        _ => {
+            refuse(
+                &app,
+                "This form has expired or did not come from this site. Go back, reload the page and try again.",
+            )
+            .await
+        }
+    }
+}
+
+async fn refuse(app: &AppState, text: &str) -> Response {
+    message_page(app, StatusCode::FORBIDDEN, "Request refused", text).await
+}
+
+/// Browsers send `Origin` on form posts; when present it must be this site.
+fn same_origin(app: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    if origin == app.site().url {
+        return true;
+    }
+    let host = headers
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    origin == format!("http://{host}") || origin == format!("https://{host}")
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

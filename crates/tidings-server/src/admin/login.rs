@@ -1,0 +1,604 @@
+//! Signing in and out: password, second factor, password reset, invitations and one-time links.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::Form;
+use minijinja::context;
+use serde::Deserialize;
+use tidings_accounts::{hash_token, new_token, normalise_email, throttle_delay, TwoFactor};
+use tidings_store::{User, UserToken};
+
+use crate::admin::emails;
+use crate::admin::page::{message_page, render, see_other};
+use crate::admin::session::{
+    cookie, pre_session_token, set_cookie, start_session, with_cookie, Peer, Pending,
+    SESSION_COOKIE,
+};
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// Failures per account before delays start.
+const ACCOUNT_THRESHOLD: i64 = 5;
+/// Failures per address before delays start (shared offices and NAT need room).
+const IP_THRESHOLD: i64 = 20;
+/// Reset links work for an hour.
+const RESET_TTL: i64 = 3600;
+
+fn ip_of(peer: &Peer) -> String {
+    peer.ip()
+}
+
+/// Where to go after signing in: only a local admin path.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/admin/") && !n.starts_with("//") && !n.contains("..") => {
+            n.to_string()
+        }
+        _ => "/admin/".to_string(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    email: &str,
+    next: &str,
+    error: Option<String>,
+) -> Response {
+    if app.store().count_users().await.unwrap_or(0) == 0 {
+        return see_other("/admin/setup");
+    }
+    let (csrf, set) = pre_session_token(app, headers);
+    let ctx = context! { csrf => csrf, email => email, next => next, error => error };
+    let response = render(app, status, "admin/login.html", None, ctx).await;
+    match set {
+        Some(c) => with_cookie(response, c),
+        None => response,
+    }
+}
+
+/// `GET /admin/login`
+pub async fn show(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = safe_next(q.next.as_deref());
+    login_page(&app, &headers, StatusCode::OK, "", &next, None).await
+}
+
+/// Seconds until the lock on these keys lifts, if locked.
+async fn locked_for(app: &AppState, keys: &[&str]) -> Result<Option<i64>, AppError> {
+    let until = app.store().throttle_locked_until(keys).await?;
+    let left = until - chrono::Utc::now().timestamp();
+    Ok((left > 0).then_some(left))
+}
+
+async fn throttled(
+    app: &AppState,
+    headers: &HeaderMap,
+    email: &str,
+    next: &str,
+    wait: i64,
+) -> Response {
+    let minutes = (wait + 59) / 60;
+    let error = format!(
+        "Too many unsuccessful attempts. For your security, sign-in is paused; try again in {minutes} minute{}.",
+        if minutes == 1 { "" } else { "s" }
+    );
+    let mut r = login_page(
+        app,
+        headers,
+        StatusCode::TOO_MANY_REQUESTS,
+        email,
+        next,
+        Some(error),
+    )
+    .await;
+    r.headers_mut().insert(
+        RETRY_AFTER,
+        HeaderValue::from_str(&wait.to_string()).expect("digits"),
+    );
+    r
+}
+
+/// `POST /admin/login`
+pub async fn submit(
+    State(app): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let ip = ip_of(&peer);
+    let email = normalise_email(&form.email);
+    let next = safe_next(Some(&form.next));
+    let ip_key = format!("ip:{ip}");
+    let account_key = format!("account:{email}");
+    let keys = [ip_key.as_str(), account_key.as_str()];
+    // During a lockout even the right password is refused, so guessing gains nothing.
+    if let Some(wait) = locked_for(&app, &keys).await? {
+        return Ok(throttled(&app, &headers, &form.email, &next, wait).await);
+    }
+    let user = app.store().user_by_email(&email).await?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+    let ok =
+        app.passwords().verify(&form.password, hash) && user.as_ref().is_some_and(|u| !u.disabled);
+    let Some(user) = user.filter(|_| ok) else {
+        app.store()
+            .throttle_failure(&account_key, |n| throttle_delay(n, ACCOUNT_THRESHOLD))
+            .await?;
+        app.store()
+            .throttle_failure(&ip_key, |n| throttle_delay(n, IP_THRESHOLD))
+            .await?;
+        app.store()
+            .audit(None, "sign_in.failed", &email, &ip)
+            .await?;
+        if let Some(wait) = locked_for(&app, &keys).await? {
+            return Ok(throttled(&app, &headers, &form.email, &next, wait).await);
+        }
+        // One message whether the address is unknown or the password wrong: no enumeration.
+        let error = "That email and password don't match an account.".to_string();
+        return Ok(login_page(
+            &app,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            &form.email,
+            &next,
+            Some(error),
+        )
+        .await);
+    };
+    app.store().throttle_clear(&account_key).await?;
+    app.store().throttle_clear(&ip_key).await?;
+    let two_factor = user.totp_secret.is_some();
+    let cookie = start_session(&app, &headers, &user, !two_factor, &ip).await?;
+    app.store()
+        .audit(Some(user.id), "sign_in", &user.email, &ip)
+        .await?;
+    let target = if two_factor {
+        "/admin/two-factor".to_string()
+    } else {
+        next
+    };
+    Ok(with_cookie(see_other(&target), cookie))
+}
+
+/// `POST /admin/logout`
+pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        app.store().delete_session(&hash_token(token)).await?;
+    }
+    let mut r = see_other("/admin/login");
+    r.headers_mut()
+        .append(SET_COOKIE, set_cookie(&app, SESSION_COOKIE, "", 0, "Lax"));
+    Ok(r)
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn second_factor_page(
+    app: &AppState,
+    pending: &Pending,
+    status: StatusCode,
+    error: Option<&str>,
+) -> Response {
+    let ctx = context! { csrf => pending.session.csrf_token.clone(), error => error };
+    render(app, status, "admin/two_factor.html", None, ctx).await
+}
+
+/// `GET /admin/two-factor`
+pub async fn show_second_factor(State(app): State<AppState>, pending: Pending) -> Response {
+    second_factor_page(&app, &pending, StatusCode::OK, None).await
+}
+
+/// `POST /admin/two-factor`: an authenticator code or a recovery code.
+pub async fn submit_second_factor(
+    State(app): State<AppState>,
+    peer: Peer,
+    pending: Pending,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    let ip = ip_of(&peer);
+    let account_key = format!("account:{}", pending.user.email);
+    if let Some(wait) = locked_for(&app, &[account_key.as_str()]).await? {
+        let mut r = second_factor_page(
+            &app,
+            &pending,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("Too many wrong codes; wait a few minutes."),
+        )
+        .await;
+        r.headers_mut().insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(&wait.to_string()).expect("digits"),
+        );
+        return Ok(r);
+    }
+    let code = form.code.trim().to_lowercase();
+    let user = &pending.user;
+    let mut ok = false;
+    if let Some(secret) = &user.totp_secret {
+        if let Ok(tf) = TwoFactor::from_base32(secret) {
+            let now = chrono::Utc::now().timestamp() as u64;
+            if let Some(step) = tf.verify(&code, now, user.totp_last_step) {
+                ok = app.store().use_totp_step(user.id, step).await?;
+            }
+        }
+    }
+    if !ok && code.len() == 14 {
+        ok = app
+            .store()
+            .use_recovery_code(user.id, &hash_token(&code))
+            .await?;
+    }
+    if !ok {
+        app.store()
+            .throttle_failure(&account_key, |n| throttle_delay(n, ACCOUNT_THRESHOLD))
+            .await?;
+        app.store()
+            .audit(
+                Some(user.id),
+                "sign_in.second_factor_failed",
+                &user.email,
+                &ip,
+            )
+            .await?;
+        return Ok(second_factor_page(
+            &app,
+            &pending,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("That code didn't work. Check your authenticator app and try again."),
+        )
+        .await);
+    }
+    app.store().throttle_clear(&account_key).await?;
+    app.store()
+        .verify_session(&pending.session.token_hash)
+        .await?;
+    Ok(see_other("/admin/"))
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn reset_request_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    sent: bool,
+) -> Response {
+    let (csrf, set) = pre_session_token(app, headers);
+    let r = render(
+        app,
+        status,
+        "admin/reset_request.html",
+        None,
+        context! { csrf => csrf, sent => sent },
+    )
+    .await;
+    match set {
+        Some(c) => with_cookie(r, c),
+        None => r,
+    }
+}
+
+/// `GET /admin/reset`
+pub async fn show_reset_request(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    reset_request_page(&app, &headers, StatusCode::OK, false).await
+}
+
+/// `POST /admin/reset`: always the same answer, whether or not the address has an account.
+pub async fn submit_reset_request(
+    State(app): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, AppError> {
+    let ip = ip_of(&peer);
+    let key = format!("reset:{ip}");
+    if let Some(wait) = locked_for(&app, &[key.as_str()]).await? {
+        let mut r = message_page(
+            &app,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Please wait",
+            "Too many reset requests from your network; try again later.",
+        )
+        .await;
+        r.headers_mut().insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(&wait.to_string()).expect("digits"),
+        );
+        return Ok(r);
+    }
+    // Every request counts, so that nobody can flood an inbox with reset links.
+    app.store()
+        .throttle_failure(&key, |n| throttle_delay(n, 5))
+        .await?;
+    if let Some(user) = app.store().user_by_email(&form.email).await? {
+        if !user.disabled {
+            let token = new_token();
+            app.store()
+                .create_user_token(user.id, UserToken::Reset, &hash_token(&token), RESET_TTL)
+                .await?;
+            app.store()
+                .audit(Some(user.id), "password.reset_requested", &user.email, &ip)
+                .await?;
+            emails::send(&app, emails::reset(&app, &user.email, &token)).await;
+        }
+    }
+    Ok(reset_request_page(&app, &headers, StatusCode::OK, true).await)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+fn link_expired() -> &'static str {
+    "This link has expired or has already been used. Ask for a new one."
+}
+
+async fn password_page(
+    app: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    template: &str,
+    user: &User,
+    error: Option<String>,
+) -> Response {
+    let (csrf, set) = pre_session_token(app, headers);
+    let ctx = context! { csrf => csrf, email => user.email.clone(), name => user.name.clone(), error => error };
+    let r = render(app, status, template, None, ctx).await;
+    match set {
+        Some(c) => with_cookie(r, c),
+        None => r,
+    }
+}
+
+/// Checks a new password and its confirmation, returning the hash or a message for the form.
+fn new_password_hash(app: &AppState, form: &PasswordForm) -> Result<String, String> {
+    if form.password != form.confirm {
+        return Err("The two passwords don't match.".into());
+    }
+    app.passwords()
+        .hash(&form.password)
+        .map_err(|e| format!("Password: {e}."))
+}
+
+/// `GET /admin/reset/{token}`
+pub async fn show_reset(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    match app
+        .store()
+        .peek_user_token(&hash_token(&token), UserToken::Reset)
+        .await?
+    {
+        Some(user) => Ok(password_page(
+            &app,
+            &headers,
+            StatusCode::OK,
+            "admin/reset.html",
+            &user,
+            None,
+        )
+        .await),
+        None => Ok(message_page(&app, StatusCode::GONE, "Link expired", link_expired()).await),
+    }
+}
+
+/// `POST /admin/reset/{token}`: sets the password, ends every session, signs this browser in.
+pub async fn submit_reset(
+    State(app): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let hashed = hash_token(&token);
+    let Some(user) = app
+        .store()
+        .peek_user_token(&hashed, UserToken::Reset)
+        .await?
+    else {
+        return Ok(message_page(&app, StatusCode::GONE, "Link expired", link_expired()).await);
+    };
+    let hash = match new_password_hash(&app, &form) {
+        Ok(h) => h,
+        Err(msg) => {
+            return Ok(password_page(
+                &app,
+                &headers,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "admin/reset.html",
+                &user,
+                Some(msg),
+            )
+            .await)
+        }
+    };
+    // Spend the link only now, so that a typo in the form does not burn it.
+    let Some(user) = app
+        .store()
+        .consume_user_token(&hashed, UserToken::Reset)
+        .await?
+    else {
+        return Ok(message_page(&app, StatusCode::GONE, "Link expired", link_expired()).await);
+    };
+    let ip = ip_of(&peer);
+    app.store().set_password(user.id, &hash).await?;
+    app.store().delete_user_sessions(user.id, None).await?;
+    app.store()
+        .throttle_clear(&format!("account:{}", user.email))
+        .await?;
+    app.store()
+        .audit(Some(user.id), "password.reset", &user.email, &ip)
+        .await?;
+    let cookie = start_session(&app, &headers, &user, user.totp_secret.is_none(), &ip).await?;
+    let target = if user.totp_secret.is_some() {
+        "/admin/two-factor"
+    } else {
+        "/admin/"
+    };
+    Ok(with_cookie(see_other(target), cookie))
+}
+
+/// `GET /admin/invite/{token}`
+pub async fn show_invite(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    match app.store().peek_user_token(&hash_token(&token), UserToken::Invite).await? {
+        Some(user) => Ok(password_page(&app, &headers, StatusCode::OK, "admin/invite.html", &user, None).await),
+        None => Ok(message_page(&app, StatusCode::GONE, "Invitation expired", "This invitation has expired or has already been used. Ask the person who invited you for a new one.").await),
+    }
+}
+
+/// `POST /admin/invite/{token}`: the invited person chooses a name and password and is signed in.
+pub async fn submit_invite(
+    State(app): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let hashed = hash_token(&token);
+    let Some(user) = app
+        .store()
+        .peek_user_token(&hashed, UserToken::Invite)
+        .await?
+    else {
+        return Ok(
+            message_page(&app, StatusCode::GONE, "Invitation expired", link_expired()).await,
+        );
+    };
+    let hash = match new_password_hash(&app, &form) {
+        Ok(h) => h,
+        Err(msg) => {
+            return Ok(password_page(
+                &app,
+                &headers,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "admin/invite.html",
+                &user,
+                Some(msg),
+            )
+            .await)
+        }
+    };
+    let Some(user) = app
+        .store()
+        .consume_user_token(&hashed, UserToken::Invite)
+        .await?
+    else {
+        return Ok(
+            message_page(&app, StatusCode::GONE, "Invitation expired", link_expired()).await,
+        );
+    };
+    let ip = ip_of(&peer);
+    app.store().set_password(user.id, &hash).await?;
+    if let Some(name) = form
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        app.store().set_user_name(user.id, name).await?;
+    }
+    app.store()
+        .audit(Some(user.id), "invitation.accepted", &user.email, &ip)
+        .await?;
+    let cookie = start_session(&app, &headers, &user, true, &ip).await?;
+    Ok(with_cookie(see_other("/admin/"), cookie))
+}
+
+/// `GET /admin/signin/{token}`: a page with one button, so that link scanners spend nothing.
+pub async fn show_link_sign_in(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    match app
+        .store()
+        .peek_user_token(&hash_token(&token), UserToken::SignIn)
+        .await?
+    {
+        Some(user) => {
+            let (csrf, set) = pre_session_token(&app, &headers);
+            let r = render(
+                &app,
+                StatusCode::OK,
+                "admin/link_sign_in.html",
+                None,
+                context! { csrf => csrf, email => user.email },
+            )
+            .await;
+            Ok(match set {
+                Some(c) => with_cookie(r, c),
+                None => r,
+            })
+        }
+        None => Ok(message_page(&app, StatusCode::GONE, "Link expired", link_expired()).await),
+    }
+}
+
+/// `POST /admin/signin/{token}`
+pub async fn submit_link_sign_in(
+    State(app): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let Some(user) = app
+        .store()
+        .consume_user_token(&hash_token(&token), UserToken::SignIn)
+        .await?
+    else {
+        return Ok(message_page(&app, StatusCode::GONE, "Link expired", link_expired()).await);
+    };
+    let ip = ip_of(&peer);
+    app.store()
+        .audit(Some(user.id), "sign_in.link", &user.email, &ip)
+        .await?;
+    let verified = user.totp_secret.is_none();
+    let cookie = start_session(&app, &headers, &user, verified, &ip).await?;
+    let target = if verified {
+        "/admin/account"
+    } else {
+        "/admin/two-factor"
+    };
+    Ok(with_cookie(see_other(target), cookie))
+}
