@@ -92,6 +92,21 @@ impl SmtpCatcher {
             .collect()
     }
 
+    /// Waits (up to 10 s) until at least `n` messages reached `to`, and returns them.
+    pub async fn wait_for(&self, to: &str, n: usize) -> Vec<Received> {
+        for _ in 0..200 {
+            let got = self.messages_to(to);
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{to} did not receive {n} message(s); got {:?}",
+            self.messages_to(to)
+        );
+    }
+
     /// Makes RCPT TO for `to` answer with `code` (e.g. 450 or 550).
     pub fn fail_recipient(&self, to: &str, code: u16) {
         self.failures

@@ -3,6 +3,11 @@
 mod support;
 
 mod routes {
+    mod admin {
+        mod auth;
+        mod editor;
+        mod permissions;
+    }
     mod articles;
     mod caching;
     mod errors;

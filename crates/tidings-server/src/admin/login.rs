@@ -66,7 +66,7 @@ async fn login_page(
     if app.store().count_users().await.unwrap_or(0) == 0 {
         return see_other("/admin/setup");
     }
-    let (csrf, set) = pre_session_token(app, headers);
+    let (csrf, set) = pre_session_token(app, headers).await;
     let ctx = context! { csrf => csrf, email => email, next => next, error => error };
     let response = render(app, status, "admin/login.html", None, ctx).await;
     match set {
@@ -292,7 +292,7 @@ async fn reset_request_page(
     status: StatusCode,
     sent: bool,
 ) -> Response {
-    let (csrf, set) = pre_session_token(app, headers);
+    let (csrf, set) = pre_session_token(app, headers).await;
     let r = render(
         app,
         status,
@@ -376,7 +376,7 @@ async fn password_page(
     user: &User,
     error: Option<String>,
 ) -> Response {
-    let (csrf, set) = pre_session_token(app, headers);
+    let (csrf, set) = pre_session_token(app, headers).await;
     let ctx = context! { csrf => csrf, email => user.email.clone(), name => user.name.clone(), error => error };
     let r = render(app, status, template, None, ctx).await;
     match set {
@@ -557,7 +557,7 @@ pub async fn show_link_sign_in(
         .await?
     {
         Some(user) => {
-            let (csrf, set) = pre_session_token(&app, &headers);
+            let (csrf, set) = pre_session_token(&app, &headers).await;
             let r = render(
                 &app,
                 StatusCode::OK,

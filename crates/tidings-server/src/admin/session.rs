@@ -214,8 +214,17 @@ pub fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
     response
 }
 
-/// The CSRF token for a form shown before sign-in, and the cookie to set when the browser has none.
-pub fn pre_session_token(app: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+/// The CSRF token for a form shown before sign-in (or the session's own token when the browser
+/// is already signed in), and the cookie to set when the browser has neither.
+pub async fn pre_session_token(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> (String, Option<HeaderValue>) {
+    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+        if let Ok(Some((session, _))) = app.store().session(&hash_token(token)).await {
+            return (session.csrf_token, None);
+        }
+    }
     match cookie(headers, PRE_SESSION_COOKIE) {
         Some(t) => (t.to_string(), None),
         None => {

@@ -37,7 +37,7 @@ async fn page(
     form: Option<&SetupForm>,
     error: Option<String>,
 ) -> Response {
-    let (csrf, set) = pre_session_token(app, headers);
+    let (csrf, set) = pre_session_token(app, headers).await;
     let ctx = context! {
         csrf => csrf,
         local => local,

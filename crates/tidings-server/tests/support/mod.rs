@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
+use tidings_accounts::PasswordCost;
 use tidings_config::Config;
+use tidings_mail::testing::SmtpCatcher;
 use tidings_server::Server;
 use tidings_store::testing::TestDb;
 use tidings_store::{Backend, Store};
@@ -15,6 +17,8 @@ pub struct TestApp {
     pub server: Option<Server>,
     pub store: Store,
     pub base: String,
+    /// The SMTP server mail goes to, when asked for.
+    pub smtp: Option<SmtpCatcher>,
     /// URL of the throwaway database, for a second connection pool.
     pub db_url: String,
     pub client: reqwest::Client,
@@ -31,6 +35,8 @@ pub struct Options {
     pub timezone: Option<&'static str>,
     /// Files to write under the data dir before start (e.g. theme overrides).
     pub files: Vec<(&'static str, &'static str)>,
+    /// Send mail to a real SMTP server on loopback (`TestApp::smtp`) instead of the outbox.
+    pub smtp: bool,
 }
 
 impl TestApp {
@@ -44,6 +50,13 @@ impl TestApp {
         config.site.url = SITE.into();
         config.site.title = "Test Ledger".into();
         config.server.header_timeout_secs = 1;
+        let smtp = if options.smtp {
+            let catcher = SmtpCatcher::start().await;
+            config.mail.url = catcher.url();
+            Some(catcher)
+        } else {
+            None
+        };
         if let Some(tz) = options.timezone {
             config.site.timezone = tz.into();
         }
@@ -57,7 +70,9 @@ impl TestApp {
                 .await
                 .unwrap();
         }
-        let server = Server::start(&config, db.store.clone()).await.unwrap();
+        let server = Server::start_with(&config, db.store.clone(), PasswordCost::Test)
+            .await
+            .unwrap();
         let base = format!("http://{}", server.addr);
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -68,6 +83,7 @@ impl TestApp {
             server: Some(server),
             base,
             db_url: db.url.clone(),
+            smtp,
             client,
             _data: data,
             _db: db,
@@ -156,6 +172,8 @@ macro_rules! server_test {
         }
     };
 }
+
+pub mod browser;
 
 /// The demo options most tests use.
 pub fn demo() -> Options {
