@@ -38,6 +38,26 @@ pub enum Command {
     Migrate,
     /// Validate the configuration and check the database and folders.
     Check,
+    /// Manage newsroom accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `tidings user ...`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account and print a one-time sign-in link for it.
+    Add {
+        /// Email address.
+        #[arg(long)]
+        email: String,
+        /// owner, administrator, editor, author or contributor.
+        #[arg(long)]
+        role: String,
+        /// Display name.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
 }
 
 /// Where to listen.
@@ -68,5 +88,12 @@ mod tests {
             Some(Command::Demo(Listen { listen: Some(_) }))
         ));
         assert!(Cli::parse_from(["tidings"]).command.is_none());
+        let cli = Cli::parse_from([
+            "tidings", "user", "add", "--email", "a@b.org", "--role", "editor",
+        ]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::User(UserCommand::Add { .. }))
+        ));
     }
 }

@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod migrate;
 mod serve;
+mod user;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,6 +23,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Demo(listen)) => demo::run(&cli.global, &listen).await,
         Some(Command::Migrate) => migrate::run(&cli.global).await,
         Some(Command::Check) => check::run(&cli.global).await,
+        Some(Command::User(command)) => user::run(&cli.global, command).await,
     }
 }
 

@@ -216,3 +216,102 @@ async fn serve_with_no_configuration_uses_loopback_8080_and_local_data() {
     let res = reqwest::get("http://127.0.0.1:8080/").await.unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_add_prints_a_one_time_sign_in_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(tidings(dir.path())
+        .args([
+            "user",
+            "add",
+            "--email",
+            "Chief@Example.org",
+            "--role",
+            "owner",
+            "--data-dir",
+            "d",
+        ])
+        .env("TIDINGS_SITE__URL", "https://news.example.org"));
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = text(&out);
+    let link = printed
+        .lines()
+        .find(|l| l.starts_with("https://news.example.org/admin/signin/"))
+        .unwrap_or_else(|| panic!("{printed}"));
+    assert_eq!(
+        link.len(),
+        "https://news.example.org/admin/signin/".len() + 64
+    );
+    let again = run(tidings(dir.path()).args([
+        "user",
+        "add",
+        "--email",
+        "chief@example.org",
+        "--role",
+        "editor",
+        "--data-dir",
+        "d",
+    ]));
+    assert!(!again.status.success());
+    assert!(text(&again).contains("already exists"), "{}", text(&again));
+    let bad = run(tidings(dir.path()).args([
+        "user",
+        "add",
+        "--email",
+        "x@example.org",
+        "--role",
+        "boss",
+        "--data-dir",
+        "d",
+    ]));
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("--role"), "{}", text(&bad));
+
+    // The link signs in once, through the page's button.
+    let port = free_port();
+    let child = tidings(dir.path())
+        .args([
+            "serve",
+            "--data-dir",
+            "d",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("TIDINGS_SITE__URL", "https://news.example.org")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Running(child);
+    let url = format!("http://127.0.0.1:{port}");
+    wait_ready(&url).await;
+    let path = link.trim_start_matches("https://news.example.org");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client.get(format!("{url}{path}")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let body = page.text().await.unwrap();
+    let at = body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = &body[at..at + 64];
+    let signed = client
+        .post(format!("{url}{path}"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    assert_eq!(signed.headers()["location"], "/admin/account");
+    let reuse = client.get(format!("{url}{path}")).send().await.unwrap();
+    assert_eq!(reuse.status(), 410, "single use");
+}
