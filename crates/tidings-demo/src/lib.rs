@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::{Duration, Utc};
 use tidings_content::{Kind, Status};
-use tidings_store::{FeatureImage, NewArticle, NewAuthor, NewTag, Store};
+use tidings_store::{FeatureImage, Media, NewArticle, NewAuthor, NewTag, Store};
 
 pub use images::{Palette, FEATURE_SIZE, VARIANT_WIDTHS};
 use stories::{Story, AUTHORS, STORIES, TAGS};
@@ -75,6 +75,23 @@ pub async fn fill(store: &Store, media_dir: &Path) -> anyhow::Result<Summary> {
     let now = Utc::now();
     for (n, story) in STORIES.iter().enumerate() {
         let feature_image = draw_feature(&demo_media, story, n as u32)?;
+        if !feature_image.path.is_empty() {
+            let bytes = std::fs::metadata(media_dir.join(&feature_image.path))?.len() as i64;
+            let media = Media {
+                id: 0,
+                path: feature_image.path.clone(),
+                original_name: format!("{}.jpg", feature_image.path.trim_start_matches("demo/")),
+                mime: "image/jpeg".into(),
+                width: feature_image.width,
+                height: feature_image.height,
+                bytes,
+                widths: feature_image.widths.clone(),
+                webp: false,
+                alt: feature_image.alt.clone(),
+                created_at: now,
+            };
+            store.create_media(&media, None).await?;
+        }
         let lookup = |list: &[(&str, i64)], keys: &[&str]| -> Vec<i64> {
             keys.iter()
                 .filter_map(|k| list.iter().find(|(s, _)| s == k).map(|(_, id)| *id))
@@ -143,6 +160,7 @@ fn draw_feature(dir: &Path, story: &Story, seed: u32) -> anyhow::Result<FeatureI
         width: i64::from(FEATURE_SIZE.0),
         height: i64::from(FEATURE_SIZE.1),
         widths,
+        webp: false,
     })
 }
 

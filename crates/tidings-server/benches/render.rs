@@ -44,6 +44,7 @@ fn article() -> Article {
         width: 1200,
         height: 675,
         widths: vec![480, 800],
+        webp: false,
     };
     Article {
         id: 1,

@@ -6,6 +6,7 @@ mod articles;
 mod emails;
 mod guard;
 mod login;
+mod media;
 mod page;
 mod people;
 mod session;
@@ -73,5 +74,13 @@ pub fn routes(app: AppState) -> Router<AppState> {
             get(articles::edit).post(articles::save),
         )
         .route("/admin/preview", post(articles::preview))
+        .route(
+            "/admin/media",
+            get(media::list)
+                .post(media::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    tidings_media::MAX_BYTES + 1024 * 1024,
+                )),
+        )
         .route_layer(from_fn_with_state(app, guard::csrf_guard))
 }

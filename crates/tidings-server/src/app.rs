@@ -82,6 +82,7 @@ struct Inner {
     passwords: tidings_accounts::Passwords,
     mailer: tidings_mail::Mailer,
     setup_code: std::sync::Mutex<Option<String>>,
+    media_dir: std::path::PathBuf,
     theme: Theme,
     cache: PageCache,
     site: SiteConfig,
@@ -100,6 +101,7 @@ impl AppState {
         site: SiteConfig,
         mailer: tidings_mail::Mailer,
         passwords: tidings_accounts::Passwords,
+        media_dir: std::path::PathBuf,
     ) -> Result<Self, AppError> {
         // With no account yet, whoever claims the site first from outside loopback needs this code,
         // which only the operator sees (printed by `serve`).
@@ -113,6 +115,7 @@ impl AppState {
             passwords,
             mailer,
             setup_code: std::sync::Mutex::new(setup_code),
+            media_dir,
             theme,
             cache: PageCache::default(),
             site,
@@ -140,6 +143,11 @@ impl AppState {
     /// The one-time setup code, while no account exists.
     pub fn setup_code(&self) -> Option<String> {
         self.0.setup_code.lock().expect("lock").clone()
+    }
+
+    /// Where uploaded images are written (`<data dir>/media`).
+    pub fn media_dir(&self) -> &std::path::Path {
+        &self.0.media_dir
     }
 
     /// Forgets the setup code once the owner exists.

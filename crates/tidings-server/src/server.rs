@@ -58,10 +58,17 @@ impl Server {
             .context("recording the site URL")?;
         let mailer = tidings_mail::Mailer::new(&config.mail.url, &mail_from(config), data_dir)
             .context("setting up mail")?;
-        let state = AppState::new(store, theme, site, mailer, Passwords::new(password_cost))
-            .await
-            .context("reading the content generation")?;
         let media_dir = data_dir.join("media");
+        let state = AppState::new(
+            store,
+            theme,
+            site,
+            mailer,
+            Passwords::new(password_cost),
+            media_dir.clone(),
+        )
+        .await
+        .context("reading the content generation")?;
         let app = router(state.clone(), &media_dir);
         let listener = tokio::net::TcpListener::bind(config.server.listen)
             .await

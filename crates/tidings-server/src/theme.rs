@@ -49,6 +49,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/users.html",
     "admin/account.html",
     "admin/audit.html",
+    "admin/media.html",
 );
 
 /// The default theme's assets, compiled into the binary.

@@ -103,6 +103,8 @@ pub struct ImageView {
     pub src: String,
     /// `srcset` candidates, widest last.
     pub srcset: String,
+    /// The same candidates as WebP, when smaller copies exist; empty otherwise.
+    pub webp_srcset: String,
     /// Intrinsic width, so the browser reserves space.
     pub width: i64,
     /// Intrinsic height.
@@ -130,8 +132,25 @@ pub fn image_view(fi: &FeatureImage) -> Option<ImageView> {
     if fi.width > 0 {
         candidates.push(format!("{src} {}w", fi.width));
     }
+    let webp_srcset = if fi.webp {
+        let webp = |p: &str| match p.rsplit_once('.') {
+            Some((stem, _)) => format!("{stem}.webp"),
+            None => format!("{p}.webp"),
+        };
+        candidates
+            .iter()
+            .map(|c| match c.split_once(' ') {
+                Some((url, w)) => format!("{} {w}", webp(url)),
+                None => webp(c),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        String::new()
+    };
     Some(ImageView {
         srcset: candidates.join(", "),
+        webp_srcset,
         src,
         width: fi.width,
         height: fi.height,

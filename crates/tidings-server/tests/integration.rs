@@ -6,6 +6,7 @@ mod routes {
     mod admin {
         mod auth;
         mod editor;
+        mod media;
         mod permissions;
     }
     mod articles;

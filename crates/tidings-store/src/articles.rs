@@ -83,8 +83,9 @@ impl Store {
              feature_image, feature_image_alt, feature_image_caption, feature_image_credit, \
              feature_image_width, feature_image_height, feature_image_widths, status, published_at, \
              updated_at, created_at, featured, digest_priority, primary_tag_id, seo_title, \
-             seo_description, canonical_url, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-             $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id",
+             seo_description, canonical_url, created_by, feature_image_webp) VALUES ($1, $2, $3, $4, \
+             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+             $24, $25, $26) RETURNING id",
         )
         .bind(new.kind.as_str())
         .bind(&p.slug)
@@ -111,6 +112,7 @@ impl Store {
         .bind(new.seo_description.trim())
         .bind(new.canonical_url.trim())
         .bind(new.created_by)
+        .bind(i64::from(fi.webp))
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| on_unique(e, "slug", &p.slug))?;
@@ -151,8 +153,8 @@ impl Store {
              feature_image_caption = $10, feature_image_credit = $11, feature_image_width = $12, \
              feature_image_height = $13, feature_image_widths = $14, status = $15, published_at = $16, \
              updated_at = $17, featured = $18, digest_priority = $19, primary_tag_id = $20, \
-             seo_title = $21, seo_description = $22, canonical_url = $23, version = version + 1 \
-             WHERE id = $24",
+             seo_title = $21, seo_description = $22, canonical_url = $23, version = version + 1, \
+             feature_image_webp = $24 WHERE id = $25",
         )
         .bind(new.kind.as_str())
         .bind(&p.slug)
@@ -177,6 +179,7 @@ impl Store {
         .bind(new.seo_title.trim())
         .bind(new.seo_description.trim())
         .bind(new.canonical_url.trim())
+        .bind(i64::from(fi.webp))
         .bind(id)
         .execute(&mut *tx)
         .await

@@ -11,6 +11,7 @@ mod authors;
 mod db;
 mod error;
 mod listing;
+mod media;
 mod models;
 mod site;
 mod tags;
@@ -21,6 +22,7 @@ pub use audit::AuditEntry;
 pub use db::{Backend, Store};
 pub use error::StoreError;
 pub use listing::{AdminArticle, AdminFilter, Page, SitemapEntry};
+pub use media::Media;
 pub use models::{
     Article, ArticleSummary, Author, FeatureImage, NewArticle, NewAuthor, NewTag, Tag,
 };

@@ -16,15 +16,16 @@ use crate::tags::{tag_from_row, TAG_COLUMNS};
 const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.title, a.dek, a.word_count, a.feature_image, \
     a.feature_image_alt, a.feature_image_caption, a.feature_image_credit, a.feature_image_width, \
     a.feature_image_height, a.feature_image_widths, a.published_at, a.updated_at, a.featured, \
-    a.digest_priority";
+    a.digest_priority, a.feature_image_webp";
 /// Index of the first primary-tag column after [`SUMMARY_COLUMNS`].
-const SUMMARY_TAG_AT: usize = 16;
+const SUMMARY_TAG_AT: usize = 17;
 
 const ARTICLE_COLUMNS: &str = "a.id, a.slug, a.title, a.dek, a.word_count, a.feature_image, \
     a.feature_image_alt, a.feature_image_caption, a.feature_image_credit, a.feature_image_width, \
     a.feature_image_height, a.feature_image_widths, a.published_at, a.updated_at, a.featured, \
-    a.digest_priority, t.id, t.slug, t.name, t.description, a.kind, a.status, a.body_markdown, \
-    a.body_html, a.seo_title, a.seo_description, a.canonical_url, a.version, a.created_by";
+    a.digest_priority, a.feature_image_webp, t.id, t.slug, t.name, t.description, a.kind, a.status, \
+    a.body_markdown, a.body_html, a.seo_title, a.seo_description, a.canonical_url, a.version, \
+    a.created_by";
 
 /// One page of a paginated listing.
 #[derive(Debug, Clone)]
@@ -70,6 +71,7 @@ fn summary_from_row(row: &AnyRow) -> Result<ArticleSummary, sqlx::Error> {
             width: row.try_get(9)?,
             height: row.try_get(10)?,
             widths: widths.split(',').filter_map(|w| w.parse().ok()).collect(),
+            webp: row.try_get::<i64, _>(16)? != 0,
         },
         published_at: ts(row.try_get(12)?),
         updated_at: ts(row.try_get(13)?),
@@ -82,8 +84,8 @@ fn summary_from_row(row: &AnyRow) -> Result<ArticleSummary, sqlx::Error> {
 
 fn article_from_row(row: &AnyRow) -> Result<Article, sqlx::Error> {
     let s = summary_from_row(row)?;
-    let kind: String = row.try_get(20)?;
-    let status: String = row.try_get(21)?;
+    let kind: String = row.try_get(21)?;
+    let status: String = row.try_get(22)?;
     let published_at: Option<i64> = row.try_get(12)?;
     Ok(Article {
         id: s.id,
@@ -91,8 +93,8 @@ fn article_from_row(row: &AnyRow) -> Result<Article, sqlx::Error> {
         slug: s.slug,
         title: s.title,
         dek: s.dek,
-        body_markdown: row.try_get(22)?,
-        body_html: row.try_get(23)?,
+        body_markdown: row.try_get(23)?,
+        body_html: row.try_get(24)?,
         word_count: s.word_count,
         feature_image: s.feature_image,
         status: Status::parse(&status).unwrap_or(Status::Draft),
@@ -103,11 +105,11 @@ fn article_from_row(row: &AnyRow) -> Result<Article, sqlx::Error> {
         primary_tag: s.primary_tag,
         tags: Vec::new(),
         authors: Vec::new(),
-        seo_title: row.try_get(24)?,
-        seo_description: row.try_get(25)?,
-        canonical_url: row.try_get(26)?,
-        version: row.try_get(27)?,
-        created_by: row.try_get(28)?,
+        seo_title: row.try_get(25)?,
+        seo_description: row.try_get(26)?,
+        canonical_url: row.try_get(27)?,
+        version: row.try_get(28)?,
+        created_by: row.try_get(29)?,
     })
 }
 

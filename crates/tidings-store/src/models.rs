@@ -49,6 +49,8 @@ pub struct FeatureImage {
     pub height: i64,
     /// Widths of the resized variants stored as `<stem>-<width>w.<ext>`.
     pub widths: Vec<i64>,
+    /// Whether a smaller WebP copy sits beside every size.
+    pub webp: bool,
 }
 
 /// An article or static page with everything needed to show it.

@@ -325,7 +325,25 @@ async fn to_new_article(
     form: &ArticleForm,
     status: Status,
     published_at: Option<DateTime<Utc>>,
+    existing: Option<&Article>,
 ) -> Result<Result<NewArticle, String>, AppError> {
+    // Dimensions, variants and WebP copies come from the media library, never from the form.
+    let path = form
+        .image_path
+        .trim()
+        .trim_start_matches("/media/")
+        .to_string();
+    let image = if path.is_empty() {
+        FeatureImage::default()
+    } else if let Some(m) = app.store().media_by_path(&path).await? {
+        m.feature_image()
+    } else if let Some(a) = existing.filter(|a| a.feature_image.path == path) {
+        a.feature_image.clone()
+    } else {
+        return Ok(Err(format!(
+            "There is no image at {path} in the media library; upload it first."
+        )));
+    };
     let mut tag_ids = Vec::new();
     for name in form
         .tags
@@ -378,15 +396,10 @@ async fn to_new_article(
         dek: form.dek.clone(),
         body_markdown: form.body.clone(),
         feature_image: FeatureImage {
-            path: form
-                .image_path
-                .trim()
-                .trim_start_matches("/media/")
-                .to_string(),
             alt: form.image_alt.clone(),
             caption: form.image_caption.clone(),
             credit: form.image_credit.clone(),
-            ..FeatureImage::default()
+            ..image
         },
         status,
         published_at,
@@ -510,19 +523,20 @@ async fn persist(
             existing.as_ref().and_then(|a| a.published_at),
         ),
     };
-    let new = match to_new_article(app, signed, &form, status, published_at).await? {
-        Ok(n) => n,
-        Err(msg) => {
-            return editor(
-                app,
-                signed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                invalid(msg, base),
-            )
-            .await
-        }
-    };
+    let new =
+        match to_new_article(app, signed, &form, status, published_at, existing.as_ref()).await? {
+            Ok(n) => n,
+            Err(msg) => {
+                return editor(
+                    app,
+                    signed,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &form,
+                    invalid(msg, base),
+                )
+                .await
+            }
+        };
     let result = match &existing {
         Some(a) => {
             app.store()

@@ -15,8 +15,10 @@ use crate::admin::page::message_page;
 use crate::admin::session::{cookie, PRE_SESSION_COOKIE, SESSION_COOKIE};
 use crate::app::AppState;
 
-/// Largest admin form body (uploads have their own limit).
+/// Largest admin form body.
 const MAX_FORM: usize = 2 * 1024 * 1024;
+/// Largest upload body: the image limit plus room for the multipart framing.
+const MAX_UPLOAD: usize = tidings_media::MAX_BYTES + 1024 * 1024;
 
 /// Checks the CSRF token of every admin request that is not GET or HEAD.
 pub async fn csrf_guard(State(app): State<AppState>, request: Request, next: Next) -> Response {
@@ -38,15 +40,34 @@ pub async fn csrf_guard(State(app): State<AppState>, request: Request, next: Nex
         },
         None => cookie(&parts.headers, PRE_SESSION_COOKIE).map(str::to_string),
     };
-    let bytes = match to_bytes(body, MAX_FORM).await {
-        Ok(b) => b,
-        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
-    };
-    let form = parts
+    let content_type = parts
         .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or_default();
+    let multipart = content_type.starts_with("multipart/form-data");
+    let limit = if multipart { MAX_UPLOAD } else { MAX_FORM };
+    let bytes = match to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            return message_page(
+                &app,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "That upload is larger than the site accepts (15 MB for images).",
+            )
+            .await
+        }
+    };
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    // Upload forms carry the token in their action URL, since the body is not urlencoded.
+    let in_query = multipart
+        .then(|| {
+            url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned())
+        })
+        .flatten();
     let provided = parts
         .headers
         .get("x-csrf-token")
@@ -59,7 +80,8 @@ pub async fn csrf_guard(State(app): State<AppState>, request: Request, next: Nex
                     .map(|(_, v)| v.into_owned())
             })
             .flatten()
-        });
+        })
+        .or(in_query);
     match (expected, provided) {
         (Some(e), Some(p)) if constant_time_eq(e.as_bytes(), p.as_bytes()) => {
             next.run(Request::from_parts(parts, Body::from(bytes))).await

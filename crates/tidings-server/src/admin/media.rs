@@ -1,0 +1,154 @@
+//! The media library: upload images and find their paths for the editor.
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use minijinja::{context, Value};
+use tidings_accounts::{new_token, Action};
+use tidings_media::{process, MediaError};
+use tidings_store::Media;
+
+use crate::admin::page::{me, render, see_other};
+use crate::admin::session::Signed;
+use crate::app::AppState;
+use crate::error::AppError;
+
+async fn page(
+    app: &AppState,
+    signed: &Signed,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let items = app.store().list_media(100).await?;
+    let ctx = context! { items => Value::from_serialize(&items), error => error };
+    Ok(render(app, status, "admin/media.html", Some(me(signed)), ctx).await)
+}
+
+/// `GET /admin/media`
+pub async fn list(State(app): State<AppState>, signed: Signed) -> Result<Response, AppError> {
+    signed.require(Action::UploadMedia)?;
+    page(&app, &signed, StatusCode::OK, None).await
+}
+
+/// `POST /admin/media`: one image, validated by its content, resized, metadata stripped.
+pub async fn upload(
+    State(app): State<AppState>,
+    signed: Signed,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    signed.require(Action::UploadMedia)?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut alt = String::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                return page(
+                    &app,
+                    &signed,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some("The upload was cut short; try again.".into()),
+                )
+                .await
+            }
+        };
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or("image").to_string();
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, b.to_vec())),
+                    Err(_) => {
+                        return page(
+                            &app,
+                            &signed,
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            Some("The upload was cut short; try again.".into()),
+                        )
+                        .await
+                    }
+                }
+            }
+            Some("alt") => alt = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return page(
+            &app,
+            &signed,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("Choose an image to upload.".into()),
+        )
+        .await;
+    };
+    // Decoding and resizing take real CPU time; keep it off the request threads.
+    let processed = tokio::task::spawn_blocking(move || process(&bytes))
+        .await
+        .map_err(|_| AppError::BadRequest("image processing failed"))?;
+    let processed = match processed {
+        Ok(p) => p,
+        Err(
+            e @ (MediaError::UnsupportedType
+            | MediaError::TooLarge
+            | MediaError::TooManyPixels(..)
+            | MediaError::Corrupt(_)),
+        ) => {
+            return page(
+                &app,
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("{name}: {}.", e.to_string().trim_end_matches('.'))),
+            )
+            .await
+        }
+    };
+    let now = chrono::Utc::now();
+    let stem_name =
+        tidings_content::slugify(name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&name));
+    let stem_name = if stem_name.is_empty() {
+        "image".to_string()
+    } else {
+        stem_name
+    };
+    let dir = format!("uploads/{}", now.format("%Y/%m"));
+    let stem = format!("{dir}/{stem_name}-{}", &new_token()[..8]);
+    let folder = app.media_dir().join(&dir);
+    tokio::fs::create_dir_all(&folder)
+        .await
+        .map_err(|_| AppError::BadRequest("cannot write media"))?;
+    for f in &processed.files {
+        let path = app
+            .media_dir()
+            .join(format!("{stem}{}.{}", f.suffix, f.ext));
+        tokio::fs::write(&path, &f.bytes)
+            .await
+            .map_err(|_| AppError::BadRequest("cannot write media"))?;
+    }
+    let original = processed
+        .files
+        .iter()
+        .find(|f| f.suffix.is_empty() && f.ext == processed.format.ext());
+    let media = Media {
+        id: 0,
+        path: format!("{stem}.{}", processed.format.ext()),
+        original_name: name.chars().take(200).collect(),
+        mime: processed.format.mime().to_string(),
+        width: i64::from(processed.width),
+        height: i64::from(processed.height),
+        bytes: original.map(|f| f.bytes.len() as i64).unwrap_or(0),
+        widths: processed.widths.iter().map(|w| i64::from(*w)).collect(),
+        webp: processed.webp,
+        alt: alt.trim().chars().take(500).collect(),
+        created_at: now,
+    };
+    let saved = app
+        .store()
+        .create_media(&media, Some(signed.user.id))
+        .await?;
+    signed.audit(&app, "media.upload", &saved.path).await;
+    Ok(see_other(&format!(
+        "/admin/media?uploaded={}",
+        crate::admin::session::urlencode(&saved.path)
+    )))
+}

@@ -1,0 +1,177 @@
+use image::codecs::jpeg::JpegEncoder;
+use image::{ImageBuffer, Rgb};
+use tidings_accounts::Role;
+
+use crate::server_test;
+use crate::support::browser::{account, Browser, PASSWORD};
+use crate::support::Options;
+
+fn photo(w: u32, h: u32) -> Vec<u8> {
+    let img = ImageBuffer::from_fn(w, h, |x, y| {
+        Rgb([(x % 251) as u8, (y % 241) as u8, ((x + y) % 255) as u8])
+    });
+    let mut out = Vec::new();
+    img.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 90))
+        .unwrap();
+    // An EXIF block with a location, as phones write.
+    let payload = b"Exif\0\0MM\0*GPSLatitude 51.5072 N";
+    let len = (payload.len() + 2) as u16;
+    let mut with_exif = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    with_exif.extend_from_slice(&len.to_be_bytes());
+    with_exif.extend_from_slice(payload);
+    with_exif.extend_from_slice(&out[2..]);
+    with_exif
+}
+
+/// CRC-32 as PNG chunks use it, so the forged header is otherwise valid.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+async fn upload(
+    app: &crate::support::TestApp,
+    b: &Browser,
+    name: &str,
+    bytes: &[u8],
+) -> (u16, Option<String>, String) {
+    let boundary = "tidingsboundary7MA4YWxk";
+    let mut body = Vec::new();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nBoats in the harbour\r\n").as_bytes());
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes());
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/admin/media?csrf={}", app.base, b.csrf))
+        .header(
+            "cookie",
+            format!("tidings_session={}", b.session().unwrap()),
+        )
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, location, res.text().await.unwrap())
+}
+
+server_test!(
+    uploads_are_validated_stripped_resized_and_used_in_articles,
+    Options::default(),
+    |app| {
+        account(&app.store, "photo@example.org", Role::Author).await;
+        let mut b = Browser::new(&app.base);
+        b.sign_in("photo@example.org", PASSWORD).await;
+        b.get("/admin/media").await;
+
+        let (status, _, body) =
+            upload(&app, &b, "notes.jpg", b"just some text, not a picture").await;
+        assert_eq!(status, 422);
+        assert!(
+            body.contains("not a JPEG, PNG, WebP or GIF"),
+            "type is checked by content, not name"
+        );
+
+        let mut bomb = Vec::new();
+        ImageBuffer::from_pixel(1, 1, Rgb([0u8, 0, 0]))
+            .write_with_encoder(image::codecs::png::PngEncoder::new(&mut bomb))
+            .unwrap();
+        bomb[16..20].copy_from_slice(&30_000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&30_000u32.to_be_bytes());
+        let crc = crc32(&bomb[12..29]);
+        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+        let (status, _, body) = upload(&app, &b, "bomb.png", &bomb).await;
+        assert_eq!(status, 422);
+        assert!(body.contains("30000×30000"), "{body}");
+
+        let (status, _, body) = upload(&app, &b, "huge.jpg", &vec![0xFFu8; 17 * 1024 * 1024]).await;
+        assert_eq!(status, 413);
+        assert!(body.contains("larger than the site accepts"));
+        assert!(
+            app.store.list_media(10).await.unwrap().is_empty(),
+            "nothing saved from refused uploads"
+        );
+
+        let (status, location, _) = upload(&app, &b, "Harbour Boats.JPG", &photo(1000, 600)).await;
+        assert_eq!(status, 303, "{location:?}");
+        let media = app.store.list_media(10).await.unwrap();
+        assert_eq!(media.len(), 1);
+        let m = &media[0];
+        assert!(
+            m.path.starts_with("uploads/")
+                && m.path.contains("harbour-boats-")
+                && m.path.ends_with(".jpg"),
+            "{}",
+            m.path
+        );
+        assert_eq!(
+            (m.width, m.height, m.widths.clone()),
+            (1000, 600, vec![480, 800])
+        );
+        let stored = app
+            .get(&format!("/media/{}", m.path))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(&stored[..2], &[0xFF, 0xD8]);
+        assert!(
+            !stored.windows(11).any(|w| w == b"GPSLatitude"),
+            "location data removed"
+        );
+        let variant = m.path.replace(".jpg", "-480w.jpg");
+        assert_eq!(app.get(&format!("/media/{variant}")).await.status(), 200);
+
+        // The editor takes the image by its path; dimensions come from the library.
+        b.get("/admin/articles/new").await;
+        let saved = b
+            .post(
+                "/admin/articles/new",
+                &[
+                    ("title", "Boats return"),
+                    ("body", "Text."),
+                    ("image_path", &m.path),
+                    ("image_alt", "Boats in the harbour"),
+                    ("action", "publish"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303);
+        let page = app.text("/boats-return/").await;
+        assert!(page.contains(&format!("src=\"/media/{}\"", m.path)));
+        assert!(page.contains("-480w.jpg 480w") && page.contains("width=\"1000\" height=\"600\""));
+        let missing = b
+            .post(
+                "/admin/articles/new",
+                &[
+                    ("title", "No image"),
+                    ("image_path", "uploads/nope.jpg"),
+                    ("image_alt", "x"),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        assert_eq!(missing.status, 422);
+    }
+);

@@ -1,0 +1,122 @@
+//! The media library: rows describing uploaded images stored under the data dir.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::db::{now, Store};
+use crate::error::{on_unique, StoreError};
+use crate::models::FeatureImage;
+
+/// An uploaded image.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Media {
+    /// Row id.
+    pub id: i64,
+    /// Path under `/media/` of the original size.
+    pub path: String,
+    /// File name as uploaded.
+    pub original_name: String,
+    /// MIME type of the stored files.
+    pub mime: String,
+    /// Pixel width.
+    pub width: i64,
+    /// Pixel height.
+    pub height: i64,
+    /// Size of the original-size file in bytes.
+    pub bytes: i64,
+    /// Widths of the narrower variants.
+    pub widths: Vec<i64>,
+    /// Whether WebP copies exist.
+    pub webp: bool,
+    /// Default description for people who cannot see it.
+    pub alt: String,
+    /// When it was uploaded.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Media {
+    /// The feature-image fields this upload provides (words come from the editor).
+    pub fn feature_image(&self) -> FeatureImage {
+        FeatureImage {
+            path: self.path.clone(),
+            width: self.width,
+            height: self.height,
+            widths: self.widths.clone(),
+            webp: self.webp,
+            ..FeatureImage::default()
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "id, path, original_name, mime, width, height, bytes, widths, webp, alt, created_at";
+
+fn from_row(r: &AnyRow) -> Result<Media, sqlx::Error> {
+    let widths: String = r.try_get(7)?;
+    Ok(Media {
+        id: r.try_get(0)?,
+        path: r.try_get(1)?,
+        original_name: r.try_get(2)?,
+        mime: r.try_get(3)?,
+        width: r.try_get(4)?,
+        height: r.try_get(5)?,
+        bytes: r.try_get(6)?,
+        widths: widths.split(',').filter_map(|w| w.parse().ok()).collect(),
+        webp: r.try_get::<i64, _>(8)? != 0,
+        alt: r.try_get(9)?,
+        created_at: DateTime::from_timestamp(r.try_get(10)?, 0).unwrap_or(DateTime::UNIX_EPOCH),
+    })
+}
+
+impl Store {
+    /// Records an uploaded image whose files are already written.
+    pub async fn create_media(
+        &self,
+        m: &Media,
+        uploaded_by: Option<i64>,
+    ) -> Result<Media, StoreError> {
+        let widths = m
+            .widths
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO media (path, original_name, mime, width, height, bytes, widths, webp, alt, \
+             uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(&m.path)
+        .bind(&m.original_name)
+        .bind(&m.mime)
+        .bind(m.width)
+        .bind(m.height)
+        .bind(m.bytes)
+        .bind(widths)
+        .bind(i64::from(m.webp))
+        .bind(&m.alt)
+        .bind(uploaded_by)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| on_unique(e, "path", &m.path))?;
+        Ok(Media { id, ..m.clone() })
+    }
+
+    /// The image at this path under `/media/`.
+    pub async fn media_by_path(&self, path: &str) -> Result<Option<Media>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM media WHERE path = $1");
+        let row = sqlx::query(&sql)
+            .bind(path)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    /// The newest uploads first.
+    pub async fn list_media(&self, limit: i64) -> Result<Vec<Media>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM media ORDER BY created_at DESC, id DESC LIMIT $1");
+        let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+}
