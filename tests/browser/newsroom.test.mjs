@@ -1,0 +1,76 @@
+// The newsroom in a real browser: set up the owner, upload an image, write with live preview,
+// publish, and read the story on the public site.
+import assert from "node:assert/strict";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { launchBrowser, startDemo } from "./harness.mjs";
+
+let site;
+let chrome;
+
+before(async () => {
+  site = await startDemo();
+  chrome = await launchBrowser();
+});
+
+after(async () => {
+  await chrome?.close();
+  await site?.stop();
+});
+
+test("set up the owner, write an article with an image, preview, publish, read it", async () => {
+  const context = await chrome.browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(String(err)));
+  page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
+
+  // First run: /admin/ leads to the setup page, open to this machine without a code.
+  await page.goto(`${site.url}/admin/`);
+  await page.waitForURL(/\/admin\/setup$/);
+  await page.getByLabel("Your name").fill("Olu Owner");
+  await page.getByLabel("Email").fill("owner@example.org");
+  await page.getByLabel("Password", { exact: true }).fill("a long and careful passphrase");
+  await page.getByLabel("Password again").fill("a long and careful passphrase");
+  await page.getByRole("button", { name: "Create the owner account" }).click();
+  await page.waitForURL(/\/admin\/$/);
+  assert.match(await page.locator("h1").textContent(), /Hello, Olu Owner/);
+
+  // Upload a photo to the media library.
+  const photo = await (await fetch(`${site.url}/media/demo/story-01.jpg`)).arrayBuffer();
+  const dir = mkdtempSync(join(tmpdir(), "tidings-upload-"));
+  const file = join(dir, "harbour-wall.jpg");
+  writeFileSync(file, Buffer.from(photo));
+  await page.getByRole("link", { name: "Media" }).click();
+  await page.getByLabel("Image (JPEG, PNG, WebP or GIF, up to 15 MB)").setInputFiles(file);
+  await page.getByLabel("Description for people who can't see it").fill("The harbour wall at high tide");
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.waitForURL(/\/admin\/media\?uploaded=/);
+  const path = (await page.locator(".media-grid code").first().textContent()).trim();
+  assert.match(path, /^uploads\/\d{4}\/\d{2}\/harbour-wall-[0-9a-f]{8}\.jpg$/);
+
+  // Write, with the live preview rendered by the server's own pipeline.
+  await page.getByRole("link", { name: "New article" }).click();
+  await page.getByLabel("Headline", { exact: true }).fill("Harbour wall holds in first winter storm");
+  await page.getByLabel("Dek (the line under the headline)").fill("Engineers say the test went well.");
+  await page.getByLabel("Story (Markdown)").fill("The wall **held** overnight.\n\n> Not a drop came over.");
+  await page.locator("#preview strong", { hasText: "held" }).waitFor();
+  assert.equal(await page.locator("#preview blockquote").count(), 1);
+  await page.getByLabel("Image path under /media/").fill(path);
+  await page.getByLabel("Description for people who can't see it").fill("The harbour wall at high tide");
+  await page.getByRole("button", { name: "Publish now" }).click();
+  await page.waitForURL(/\/admin\/articles\/\d+\?saved=1$/);
+  assert.equal((await page.locator(".badge").first().textContent()).trim(), "published");
+
+  // Read it on the public site.
+  await page.getByRole("link", { name: "View on the site" }).click();
+  await page.waitForURL(/\/harbour-wall-holds-in-first-winter-storm\/$/);
+  assert.equal((await page.locator("h1.headline").textContent()).trim(), "Harbour wall holds in first winter storm");
+  const img = page.locator("figure.feature img");
+  assert.equal(await img.getAttribute("alt"), "The harbour wall at high tide");
+  assert.ok(await img.evaluate((el) => el.complete && el.naturalWidth > 0), "the image loaded");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
