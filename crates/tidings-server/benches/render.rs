@@ -124,7 +124,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     c.bench_function("render_article_page_1500_words", |b| {
-        b.iter(|| render_article_html(&theme, &site, black_box(&article), &related, tz).unwrap())
+        b.iter(|| {
+            render_article_html(&theme, &site, black_box(&article), &related, &[], tz).unwrap()
+        })
     });
 }
 

@@ -73,6 +73,9 @@ pub fn routes(app: AppState) -> Router<AppState> {
             "/admin/articles/{id}",
             get(articles::edit).post(articles::save),
         )
+        .route("/admin/articles/{id}/revisions", get(articles::revisions))
+        .route("/admin/articles/{id}/autosave", post(articles::autosave))
+        .route("/admin/articles/{id}/notes", post(articles::add_note))
         .route("/admin/preview", post(articles::preview))
         .route(
             "/admin/media",

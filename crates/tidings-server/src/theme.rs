@@ -50,6 +50,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/account.html",
     "admin/audit.html",
     "admin/media.html",
+    "admin/revisions.html",
 );
 
 /// The default theme's assets, compiled into the binary.

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::Serialize;
 use tidings_content::reading_minutes;
-use tidings_store::{Article, ArticleSummary, Author, FeatureImage, Settings, Tag};
+use tidings_store::{Article, ArticleSummary, Author, FeatureImage, Note, Settings, Tag};
 
 /// Site-wide facts shared by every page.
 #[derive(Debug, Clone, Serialize)]
@@ -312,6 +312,21 @@ pub struct ArticleView {
     pub related: Vec<CardView>,
     /// JSON-LD NewsArticle, already escaped for a script element.
     pub json_ld: String,
+    /// Corrections and updates, oldest first.
+    pub notes: Vec<NoteView>,
+}
+
+/// A correction or update as readers see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    /// "Correction" or "Update".
+    pub label: &'static str,
+    /// Date in the site's timezone.
+    pub date: String,
+    /// Machine-readable date.
+    pub date_iso: String,
+    /// The note.
+    pub body: String,
 }
 
 /// Splits a long body after its fourth paragraph, where the signup box goes.
@@ -334,6 +349,7 @@ pub fn article_view(
     a: &Article,
     site: &SiteView,
     related: &[ArticleSummary],
+    notes: &[Note],
     tz: Tz,
 ) -> ArticleView {
     let published = a.published_at.unwrap_or(a.updated_at);
@@ -398,6 +414,19 @@ pub fn article_view(
             .collect(),
         related: related.iter().map(|r| card_view(r, tz)).collect(),
         json_ld,
+        notes: notes
+            .iter()
+            .map(|n| NoteView {
+                label: if n.kind == "correction" {
+                    "Correction"
+                } else {
+                    "Update"
+                },
+                date: display_date(n.created_at, tz),
+                date_iso: n.created_at.to_rfc3339(),
+                body: n.body.clone(),
+            })
+            .collect(),
         card,
     }
 }

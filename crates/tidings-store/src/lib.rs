@@ -13,6 +13,7 @@ mod error;
 mod listing;
 mod media;
 mod models;
+mod revisions;
 mod site;
 mod tags;
 pub mod testing;
@@ -26,4 +27,5 @@ pub use media::Media;
 pub use models::{
     Article, ArticleSummary, Author, FeatureImage, NewArticle, NewAuthor, NewTag, Tag,
 };
+pub use revisions::{Note, Revision};
 pub use site::Settings;

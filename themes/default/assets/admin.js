@@ -27,3 +27,36 @@
   });
   refresh();
 })();
+
+// Autosave: every few seconds after typing stops, the words go to the server as an autosave that
+// never overwrites the article itself.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave]");
+  if (!form) return;
+  var url = form.getAttribute("data-autosave");
+  var csrf = form.querySelector("input[name=csrf]").value;
+  var fields = ["title", "dek", "body"].map(function (n) { return form.querySelector("[name=" + n + "]"); });
+  var timer = null;
+  var last = fields.map(function (f) { return f.value; }).join("\u0000");
+  function save() {
+    var now = fields.map(function (f) { return f.value; }).join("\u0000");
+    if (now === last) return;
+    last = now;
+    var data = new URLSearchParams();
+    fields.forEach(function (f) { data.append(f.name, f.value); });
+    fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf },
+      body: data,
+      credentials: "same-origin",
+    });
+  }
+  fields.forEach(function (f) {
+    f.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(save, 3000);
+    });
+  });
+  window.addEventListener("beforeunload", save);
+})();

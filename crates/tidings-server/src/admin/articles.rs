@@ -237,6 +237,8 @@ struct EditorState {
     preview: Option<String>,
     conflict: Option<Article>,
     can_publish: bool,
+    autosave: Option<i64>,
+    notes: Vec<tidings_store::Note>,
 }
 
 async fn editor(
@@ -260,6 +262,8 @@ async fn editor(
         preview => st.preview.map(Value::from_safe_string),
         conflict => conflict,
         can_publish => st.can_publish,
+        autosave => st.autosave,
+        notes => Value::from_serialize(st.notes.iter().map(|n| context! { kind => n.kind.clone(), body => n.body.clone(), at => crate::views::display_date(n.created_at, app.tz()) }).collect::<Vec<_>>()),
         is_contributor => signed.user.role == Role::Contributor,
         timezone => app.site().timezone.name(),
     };
@@ -282,8 +286,64 @@ pub async fn new(State(app): State<AppState>, signed: Signed) -> Result<Response
     editor(&app, &signed, StatusCode::OK, &form, st).await
 }
 
-/// `GET /admin/articles/{id}`
+#[derive(Deserialize, Default)]
+pub struct EditQuery {
+    revision: Option<i64>,
+}
+
+/// `GET /admin/articles/{id}`; with `?revision=N`, that revision's words are loaded into the form
+/// (restored once saved).
 pub async fn edit(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    Query(q): Query<EditQuery>,
+) -> Result<Response, AppError> {
+    let article = app
+        .store()
+        .article_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_edit(&signed, &article) {
+        return Ok(forbidden());
+    }
+    let mut form = ArticleForm::from_article(&article, app.tz());
+    let mut st = state_for(&app, &signed, &article);
+    let revisions = app.store().revisions(id).await?;
+    if let Some(rev) = q
+        .revision
+        .and_then(|r| revisions.iter().find(|v| v.id == r))
+    {
+        form.title = rev.title.clone();
+        form.dek = rev.dek.clone();
+        form.body = rev.body_markdown.clone();
+        st.notice = Some(format!(
+            "Loaded the {} from {}. Save to restore it.",
+            if rev.kind == "autosave" {
+                "autosaved text"
+            } else {
+                "revision"
+            },
+            crate::views::display_date(rev.saved_at, app.tz())
+        ));
+    } else if let Some(auto) = revisions.iter().find(|r| {
+        r.kind == "autosave"
+            && r.saved_by.as_deref() == Some(signed.user.email.as_str())
+            && r.saved_at >= article.updated_at
+    }) {
+        if auto.body_markdown != article.body_markdown
+            || auto.title != article.title
+            || auto.dek != article.dek
+        {
+            st.autosave = Some(auto.id);
+        }
+    }
+    st.notes = app.store().notes(id).await?;
+    editor(&app, &signed, StatusCode::OK, &form, st).await
+}
+
+/// `GET /admin/articles/{id}/revisions`
+pub async fn revisions(
     State(app): State<AppState>,
     signed: Signed,
     Path(id): Path<i64>,
@@ -296,15 +356,105 @@ pub async fn edit(
     if !may_edit(&signed, &article) {
         return Ok(forbidden());
     }
-    let form = ArticleForm::from_article(&article, app.tz());
-    editor(
+    let tz = app.tz();
+    let rows: Vec<Value> = app
+        .store()
+        .revisions(id)
+        .await?
+        .iter()
+        .map(|r| {
+            context! {
+                id => r.id, version => r.version, autosave => r.kind == "autosave",
+                title => r.title.clone(), by => r.saved_by.clone(),
+                at => crate::views::display_date(r.saved_at, tz),
+                words => r.body_markdown.split_whitespace().count(),
+            }
+        })
+        .collect();
+    let ctx = context! { article => context! { id => id, title => article.title.clone() }, revisions => rows };
+    Ok(render(
         &app,
-        &signed,
         StatusCode::OK,
-        &form,
-        state_for(&app, &signed, &article),
+        "admin/revisions.html",
+        Some(me(&signed)),
+        ctx,
     )
-    .await
+    .await)
+}
+
+/// `POST /admin/articles/{id}/autosave` (from the editor's script): keeps the words being typed,
+/// without touching the article, so a closed tab or a crash loses nothing.
+pub async fn autosave(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let article = app
+        .store()
+        .article_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_edit(&signed, &article) {
+        return Ok(forbidden());
+    }
+    let form = ArticleForm::parse(&body);
+    app.store()
+        .add_revision(
+            id,
+            None,
+            &form.title,
+            &form.dek,
+            &form.body,
+            Some(signed.user.id),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /admin/articles/{id}/notes`: a dated correction or update on a published story.
+pub async fn add_note(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<NoteForm>,
+) -> Result<Response, AppError> {
+    let article = app
+        .store()
+        .article_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_edit(&signed, &article) || !may_publish(&signed, Some(&article)) {
+        return Ok(forbidden());
+    }
+    match app
+        .store()
+        .add_note(id, &form.kind, &form.note, Some(signed.user.id))
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Invalid { message, .. }) => {
+            let mut st = state_for(&app, &signed, &article);
+            st.error = Some(format!("Correction or update: {message}."));
+            st.notes = app.store().notes(id).await?;
+            let f = ArticleForm::from_article(&article, app.tz());
+            return editor(&app, &signed, StatusCode::UNPROCESSABLE_ENTITY, &f, st).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    signed
+        .audit(&app, &format!("article.{}", form.kind), &article.slug)
+        .await;
+    let _ = app.refresh_generation().await;
+    Ok(see_other(&format!("/admin/articles/{id}?saved=1")))
 }
 
 fn state_for(app: &AppState, signed: &Signed, a: &Article) -> EditorState {
@@ -592,6 +742,16 @@ async fn persist(
         }
         Err(e) => return Err(e.into()),
     };
+    app.store()
+        .add_revision(
+            saved.id,
+            Some(saved.version),
+            &saved.title,
+            &saved.dek,
+            &saved.body_markdown,
+            Some(signed.user.id),
+        )
+        .await?;
     let verb = match form.action.as_str() {
         "publish" => "article.publish",
         "schedule" => "article.schedule",

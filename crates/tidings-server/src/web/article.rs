@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use chrono_tz::Tz;
 use minijinja::{context, Value};
 use tidings_content::Kind;
-use tidings_store::{Article, ArticleSummary};
+use tidings_store::{Article, ArticleSummary, Note};
 
 use crate::app::{AppState, Rendered};
 use crate::error::AppError;
@@ -43,8 +43,9 @@ pub async fn render(app: AppState, slug: String) -> Result<Rendered, AppError> {
         (Kind::Article, Some(tag)) => app.store().related(article.id, tag.id, 3).await?,
         _ => Vec::new(),
     };
+    let notes = app.store().notes(article.id).await?;
     let site = app.site_view().await?;
-    let html = render_article_html(app.theme(), &site, &article, &related, app.tz())?;
+    let html = render_article_html(app.theme(), &site, &article, &related, &notes, app.tz())?;
     Ok(Rendered::html(html))
 }
 
@@ -54,9 +55,10 @@ pub fn render_article_html(
     site: &SiteView,
     article: &Article,
     related: &[ArticleSummary],
+    notes: &[Note],
     tz: Tz,
 ) -> Result<String, minijinja::Error> {
-    let view = article_view(article, site, related, tz);
+    let view = article_view(article, site, related, notes, tz);
     let template = match article.kind {
         Kind::Article => "article.html",
         Kind::Page => "page.html",
