@@ -25,6 +25,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "favicon.ico",
     "feed",
     "login",
+    "preview",
     "logout",
     ".well-known",
 ];

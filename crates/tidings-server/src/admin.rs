@@ -76,6 +76,10 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/articles/{id}/revisions", get(articles::revisions))
         .route("/admin/articles/{id}/autosave", post(articles::autosave))
         .route("/admin/articles/{id}/notes", post(articles::add_note))
+        .route(
+            "/admin/articles/{id}/preview-link",
+            post(articles::preview_link),
+        )
         .route("/admin/preview", post(articles::preview))
         .route(
             "/admin/media",

@@ -13,7 +13,7 @@ use tower_http::services::ServeDir;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::middleware::around;
-use crate::web::{article, assets, feed, health, home, listing, moved, sitemap};
+use crate::web::{article, assets, feed, health, home, listing, moved, preview, sitemap};
 
 /// Builds the application router; `media_dir` holds uploaded and generated images.
 pub fn router(app: AppState, media_dir: &Path) -> Router {
@@ -33,6 +33,10 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         .route("/author/{slug}/rss/", get(feed::show_author_feed))
         .route("/rss/", get(feed::show_feed))
         .route("/{slug}/", get(article::show_article))
+        .route(
+            "/preview/{id}/{expires}/{signature}",
+            get(preview::show_preview),
+        )
         // The newsroom.
         .merge(crate::admin::routes(app.clone()))
         .route("/admin", get(|| async { moved("/admin/") }))

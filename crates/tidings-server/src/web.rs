@@ -6,6 +6,7 @@ pub mod feed;
 pub mod health;
 pub mod home;
 pub mod listing;
+pub mod preview;
 pub mod sitemap;
 
 use serde::Serialize;

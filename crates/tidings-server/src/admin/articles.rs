@@ -412,6 +412,35 @@ pub async fn autosave(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// `POST /admin/articles/{id}/preview-link`: a link to read the story as it stands, without signing
+/// in, for a week.
+pub async fn preview_link(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let article = app
+        .store()
+        .article_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_edit(&signed, &article) {
+        return Ok(forbidden());
+    }
+    let path = crate::web::preview::link(&app, id).await?;
+    signed
+        .audit(&app, "article.preview_link", &article.slug)
+        .await;
+    let mut st = state_for(&app, &signed, &article);
+    st.notice = Some(format!(
+        "Preview link, valid for 7 days: {}{path}",
+        app.site().url
+    ));
+    st.notes = app.store().notes(id).await?;
+    let form = ArticleForm::from_article(&article, app.tz());
+    editor(&app, &signed, StatusCode::OK, &form, st).await
+}
+
 #[derive(Deserialize)]
 pub struct NoteForm {
     #[serde(default)]

@@ -488,3 +488,59 @@ server_test!(
         assert_eq!(doc["dateModified"], after.to_rfc3339());
     }
 );
+
+server_test!(
+    signed_preview_links_show_drafts_until_they_expire,
+    Options::default(),
+    |app| {
+        account(&app.store, "ed@example.org", Role::Editor).await;
+        let mut b = Browser::new(&app.base);
+        b.sign_in("ed@example.org", PASSWORD).await;
+        b.get("/admin/articles/new").await;
+        let saved = b
+            .post(
+                "/admin/articles/new",
+                &[
+                    ("title", "Embargoed report"),
+                    ("body", "Secret until Monday."),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        let id = id_from(saved.location.as_deref().unwrap());
+        b.get(&format!("/admin/articles/{id}")).await;
+        let page = b
+            .post(&format!("/admin/articles/{id}/preview-link"), &[])
+            .await;
+        let url = link(&page.body, "http://news.test/preview/");
+        let url = url.trim_end_matches("</div>");
+        let path = url.trim_start_matches("http://news.test");
+        // Anyone with the link can read the draft, without signing in; nobody else can.
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["x-robots-tag"], "noindex, nofollow");
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        assert!(res.text().await.unwrap().contains("Secret until Monday."));
+        assert_eq!(
+            app.get("/embargoed-report/").await.status(),
+            404,
+            "still not public"
+        );
+        let forged = format!("{}0", &path[..path.len() - 1]);
+        assert_eq!(app.get(&forged).await.status(), 404);
+        let parts: Vec<&str> = path.split('/').collect();
+        let extended = format!(
+            "/preview/{}/{}/{}",
+            parts[2],
+            parts[3].parse::<i64>().unwrap() + 86_400,
+            parts[4]
+        );
+        assert_eq!(
+            app.get(&extended).await.status(),
+            404,
+            "the expiry is signed"
+        );
+        let past = format!("/preview/{}/{}/{}", parts[2], 1_000, parts[4]);
+        assert_eq!(app.get(&past).await.status(), 404);
+    }
+);
