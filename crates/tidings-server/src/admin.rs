@@ -11,6 +11,7 @@ mod page;
 mod people;
 mod session;
 mod setup;
+mod taxonomy;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -81,6 +82,16 @@ pub fn routes(app: AppState) -> Router<AppState> {
             post(articles::preview_link),
         )
         .route("/admin/preview", post(articles::preview))
+        .route(
+            "/admin/tags",
+            get(taxonomy::list_tags).post(taxonomy::save_tag),
+        )
+        .route("/admin/tags/{id}", post(taxonomy::save_tag))
+        .route(
+            "/admin/authors",
+            get(taxonomy::list_authors).post(taxonomy::save_author),
+        )
+        .route("/admin/authors/{id}", post(taxonomy::save_author))
         .route(
             "/admin/media",
             get(media::list)

@@ -51,6 +51,8 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/audit.html",
     "admin/media.html",
     "admin/revisions.html",
+    "admin/tags.html",
+    "admin/authors.html",
 );
 
 /// The default theme's assets, compiled into the binary.

@@ -65,6 +65,39 @@ impl Store {
         })
     }
 
+    /// Changes an author's name, slug, bio and portrait.
+    pub async fn update_author(&self, id: i64, new: &NewAuthor) -> Result<Author, StoreError> {
+        let name = new.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::invalid("name", "an author needs a name"));
+        }
+        let slug = listing_slug(&new.slug, name)?;
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE authors SET slug = $1, name = $2, bio = $3, avatar_url = $4 WHERE id = $5",
+        )
+        .bind(&slug)
+        .bind(name)
+        .bind(new.bio.trim())
+        .bind(new.avatar_url.trim())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, "slug", &slug))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("author"));
+        }
+        bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        Ok(Author {
+            id,
+            slug,
+            name: name.to_string(),
+            bio: new.bio.trim().to_string(),
+            avatar_url: new.avatar_url.trim().to_string(),
+        })
+    }
+
     /// The author with this slug, if any.
     pub async fn author_by_slug(&self, slug: &str) -> Result<Option<Author>, StoreError> {
         let sql = format!("SELECT {AUTHOR_COLUMNS} FROM authors au WHERE au.slug = $1");

@@ -48,6 +48,36 @@ impl Store {
         })
     }
 
+    /// Changes a tag's name, slug and description.
+    pub async fn update_tag(&self, id: i64, new: &NewTag) -> Result<Tag, StoreError> {
+        let name = new.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::invalid("name", "a tag needs a name"));
+        }
+        let slug = listing_slug(&new.slug, name)?;
+        let mut tx = self.write_tx().await?;
+        let done =
+            sqlx::query("UPDATE tags SET slug = $1, name = $2, description = $3 WHERE id = $4")
+                .bind(&slug)
+                .bind(name)
+                .bind(new.description.trim())
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| on_unique(e, "slug", &slug))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("tag"));
+        }
+        bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        Ok(Tag {
+            id,
+            slug,
+            name: name.to_string(),
+            description: new.description.trim().to_string(),
+        })
+    }
+
     /// The tag with this slug, if any.
     pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>, StoreError> {
         let sql = format!("SELECT {TAG_COLUMNS} FROM tags t WHERE t.slug = $1");

@@ -524,14 +524,19 @@ async fn to_new_article(
         )));
     };
     let mut tag_ids = Vec::new();
+    let known = app.store().list_tags().await?;
     for name in form
         .tags
         .split(',')
         .map(str::trim)
         .filter(|n| !n.is_empty())
     {
+        // A tag is found by its name (any case) or its slug; renamed tags keep their old slugs.
         let slug = tidings_content::slugify(name);
-        match app.store().tag_by_slug(&slug).await? {
+        let found = known
+            .iter()
+            .find(|t| t.name.to_lowercase() == name.to_lowercase() || t.slug == slug);
+        match found {
             Some(t) => tag_ids.push(t.id),
             None if signed.user.role.can(Action::ManageTaxonomy) => {
                 let t = app

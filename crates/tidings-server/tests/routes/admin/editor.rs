@@ -544,3 +544,126 @@ server_test!(
         assert_eq!(app.get(&past).await.status(), 404);
     }
 );
+
+server_test!(
+    editors_manage_tags_and_authors_and_link_bylines,
+    Options::default(),
+    |app| {
+        account(&app.store, "ed@example.org", Role::Editor).await;
+        let writer = account(&app.store, "writer@example.org", Role::Author).await;
+        let mut w = Browser::new(&app.base);
+        w.sign_in("writer@example.org", PASSWORD).await;
+        assert_eq!(
+            w.get("/admin/tags").await.status,
+            403,
+            "authors do not manage tags"
+        );
+
+        let mut b = Browser::new(&app.base);
+        b.sign_in("ed@example.org", PASSWORD).await;
+        b.get("/admin/tags").await;
+        assert_eq!(
+            b.post(
+                "/admin/tags",
+                &[("name", "Courts"), ("description", "Trials and rulings.")]
+            )
+            .await
+            .status,
+            303
+        );
+        let tag = app.store.tag_by_slug("courts").await.unwrap().unwrap();
+        let dup = b
+            .post(
+                &format!("/admin/tags/{}", tag.id),
+                &[("name", "Courts"), ("slug", "Bad Slug")],
+            )
+            .await;
+        assert_eq!(dup.status, 422);
+        assert_eq!(
+            b.post(
+                &format!("/admin/tags/{}", tag.id),
+                &[
+                    ("name", "Law and courts"),
+                    ("slug", "law"),
+                    ("description", "")
+                ]
+            )
+            .await
+            .status,
+            303
+        );
+        assert_eq!(
+            app.store.tag_by_slug("law").await.unwrap().unwrap().name,
+            "Law and courts"
+        );
+
+        b.get("/admin/authors").await;
+        let uid = writer.id.to_string();
+        assert_eq!(
+            b.post(
+                "/admin/authors",
+                &[
+                    ("name", "Wren Writer"),
+                    ("bio", "covers courts."),
+                    ("user_id", &uid)
+                ]
+            )
+            .await
+            .status,
+            303
+        );
+        let author = app
+            .store
+            .author_by_slug("wren-writer")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            app.store
+                .user_by_id(writer.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .author_id,
+            Some(author.id)
+        );
+
+        // A story bylined to Wren, created by the editor, is now Wren's to edit and publish.
+        b.get("/admin/articles/new").await;
+        let aid = author.id.to_string();
+        let saved = b
+            .post(
+                "/admin/articles/new",
+                &[
+                    ("title", "Court ruling"),
+                    ("author", &aid),
+                    ("tags", "Law and courts"),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        let path = saved
+            .location
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        assert_eq!(w.get(&path).await.status, 200);
+        let published = w
+            .post(
+                &path,
+                &[
+                    ("title", "Court ruling"),
+                    ("author", &aid),
+                    ("tags", "Law and courts"),
+                    ("version", "1"),
+                    ("action", "publish"),
+                ],
+            )
+            .await;
+        assert_eq!(published.status, 303);
+        let page = app.text("/court-ruling/").await;
+        assert!(page.contains("Wren Writer") && page.contains("/tag/law/"));
+    }
+);
