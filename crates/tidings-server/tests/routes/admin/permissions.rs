@@ -15,7 +15,7 @@ enum Expect {
 use Expect::{Allow, Deny};
 
 /// (role, can manage people/audit, can edit others' articles, can publish own)
-fn expectations(role: Role) -> [(&'static str, &'static str, Expect); 9] {
+fn expectations(role: Role) -> [(&'static str, &'static str, Expect); 14] {
     let admin = if matches!(role, Role::Owner | Role::Administrator) {
         Allow
     } else {
@@ -33,6 +33,11 @@ fn expectations(role: Role) -> [(&'static str, &'static str, Expect); 9] {
         ("GET", "OTHERS_ARTICLE", editor),
         ("POST", "OTHERS_ARTICLE", editor),
         ("POST", "OWN_PUBLISH", publish),
+        ("GET", "/admin/media", Allow),
+        ("GET", "/admin/tags", editor),
+        ("GET", "/admin/authors", editor),
+        ("GET", "OTHERS_REVISIONS", editor),
+        ("POST", "OTHERS_NOTE", editor),
     ]
 }
 
@@ -94,6 +99,13 @@ server_test!(permission_matrix, Options::default(), |app| {
                     )
                     .await
                     .status
+                }
+                ("GET", "OTHERS_REVISIONS") => b.get(&format!("/admin/articles/{}/revisions", others.id)).await.status,
+                ("POST", "OTHERS_NOTE") => {
+                    b.get("/admin/account").await;
+                    b.post(&format!("/admin/articles/{}/notes", others.id), &[("kind", "update"), ("note", "More details.")])
+                        .await
+                        .status
                 }
                 ("GET", p) => b.get(p).await.status,
                 _ => unreachable!(),
