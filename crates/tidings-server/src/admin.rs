@@ -96,9 +96,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
             "/admin/media",
             get(media::list)
                 .post(media::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    tidings_media::MAX_BYTES + 1024 * 1024,
-                )),
+                .layer(axum::extract::DefaultBodyLimit::max(guard::MAX_UPLOAD)),
         )
         .route_layer(from_fn_with_state(app, guard::csrf_guard))
 }

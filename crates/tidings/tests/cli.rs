@@ -313,5 +313,5 @@ async fn user_add_prints_a_one_time_sign_in_link() {
     assert_eq!(signed.status(), 303);
     assert_eq!(signed.headers()["location"], "/admin/account");
     let reuse = client.get(format!("{url}{path}")).send().await.unwrap();
-    assert_eq!(reuse.status(), 410, "single use");
+    assert_eq!(reuse.status(), 422, "single use");
 }

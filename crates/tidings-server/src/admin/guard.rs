@@ -17,8 +17,9 @@ use crate::app::AppState;
 
 /// Largest admin form body.
 const MAX_FORM: usize = 2 * 1024 * 1024;
-/// Largest upload body: the image limit plus room for the multipart framing.
-const MAX_UPLOAD: usize = tidings_media::MAX_BYTES + 1024 * 1024;
+/// Hard cap on an upload body. Anything between the image limit and this reaches the upload form,
+/// which explains the limit; only absurd bodies are cut off here.
+pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
 
 /// Checks the CSRF token of every admin request that is not GET or HEAD.
 pub async fn csrf_guard(State(app): State<AppState>, request: Request, next: Next) -> Response {

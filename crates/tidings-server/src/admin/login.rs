@@ -368,6 +368,24 @@ fn link_expired() -> &'static str {
     "This link has expired or has already been used. Ask for a new one."
 }
 
+/// An expired or used reset link: the form to ask for a new one, with the reason (422).
+async fn reset_expired(app: &AppState, headers: &HeaderMap) -> Response {
+    let (csrf, set) = pre_session_token(app, headers).await;
+    let ctx = context! { csrf => csrf, sent => false, error => link_expired() };
+    let r = render(
+        app,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "admin/reset_request.html",
+        None,
+        ctx,
+    )
+    .await;
+    match set {
+        Some(c) => with_cookie(r, c),
+        None => r,
+    }
+}
+
 async fn password_page(
     app: &AppState,
     headers: &HeaderMap,
@@ -415,7 +433,7 @@ pub async fn show_reset(
             None,
         )
         .await),
-        None => Ok(message_page(&app, StatusCode::GONE, "Link expired", link_expired()).await),
+        None => Ok(reset_expired(&app, &headers).await),
     }
 }
 
@@ -433,7 +451,13 @@ pub async fn submit_reset(
         .peek_user_token(&hashed, UserToken::Reset)
         .await?
     else {
-        return Ok(message_page(&app, StatusCode::GONE, "Link expired", link_expired()).await);
+        return Ok(message_page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Link expired",
+            link_expired(),
+        )
+        .await);
     };
     let hash = match new_password_hash(&app, &form) {
         Ok(h) => h,
@@ -455,7 +479,13 @@ pub async fn submit_reset(
         .consume_user_token(&hashed, UserToken::Reset)
         .await?
     else {
-        return Ok(message_page(&app, StatusCode::GONE, "Link expired", link_expired()).await);
+        return Ok(message_page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Link expired",
+            link_expired(),
+        )
+        .await);
     };
     let ip = ip_of(&peer);
     app.store().set_password(user.id, &hash).await?;
@@ -483,7 +513,7 @@ pub async fn show_invite(
 ) -> Result<Response, AppError> {
     match app.store().peek_user_token(&hash_token(&token), UserToken::Invite).await? {
         Some(user) => Ok(password_page(&app, &headers, StatusCode::OK, "admin/invite.html", &user, None).await),
-        None => Ok(message_page(&app, StatusCode::GONE, "Invitation expired", "This invitation has expired or has already been used. Ask the person who invited you for a new one.").await),
+        None => Ok(message_page(&app, StatusCode::UNPROCESSABLE_ENTITY, "Invitation expired", "This invitation has expired or has already been used. Ask the person who invited you for a new one.").await),
     }
 }
 
@@ -501,9 +531,13 @@ pub async fn submit_invite(
         .peek_user_token(&hashed, UserToken::Invite)
         .await?
     else {
-        return Ok(
-            message_page(&app, StatusCode::GONE, "Invitation expired", link_expired()).await,
-        );
+        return Ok(message_page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invitation expired",
+            link_expired(),
+        )
+        .await);
     };
     let hash = match new_password_hash(&app, &form) {
         Ok(h) => h,
@@ -524,9 +558,13 @@ pub async fn submit_invite(
         .consume_user_token(&hashed, UserToken::Invite)
         .await?
     else {
-        return Ok(
-            message_page(&app, StatusCode::GONE, "Invitation expired", link_expired()).await,
-        );
+        return Ok(message_page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invitation expired",
+            link_expired(),
+        )
+        .await);
     };
     let ip = ip_of(&peer);
     app.store().set_password(user.id, &hash).await?;
@@ -571,7 +609,13 @@ pub async fn show_link_sign_in(
                 None => r,
             })
         }
-        None => Ok(message_page(&app, StatusCode::GONE, "Link expired", link_expired()).await),
+        None => Ok(message_page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Link expired",
+            link_expired(),
+        )
+        .await),
     }
 }
 
@@ -587,7 +631,13 @@ pub async fn submit_link_sign_in(
         .consume_user_token(&hash_token(&token), UserToken::SignIn)
         .await?
     else {
-        return Ok(message_page(&app, StatusCode::GONE, "Link expired", link_expired()).await);
+        return Ok(message_page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Link expired",
+            link_expired(),
+        )
+        .await);
     };
     let ip = ip_of(&peer);
     app.store()

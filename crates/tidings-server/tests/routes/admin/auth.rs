@@ -208,7 +208,7 @@ server_test!(
             .await;
         assert_eq!(done.status, 303);
         assert!(b.has_session());
-        assert_eq!(b.get(path).await.status, 410, "single use");
+        assert_eq!(b.get(path).await.status, 422, "single use");
         assert_eq!(
             old.get("/admin/").await.status,
             303,
@@ -227,7 +227,7 @@ server_test!(
             .create_user_token(user.id, UserToken::Reset, &hash_token("old-link"), -1)
             .await
             .unwrap();
-        assert_eq!(c.get("/admin/reset/old-link").await.status, 410, "expired");
+        assert_eq!(c.get("/admin/reset/old-link").await.status, 422, "expired");
     }
 );
 
@@ -289,7 +289,7 @@ server_test!(
         );
         assert_eq!(
             Browser::new(&app.base).get(path).await.status,
-            410,
+            422,
             "invitation used"
         );
         let log = app.store.audit_log(20).await.unwrap();

@@ -106,8 +106,11 @@ server_test!(
         assert!(body.contains("30000×30000"), "{body}");
 
         let (status, _, body) = upload(&app, &b, "huge.jpg", &vec![0xFFu8; 17 * 1024 * 1024]).await;
-        assert_eq!(status, 413);
-        assert!(body.contains("larger than the site accepts"));
+        assert_eq!(status, 422);
+        assert!(
+            body.contains("larger than 15 MB") && body.contains("name=\"file\""),
+            "the form, with the limit"
+        );
         assert!(
             app.store.list_media(10).await.unwrap().is_empty(),
             "nothing saved from refused uploads"

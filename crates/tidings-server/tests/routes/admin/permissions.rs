@@ -100,12 +100,19 @@ server_test!(permission_matrix, Options::default(), |app| {
                     .await
                     .status
                 }
-                ("GET", "OTHERS_REVISIONS") => b.get(&format!("/admin/articles/{}/revisions", others.id)).await.status,
-                ("POST", "OTHERS_NOTE") => {
-                    b.get("/admin/account").await;
-                    b.post(&format!("/admin/articles/{}/notes", others.id), &[("kind", "update"), ("note", "More details.")])
+                ("GET", "OTHERS_REVISIONS") => {
+                    b.get(&format!("/admin/articles/{}/revisions", others.id))
                         .await
                         .status
+                }
+                ("POST", "OTHERS_NOTE") => {
+                    b.get("/admin/account").await;
+                    b.post(
+                        &format!("/admin/articles/{}/notes", others.id),
+                        &[("kind", "update"), ("note", "More details.")],
+                    )
+                    .await
+                    .status
                 }
                 ("GET", p) => b.get(p).await.status,
                 _ => unreachable!(),
