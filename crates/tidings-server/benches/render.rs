@@ -28,6 +28,7 @@ fn article() -> Article {
         slug: "city-hall".into(),
         name: "City Hall".into(),
         description: String::new(),
+        image_url: String::new(),
     };
     let author = Author {
         id: 1,
@@ -103,6 +104,7 @@ fn bench(c: &mut Criterion) {
         slug: "city-hall".into(),
         name: "City Hall".into(),
         description: String::new(),
+        image_url: String::new(),
     }];
     let site = SiteView::new(
         "The Harbour Ledger",

@@ -23,7 +23,8 @@ const SUMMARY_TAG_AT: usize = 17;
 const ARTICLE_COLUMNS: &str = "a.id, a.slug, a.title, a.dek, a.word_count, a.feature_image, \
     a.feature_image_alt, a.feature_image_caption, a.feature_image_credit, a.feature_image_width, \
     a.feature_image_height, a.feature_image_widths, a.published_at, a.updated_at, a.featured, \
-    a.digest_priority, a.feature_image_webp, t.id, t.slug, t.name, t.description, a.kind, a.status, \
+    a.digest_priority, a.feature_image_webp, t.id, t.slug, t.name, t.description, t.image_url, \
+    a.kind, a.status, \
     a.body_markdown, a.body_html, a.seo_title, a.seo_description, a.canonical_url, a.version, \
     a.created_by";
 
@@ -84,8 +85,8 @@ fn summary_from_row(row: &AnyRow) -> Result<ArticleSummary, sqlx::Error> {
 
 fn article_from_row(row: &AnyRow) -> Result<Article, sqlx::Error> {
     let s = summary_from_row(row)?;
-    let kind: String = row.try_get(21)?;
-    let status: String = row.try_get(22)?;
+    let kind: String = row.try_get(22)?;
+    let status: String = row.try_get(23)?;
     let published_at: Option<i64> = row.try_get(12)?;
     Ok(Article {
         id: s.id,
@@ -93,8 +94,8 @@ fn article_from_row(row: &AnyRow) -> Result<Article, sqlx::Error> {
         slug: s.slug,
         title: s.title,
         dek: s.dek,
-        body_markdown: row.try_get(23)?,
-        body_html: row.try_get(24)?,
+        body_markdown: row.try_get(24)?,
+        body_html: row.try_get(25)?,
         word_count: s.word_count,
         feature_image: s.feature_image,
         status: Status::parse(&status).unwrap_or(Status::Draft),
@@ -105,11 +106,11 @@ fn article_from_row(row: &AnyRow) -> Result<Article, sqlx::Error> {
         primary_tag: s.primary_tag,
         tags: Vec::new(),
         authors: Vec::new(),
-        seo_title: row.try_get(25)?,
-        seo_description: row.try_get(26)?,
-        canonical_url: row.try_get(27)?,
-        version: row.try_get(28)?,
-        created_by: row.try_get(29)?,
+        seo_title: row.try_get(26)?,
+        seo_description: row.try_get(27)?,
+        canonical_url: row.try_get(28)?,
+        version: row.try_get(29)?,
+        created_by: row.try_get(30)?,
     })
 }
 
@@ -413,7 +414,7 @@ impl Store {
             q = q.bind(*id);
         }
         for row in q.fetch_all(&self.pool).await? {
-            let article_id: i64 = row.try_get(4)?;
+            let article_id: i64 = row.try_get(5)?;
             out.entry(article_id)
                 .or_default()
                 .push(tag_from_row(&row, 0)?);

@@ -30,6 +30,8 @@ pub struct Tag {
     pub name: String,
     /// Shown at the top of the tag's listing.
     pub description: String,
+    /// Image shown at the top of the tag's listing; empty for none.
+    pub image_url: String,
 }
 
 /// The image at the top of an article, with the words that go with it.
@@ -214,4 +216,6 @@ pub struct NewTag {
     pub name: String,
     /// Shown on the tag's listing.
     pub description: String,
+    /// Image for the tag's listing.
+    pub image_url: String,
 }

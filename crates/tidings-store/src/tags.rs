@@ -8,7 +8,7 @@ use crate::db::{bump_generation, now, Store};
 use crate::error::{on_unique, StoreError};
 use crate::models::{NewTag, Tag};
 
-pub(crate) const TAG_COLUMNS: &str = "t.id, t.slug, t.name, t.description";
+pub(crate) const TAG_COLUMNS: &str = "t.id, t.slug, t.name, t.description, t.image_url";
 
 pub(crate) fn tag_from_row(row: &AnyRow, at: usize) -> Result<Tag, sqlx::Error> {
     Ok(Tag {
@@ -16,6 +16,7 @@ pub(crate) fn tag_from_row(row: &AnyRow, at: usize) -> Result<Tag, sqlx::Error> 
         slug: row.try_get(at + 1)?,
         name: row.try_get(at + 2)?,
         description: row.try_get(at + 3)?,
+        image_url: row.try_get(at + 4)?,
     })
 }
 
@@ -29,11 +30,12 @@ impl Store {
         let slug = listing_slug(&new.slug, name)?;
         let mut tx = self.write_tx().await?;
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO tags (slug, name, description, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO tags (slug, name, description, image_url, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(&slug)
         .bind(name)
         .bind(new.description.trim())
+        .bind(new.image_url.trim())
         .bind(now())
         .fetch_one(&mut *tx)
         .await
@@ -45,6 +47,7 @@ impl Store {
             slug,
             name: name.to_string(),
             description: new.description.trim().to_string(),
+            image_url: new.image_url.trim().to_string(),
         })
     }
 
@@ -56,15 +59,17 @@ impl Store {
         }
         let slug = listing_slug(&new.slug, name)?;
         let mut tx = self.write_tx().await?;
-        let done =
-            sqlx::query("UPDATE tags SET slug = $1, name = $2, description = $3 WHERE id = $4")
-                .bind(&slug)
-                .bind(name)
-                .bind(new.description.trim())
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| on_unique(e, "slug", &slug))?;
+        let done = sqlx::query(
+            "UPDATE tags SET slug = $1, name = $2, description = $3, image_url = $4 WHERE id = $5",
+        )
+        .bind(&slug)
+        .bind(name)
+        .bind(new.description.trim())
+        .bind(new.image_url.trim())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, "slug", &slug))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("tag"));
         }
@@ -75,6 +80,7 @@ impl Store {
             slug,
             name: name.to_string(),
             description: new.description.trim().to_string(),
+            image_url: new.image_url.trim().to_string(),
         })
     }
 
@@ -94,7 +100,7 @@ impl Store {
             "SELECT {TAG_COLUMNS}, COUNT(a.id) AS n FROM tags t \
              JOIN articles a ON a.primary_tag_id = t.id \
              WHERE a.status = 'published' AND a.kind = 'article' \
-             GROUP BY t.id, t.slug, t.name, t.description ORDER BY n DESC, t.name LIMIT $1"
+             GROUP BY t.id, t.slug, t.name, t.description, t.image_url ORDER BY n DESC, t.name LIMIT $1"
         );
         let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
         Ok(rows

@@ -53,6 +53,8 @@ pub struct TagForm {
     slug: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    image_url: String,
 }
 
 impl TagForm {
@@ -61,6 +63,7 @@ impl TagForm {
             name: self.name.clone(),
             slug: self.slug.clone(),
             description: self.description.clone(),
+            image_url: self.image_url.clone(),
         }
     }
 }

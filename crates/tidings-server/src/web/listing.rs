@@ -125,7 +125,7 @@ async fn render(
         Listing::Tag => {
             let tag = store.tag_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
             let rows = store.latest_by_tag(tag.id, PER_PAGE, offset).await?;
-            (tag.name, tag.description, String::new(), rows)
+            (tag.name, tag.description, tag.image_url, rows)
         }
         Listing::Author => {
             let author = store

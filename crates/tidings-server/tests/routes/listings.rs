@@ -56,3 +56,25 @@ server_test!(author_listing_shows_bylines_and_paginates, demo(), |app| {
         .await
     );
 });
+
+server_test!(tag_listing_shows_its_image, demo(), |app| {
+    let tag = app.store.tag_by_slug("sports").await.unwrap().unwrap();
+    app.store
+        .update_tag(
+            tag.id,
+            &tidings_store::NewTag {
+                name: tag.name.clone(),
+                slug: tag.slug.clone(),
+                description: tag.description.clone(),
+                image_url: "/media/demo/story-07-480w.jpg".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        app.eventually("/tag/sports/", std::time::Duration::from_secs(10), |html| {
+            html.contains("src=\"/media/demo/story-07-480w.jpg\"")
+        })
+        .await
+    );
+});
