@@ -667,3 +667,68 @@ server_test!(
         assert!(page.contains("Wren Writer") && page.contains("/tag/law/"));
     }
 );
+
+server_test!(
+    unpublishing_and_duplicate_slugs,
+    Options::default(),
+    |app| {
+        account(&app.store, "ed@example.org", Role::Editor).await;
+        let mut b = Browser::new(&app.base);
+        b.sign_in("ed@example.org", PASSWORD).await;
+        b.get("/admin/articles/new").await;
+        let first = b
+            .post(
+                "/admin/articles/new",
+                &[
+                    ("title", "Market day"),
+                    ("body", "Stalls."),
+                    ("action", "publish"),
+                ],
+            )
+            .await;
+        let path = first
+            .location
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        assert_eq!(app.get("/market-day/").await.status(), 200);
+        let dup = b
+            .post(
+                "/admin/articles/new",
+                &[
+                    ("title", "Market day"),
+                    ("body", "Again."),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        assert_eq!(dup.status, 422);
+        assert!(dup.body.contains("/market-day/ is already used") && dup.body.contains("Again."));
+        b.get(&path).await;
+        let off = b
+            .post(
+                &path,
+                &[
+                    ("title", "Market day"),
+                    ("body", "Stalls."),
+                    ("version", "1"),
+                    ("action", "unpublish"),
+                ],
+            )
+            .await;
+        assert_eq!(off.status, 303);
+        assert!(
+            app.eventually("/", std::time::Duration::from_secs(5), |html| !html
+                .contains("Market day"))
+                .await,
+            "gone from the home page"
+        );
+        assert_eq!(app.get("/market-day/").await.status(), 404);
+        let log = app.store.audit_log(10).await.unwrap();
+        assert!(log
+            .iter()
+            .any(|e| e.action == "article.unpublish" && e.subject == "market-day"));
+    }
+);
