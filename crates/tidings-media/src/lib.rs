@@ -192,6 +192,43 @@ fn encode_webp(img: &DynamicImage) -> Result<Vec<u8>, MediaError> {
     Ok(out)
 }
 
+/// Test helpers for code that handles uploads.
+pub mod testing {
+    use image::codecs::png::PngEncoder;
+    use image::{ImageBuffer, Rgba};
+
+    /// A valid 1×1 PNG whose header claims `width`×`height` pixels: a decompression bomb in
+    /// miniature, with a correct chunk checksum so only the size gives it away.
+    pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+        let mut png = Vec::new();
+        ImageBuffer::from_pixel(1, 1, Rgba([0u8, 0, 0, 0]))
+            .write_with_encoder(PngEncoder::new(&mut png))
+            .expect("encode to memory");
+        // IHDR's width and height sit at bytes 16..24, its CRC at 29..33.
+        png[16..20].copy_from_slice(&width.to_be_bytes());
+        png[20..24].copy_from_slice(&height.to_be_bytes());
+        let crc = crc32(&png[12..29]);
+        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        png
+    }
+
+    /// CRC-32 as PNG chunks use it (ISO 3309).
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for b in bytes {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,33 +290,10 @@ mod tests {
         assert_eq!(process(&bmp).unwrap_err(), MediaError::UnsupportedType);
     }
 
-    /// CRC-32 as PNG chunks use it (ISO 3309).
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xFFFF_FFFFu32;
-        for b in bytes {
-            crc ^= u32::from(*b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-
     #[test]
     fn decompression_bombs_and_huge_files_are_refused() {
         // A tiny PNG whose header claims 20000×20000 pixels: refused before decoding.
-        let img = ImageBuffer::from_pixel(1, 1, Rgba([0u8, 0, 0, 0]));
-        let mut png = Vec::new();
-        img.write_with_encoder(PngEncoder::new(&mut png)).unwrap();
-        // IHDR width and height live at bytes 16..24, with the chunk's CRC at 29..33.
-        png[16..20].copy_from_slice(&20_000u32.to_be_bytes());
-        png[20..24].copy_from_slice(&20_000u32.to_be_bytes());
-        let crc = crc32(&png[12..29]);
-        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        let png = testing::png_claiming(20_000, 20_000);
         assert_eq!(
             process(&png).unwrap_err(),
             MediaError::TooManyPixels(20_000, 20_000)

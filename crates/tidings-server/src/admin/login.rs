@@ -437,6 +437,50 @@ pub async fn show_reset(
     }
 }
 
+/// Spends a one-time link that sets a password: the link is checked, then the form, and only a valid
+/// form spends the link (a typo does not burn it). `Err` carries the page to answer with.
+async fn spend_link_with_password(
+    app: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    purpose: UserToken,
+    template: &str,
+    form: &PasswordForm,
+) -> Result<Result<User, Response>, AppError> {
+    let hashed = hash_token(token);
+    let expired = || {
+        message_page(
+            app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Link expired",
+            link_expired(),
+        )
+    };
+    let Some(user) = app.store().peek_user_token(&hashed, purpose).await? else {
+        return Ok(Err(expired().await));
+    };
+    let hash = match new_password_hash(app, form) {
+        Ok(h) => h,
+        Err(msg) => {
+            let page = password_page(
+                app,
+                headers,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                template,
+                &user,
+                Some(msg),
+            )
+            .await;
+            return Ok(Err(page));
+        }
+    };
+    let Some(user) = app.store().consume_user_token(&hashed, purpose).await? else {
+        return Ok(Err(expired().await));
+    };
+    app.store().set_password(user.id, &hash).await?;
+    Ok(Ok(user))
+}
+
 /// `POST /admin/reset/{token}`: sets the password, ends every session, signs this browser in.
 pub async fn submit_reset(
     State(app): State<AppState>,
@@ -445,50 +489,20 @@ pub async fn submit_reset(
     Path(token): Path<String>,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let hashed = hash_token(&token);
-    let Some(user) = app
-        .store()
-        .peek_user_token(&hashed, UserToken::Reset)
-        .await?
-    else {
-        return Ok(message_page(
-            &app,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Link expired",
-            link_expired(),
-        )
-        .await);
-    };
-    let hash = match new_password_hash(&app, &form) {
-        Ok(h) => h,
-        Err(msg) => {
-            return Ok(password_page(
-                &app,
-                &headers,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "admin/reset.html",
-                &user,
-                Some(msg),
-            )
-            .await)
-        }
-    };
-    // Spend the link only now, so that a typo in the form does not burn it.
-    let Some(user) = app
-        .store()
-        .consume_user_token(&hashed, UserToken::Reset)
-        .await?
-    else {
-        return Ok(message_page(
-            &app,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Link expired",
-            link_expired(),
-        )
-        .await);
+    let user = match spend_link_with_password(
+        &app,
+        &headers,
+        &token,
+        UserToken::Reset,
+        "admin/reset.html",
+        &form,
+    )
+    .await?
+    {
+        Ok(user) => user,
+        Err(page) => return Ok(page),
     };
     let ip = ip_of(&peer);
-    app.store().set_password(user.id, &hash).await?;
     app.store().delete_user_sessions(user.id, None).await?;
     app.store()
         .throttle_clear(&format!("account:{}", user.email))
@@ -525,49 +539,20 @@ pub async fn submit_invite(
     Path(token): Path<String>,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let hashed = hash_token(&token);
-    let Some(user) = app
-        .store()
-        .peek_user_token(&hashed, UserToken::Invite)
-        .await?
-    else {
-        return Ok(message_page(
-            &app,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invitation expired",
-            link_expired(),
-        )
-        .await);
-    };
-    let hash = match new_password_hash(&app, &form) {
-        Ok(h) => h,
-        Err(msg) => {
-            return Ok(password_page(
-                &app,
-                &headers,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "admin/invite.html",
-                &user,
-                Some(msg),
-            )
-            .await)
-        }
-    };
-    let Some(user) = app
-        .store()
-        .consume_user_token(&hashed, UserToken::Invite)
-        .await?
-    else {
-        return Ok(message_page(
-            &app,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invitation expired",
-            link_expired(),
-        )
-        .await);
+    let user = match spend_link_with_password(
+        &app,
+        &headers,
+        &token,
+        UserToken::Invite,
+        "admin/invite.html",
+        &form,
+    )
+    .await?
+    {
+        Ok(user) => user,
+        Err(page) => return Ok(page),
     };
     let ip = ip_of(&peer);
-    app.store().set_password(user.id, &hash).await?;
     if let Some(name) = form
         .name
         .as_deref()

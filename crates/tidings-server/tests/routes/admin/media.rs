@@ -23,22 +23,6 @@ fn photo(w: u32, h: u32) -> Vec<u8> {
     with_exif
 }
 
-/// CRC-32 as PNG chunks use it, so the forged header is otherwise valid.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for b in bytes {
-        crc ^= u32::from(*b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 async fn upload(
     app: &crate::support::TestApp,
     b: &Browser,
@@ -93,14 +77,7 @@ server_test!(
             "type is checked by content, not name"
         );
 
-        let mut bomb = Vec::new();
-        ImageBuffer::from_pixel(1, 1, Rgb([0u8, 0, 0]))
-            .write_with_encoder(image::codecs::png::PngEncoder::new(&mut bomb))
-            .unwrap();
-        bomb[16..20].copy_from_slice(&30_000u32.to_be_bytes());
-        bomb[20..24].copy_from_slice(&30_000u32.to_be_bytes());
-        let crc = crc32(&bomb[12..29]);
-        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+        let bomb = tidings_media::testing::png_claiming(30_000, 30_000);
         let (status, _, body) = upload(&app, &b, "bomb.png", &bomb).await;
         assert_eq!(status, 422);
         assert!(body.contains("30000×30000"), "{body}");
