@@ -1,0 +1,10 @@
+//! Newsletter rules without I/O: which addresses are accepted and how they are normalised, the
+//! proof-of-work that signup forms require, and signed recipient-specific tokens.
+
+mod address;
+mod pow;
+mod signed;
+
+pub use address::{normalise_address, AddressError};
+pub use pow::{issue_challenge, solve, verify_solution, Challenge, PowError, SIGNUP_DIFFICULTY};
+pub use signed::{sign_token, verify_token};
