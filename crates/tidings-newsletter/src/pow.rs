@@ -7,8 +7,8 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// Leading zero bits asked of signup forms (about 16,000 hashes on average).
-pub const SIGNUP_DIFFICULTY: u32 = 14;
+/// Leading zero bits asked of signup forms (about 65,000 hashes on average: a fraction of a second in a browser).
+pub const SIGNUP_DIFFICULTY: u32 = 16;
 /// How long a challenge stays valid, in seconds.
 const MAX_AGE: i64 = 3600;
 

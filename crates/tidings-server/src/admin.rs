@@ -19,7 +19,7 @@ use axum::Router;
 
 use crate::app::AppState;
 
-pub use session::{Signed, SESSION_COOKIE};
+pub use session::{Peer, Signed, SESSION_COOKIE};
 
 /// Every admin route.
 pub fn routes(app: AppState) -> Router<AppState> {

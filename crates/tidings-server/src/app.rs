@@ -150,6 +150,19 @@ impl AppState {
         &self.0.media_dir
     }
 
+    /// A random secret kept in the settings under `name`, made on first use (signing links and
+    /// challenges); every node of a site shares it through the database.
+    pub async fn secret(&self, name: &str) -> Result<String, AppError> {
+        let current = self.store().settings().await?.get(name).to_string();
+        if !current.is_empty() {
+            return Ok(current);
+        }
+        let fresh = tidings_accounts::new_token();
+        self.store().set_settings(&[(name, &fresh)]).await?;
+        // Two nodes racing here both end up with whichever write landed last.
+        Ok(self.store().settings().await?.get(name).to_string())
+    }
+
     /// Forgets the setup code once the owner exists.
     pub fn clear_setup_code(&self) {
         *self.0.setup_code.lock().expect("lock") = None;

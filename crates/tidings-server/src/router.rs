@@ -13,7 +13,9 @@ use tower_http::services::ServeDir;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::middleware::around;
-use crate::web::{article, assets, feed, health, home, listing, moved, preview, sitemap};
+use crate::web::{
+    article, assets, feed, health, home, listing, moved, preview, sitemap, subscribe,
+};
 
 /// Builds the application router; `media_dir` holds uploaded and generated images.
 pub fn router(app: AppState, media_dir: &Path) -> Router {
@@ -33,6 +35,19 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         .route("/author/{slug}/rss/", get(feed::show_author_feed))
         .route("/rss/", get(feed::show_feed))
         .route("/{slug}/", get(article::show_article))
+        // Reader forms.
+        .route(
+            "/subscribe/",
+            get(subscribe::show_form).post(subscribe::submit),
+        )
+        .route(
+            "/subscribe/confirm/{token}",
+            get(subscribe::show_confirm).post(subscribe::confirm),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            get(subscribe::show_unsubscribe).post(subscribe::unsubscribe),
+        )
         .route(
             "/preview/{id}/{expires}/{signature}",
             get(preview::show_preview),

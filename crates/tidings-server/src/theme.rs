@@ -34,6 +34,10 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "partials/signup.html",
     "partials/donate.html",
     "partials/pagination.html",
+    "subscribe.html",
+    "subscribe_sent.html",
+    "subscribe_confirm.html",
+    "unsubscribe.html",
     "admin/base.html",
     "admin/login.html",
     "admin/setup.html",
@@ -64,6 +68,10 @@ const ASSETS: &[(&str, &[u8])] = &[
     (
         "tidings.js",
         include_bytes!("../../../themes/default/assets/tidings.js"),
+    ),
+    (
+        "subscribe.js",
+        include_bytes!("../../../themes/default/assets/subscribe.js"),
     ),
     (
         "admin.css",

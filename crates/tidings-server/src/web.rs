@@ -6,8 +6,10 @@ pub mod feed;
 pub mod health;
 pub mod home;
 pub mod listing;
+pub mod newsletter_mail;
 pub mod preview;
 pub mod sitemap;
+pub mod subscribe;
 
 use serde::Serialize;
 

@@ -15,5 +15,6 @@ mod routes {
     mod feeds;
     mod home;
     mod listings;
+    mod subscribe;
     mod system;
 }

@@ -15,6 +15,7 @@ mod media;
 mod models;
 mod revisions;
 mod site;
+mod subscribers;
 mod tags;
 pub mod testing;
 
@@ -29,3 +30,4 @@ pub use models::{
 };
 pub use revisions::{Note, Revision};
 pub use site::Settings;
+pub use subscribers::{Consent, Signup, Subscriber};

@@ -19,14 +19,7 @@ pub const PREVIEW_TTL: i64 = 7 * 24 * 3600;
 const SECRET_KEY: &str = "preview_secret";
 
 async fn secret(app: &AppState) -> Result<String, AppError> {
-    let current = app.store().settings().await?.get(SECRET_KEY).to_string();
-    if !current.is_empty() {
-        return Ok(current);
-    }
-    let fresh = tidings_accounts::new_token();
-    app.store().set_settings(&[(SECRET_KEY, &fresh)]).await?;
-    // Two nodes racing here both end up with whichever write landed last.
-    Ok(app.store().settings().await?.get(SECRET_KEY).to_string())
+    app.secret(SECRET_KEY).await
 }
 
 fn sign(secret: &str, id: i64, expires: i64) -> String {

@@ -526,7 +526,8 @@ server_test!(
             404,
             "still not public"
         );
-        let forged = format!("{}0", &path[..path.len() - 1]);
+        let flip = if path.ends_with('0') { "1" } else { "0" };
+        let forged = format!("{}{flip}", &path[..path.len() - 1]);
         assert_eq!(app.get(&forged).await.status(), 404);
         let parts: Vec<&str> = path.split('/').collect();
         let extended = format!(

@@ -1,0 +1,81 @@
+//! The newsletter's transactional emails: confirmation and welcome. Links use `site.url`.
+
+use tidings_mail::Email;
+
+use crate::app::AppState;
+use crate::views::SiteView;
+
+/// Sends, logging failures (the signup page never says whether mail went out).
+pub async fn send(app: &AppState, email: Email) {
+    if let Err(e) = app.mailer().send(&email).await {
+        tracing::error!(error = %e, to = %email.to, "cannot send newsletter email");
+    }
+}
+
+fn footer(site: &SiteView) -> String {
+    let mut f = site.organisation.clone();
+    if !site.address.is_empty() {
+        f.push_str(&format!(", {}", site.address));
+    }
+    f
+}
+
+/// The double opt-in email.
+pub fn confirmation(app: &AppState, site: &SiteView, to: &str, token: &str) -> Email {
+    let link = format!("{}/subscribe/confirm/{token}", app.site().url);
+    let text = format!(
+        "Please confirm that you want {name} from {title}.\n\nConfirm your subscription (the link works for 48 hours):\n{link}\n\n\
+         If you didn't ask for this, ignore this email and you won't hear from us again.\n\n-- \n{footer}\n",
+        name = site.newsletter_name,
+        title = site.title,
+        footer = footer(site)
+    );
+    let html = format!(
+        "<div style=\"font-family:Georgia,serif;max-width:560px;margin:0 auto;padding:16px;color:#1a1a1a\">\
+         <p>Please confirm that you want <strong>{name}</strong> from {title}.</p>\
+         <p><a href=\"{link}\" style=\"display:inline-block;padding:10px 18px;background:#a4161a;color:#ffffff;text-decoration:none;border-radius:3px\">Confirm my subscription</a></p>\
+         <p style=\"font-size:14px;color:#545454\">The link works for 48 hours. If you didn't ask for this, ignore this email and you won't hear from us again.</p>\
+         <p style=\"font-size:12px;color:#545454\">{footer}</p></div>",
+        name = esc(&site.newsletter_name),
+        title = esc(&site.title),
+        footer = esc(&footer(site))
+    );
+    Email {
+        to: to.to_string(),
+        subject: format!("Confirm your subscription to {}", site.newsletter_name),
+        text,
+        html: Some(html),
+        ..Email::default()
+    }
+}
+
+/// Sent once an address is confirmed.
+pub fn welcome(_app: &AppState, site: &SiteView, to: &str, unsubscribe: &str) -> Email {
+    let text = format!(
+        "You're subscribed to {name}. The day's most important stories from {title} will arrive every morning.\n\n\
+         To stop at any time: {unsubscribe}\n\n-- \n{footer}\n",
+        name = site.newsletter_name,
+        title = site.title,
+        footer = footer(site)
+    );
+    Email {
+        to: to.to_string(),
+        subject: format!("Welcome to {}", site.newsletter_name),
+        text,
+        headers: vec![
+            ("List-Unsubscribe".into(), format!("<{unsubscribe}>")),
+            (
+                "List-Unsubscribe-Post".into(),
+                "List-Unsubscribe=One-Click".into(),
+            ),
+        ],
+        ..Email::default()
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -1,0 +1,342 @@
+//! The free newsletter's front door: signup with double opt-in, confirmation, and leaving.
+//!
+//! Public forms sit beside cached pages, so they carry no session token: the POST must come from
+//! this site (`Origin`/`Sec-Fetch-Site`), carry a solved proof-of-work challenge (used once), leave
+//! the honeypot empty, and stay under a per-address rate limit. The answer never reveals whether an
+//! address was already subscribed.
+
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ORIGIN, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use minijinja::context;
+use serde::Deserialize;
+use tidings_accounts::{hash_token, new_token, throttle_delay};
+use tidings_newsletter::{
+    issue_challenge, normalise_address, sign_token, verify_solution, verify_token,
+    SIGNUP_DIFFICULTY,
+};
+use tidings_store::{Consent, Signup};
+
+use crate::admin::Peer;
+use crate::app::{AppState, HTML};
+use crate::error::AppError;
+use crate::web::newsletter_mail;
+
+/// Where signing keys for newsletter links and challenges are kept.
+pub const SECRET: &str = "newsletter_secret";
+/// Confirmation links work for two days.
+const CONFIRM_TTL: i64 = 48 * 3600;
+/// Signups per address before delays start.
+const SIGNUP_THRESHOLD: i64 = 10;
+
+/// The consent wording shown beside the form, recorded with each signup.
+pub fn consent_text(newsletter: &str, site: &str) -> String {
+    format!(
+        "Send me {newsletter}, the day's most important stories from {site}, by email. \
+         I can unsubscribe at any time with one click."
+    )
+}
+
+async fn page(
+    app: &AppState,
+    status: StatusCode,
+    template: &str,
+    ctx: minijinja::Value,
+) -> Response {
+    match app.render_page(template, ctx).await {
+        Ok(body) => (
+            status,
+            [
+                (CONTENT_TYPE, HeaderValue::from_static(HTML)),
+                (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn form_page(
+    app: &AppState,
+    status: StatusCode,
+    email: &str,
+    name: &str,
+    error: Option<&str>,
+) -> Result<Response, AppError> {
+    let secret = app.secret(SECRET).await?;
+    let challenge = issue_challenge(
+        secret.as_bytes(),
+        chrono::Utc::now().timestamp(),
+        SIGNUP_DIFFICULTY,
+    );
+    let site = app.site_view().await?;
+    let ctx = context! {
+        email => email, name => name, error => error,
+        challenge => challenge.token, difficulty => challenge.difficulty,
+        consent => consent_text(&site.newsletter_name, &site.title),
+    };
+    Ok(page(app, status, "subscribe.html", ctx).await)
+}
+
+/// `GET /subscribe/`
+pub async fn show_form(State(app): State<AppState>) -> Result<Response, AppError> {
+    form_page(&app, StatusCode::OK, "", "", None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct SignupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    /// The honeypot: hidden from people, filled by naive bots.
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    solution: String,
+    #[serde(default)]
+    source: String,
+}
+
+/// Whether a public form post came from this site.
+fn same_site(app: &AppState, headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site == "cross-site" || site == "same-site" {
+            return false;
+        }
+    }
+    match headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(origin) => {
+            let host = headers
+                .get("host")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            origin == app.site().url
+                || origin == format!("http://{host}")
+                || origin == format!("https://{host}")
+        }
+    }
+}
+
+/// `POST /subscribe/`
+pub async fn submit(
+    State(app): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(form): Form<SignupForm>,
+) -> Result<Response, AppError> {
+    if !same_site(&app, &headers) {
+        return Err(AppError::Forbidden);
+    }
+    let ip = peer.ip();
+    let key = format!("signup:{ip}");
+    let until = app.store().throttle_locked_until(&[key.as_str()]).await?;
+    let wait = until - chrono::Utc::now().timestamp();
+    if wait > 0 {
+        let mut r = form_page(
+            &app,
+            StatusCode::TOO_MANY_REQUESTS,
+            &form.email,
+            &form.name,
+            Some("Too many signups from your network just now. Please try again in a few minutes."),
+        )
+        .await?;
+        r.headers_mut().insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(&wait.to_string()).expect("digits"),
+        );
+        return Ok(r);
+    }
+    app.store()
+        .throttle_failure(&key, |n| throttle_delay(n, SIGNUP_THRESHOLD))
+        .await?;
+    let secret = app.secret(SECRET).await?;
+    let now = chrono::Utc::now().timestamp();
+    let solution = form.solution.trim().parse::<u64>().ok();
+    let checked = match solution {
+        Some(n) => verify_solution(secret.as_bytes(), &form.challenge, n, now).map_err(|e| e.to_string()),
+        None => Err("This form needs JavaScript for a short, private security check. Please turn it on and try again.".to_string()),
+    };
+    let nonce = match checked {
+        Ok(nonce) => nonce,
+        Err(msg) => {
+            return form_page(
+                &app,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form.email,
+                &form.name,
+                Some(&msg),
+            )
+            .await
+        }
+    };
+    if !app.store().use_challenge(&nonce, now + 7200).await? {
+        return form_page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form.email,
+            &form.name,
+            Some("This form was already sent. Please try again."),
+        )
+        .await;
+    }
+    let email = match normalise_address(&form.email) {
+        Ok(e) => e,
+        Err(e) => {
+            return form_page(
+                &app,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form.email,
+                &form.name,
+                Some(&format!("Email: {e}.")),
+            )
+            .await
+        }
+    };
+    // A filled honeypot gets the same friendly answer and nothing else.
+    if form.website.trim().is_empty() {
+        let site = app.site_view().await?;
+        let consent = Consent {
+            ip: ip.clone(),
+            source: form.source.chars().take(300).collect(),
+            text: consent_text(&site.newsletter_name, &site.title),
+        };
+        match app.store().sign_up(&email, &form.name, &consent).await? {
+            Signup::New(s) | Signup::Pending(s) => {
+                let token = new_token();
+                app.store()
+                    .create_confirmation(s.id, &hash_token(&token), CONFIRM_TTL)
+                    .await?;
+                newsletter_mail::send(
+                    &app,
+                    newsletter_mail::confirmation(&app, &site, &s.email, &token),
+                )
+                .await;
+            }
+            Signup::Unchanged(_) => {}
+        }
+    }
+    Ok(page(
+        &app,
+        StatusCode::OK,
+        "subscribe_sent.html",
+        context! { email => email },
+    )
+    .await)
+}
+
+/// `GET /subscribe/confirm/{token}`: a page with one button, so mail scanners that follow links
+/// confirm nobody.
+pub async fn show_confirm(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    match app.store().peek_confirmation(&hash_token(&token)).await? {
+        Some(s) => Ok(page(
+            &app,
+            StatusCode::OK,
+            "subscribe_confirm.html",
+            context! { email => s.email },
+        )
+        .await),
+        None => Ok(page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "subscribe_confirm.html",
+            context! { expired => true },
+        )
+        .await),
+    }
+}
+
+/// `POST /subscribe/confirm/{token}`
+pub async fn confirm(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    if !same_site(&app, &headers) {
+        return Err(AppError::Forbidden);
+    }
+    let Some(s) = app.store().confirm_subscriber(&hash_token(&token)).await? else {
+        return Ok(page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "subscribe_confirm.html",
+            context! { expired => true },
+        )
+        .await);
+    };
+    let site = app.site_view().await?;
+    let secret = app.secret(SECRET).await?;
+    let unsubscribe = format!(
+        "{}/unsubscribe/{}",
+        app.site().url,
+        sign_token(secret.as_bytes(), "unsubscribe", s.id)
+    );
+    newsletter_mail::send(
+        &app,
+        newsletter_mail::welcome(&app, &site, &s.email, &unsubscribe),
+    )
+    .await;
+    Ok(page(
+        &app,
+        StatusCode::OK,
+        "subscribe_confirm.html",
+        context! { confirmed => true, email => s.email },
+    )
+    .await)
+}
+
+/// `GET /unsubscribe/{token}`: one button.
+pub async fn show_unsubscribe(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let secret = app.secret(SECRET).await?;
+    let Some(id) = verify_token(secret.as_bytes(), "unsubscribe", &token) else {
+        return Err(AppError::NotFound);
+    };
+    let s = app
+        .store()
+        .subscriber(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(page(
+        &app,
+        StatusCode::OK,
+        "unsubscribe.html",
+        context! { email => s.email, done => s.status == "unsubscribed" },
+    )
+    .await)
+}
+
+/// `POST /unsubscribe/{token}`: RFC 8058 one-click unsubscribe, effective at once. The signed,
+/// recipient-specific token in the URL is the authority; no other token is needed.
+pub async fn unsubscribe(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let secret = app.secret(SECRET).await?;
+    let Some(id) = verify_token(secret.as_bytes(), "unsubscribe", &token) else {
+        return Err(AppError::NotFound);
+    };
+    let s = app
+        .store()
+        .unsubscribe(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(page(
+        &app,
+        StatusCode::OK,
+        "unsubscribe.html",
+        context! { email => s.email, done => true },
+    )
+    .await)
+}

@@ -1,0 +1,255 @@
+//! Newsletter subscribers: signup (double opt-in), confirmation, unsubscribing.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::db::{now, Store};
+use crate::error::StoreError;
+
+/// A newsletter subscriber.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Subscriber {
+    /// Row id.
+    pub id: i64,
+    /// Normalised address.
+    pub email: String,
+    /// Name, if given.
+    pub name: String,
+    /// `pending`, `confirmed`, `unsubscribed` or `suppressed`.
+    pub status: String,
+    /// Wants the daily digest.
+    pub digest: bool,
+    /// Wants breaking-news alerts.
+    pub breaking: bool,
+    /// When consent was given.
+    pub consent_at: DateTime<Utc>,
+    /// Address consent came from.
+    pub consent_ip: String,
+    /// Page the form was on.
+    pub consent_source: String,
+    /// Words shown next to the form.
+    pub consent_text: String,
+    /// When the address was confirmed.
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+/// What a signup found.
+#[derive(Debug, Clone)]
+pub enum Signup {
+    /// A new address, now pending confirmation.
+    New(Subscriber),
+    /// Signed up before and not yet confirmed (or left earlier): pending again.
+    Pending(Subscriber),
+    /// Already confirmed (or suppressed): nothing changes.
+    Unchanged(Subscriber),
+}
+
+/// Consent as recorded at signup.
+#[derive(Debug, Clone, Default)]
+pub struct Consent {
+    /// Client address.
+    pub ip: String,
+    /// Page the form was on.
+    pub source: String,
+    /// Words shown next to the form.
+    pub text: String,
+}
+
+const COLUMNS: &str = "id, email, name, status, digest, breaking, consent_at, consent_ip, \
+    consent_source, consent_text, confirmed_at";
+
+fn at(t: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(t, 0).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+fn from_row(r: &AnyRow) -> Result<Subscriber, sqlx::Error> {
+    let confirmed: Option<i64> = r.try_get(10)?;
+    Ok(Subscriber {
+        id: r.try_get(0)?,
+        email: r.try_get(1)?,
+        name: r.try_get(2)?,
+        status: r.try_get(3)?,
+        digest: r.try_get::<i64, _>(4)? != 0,
+        breaking: r.try_get::<i64, _>(5)? != 0,
+        consent_at: at(r.try_get(6)?),
+        consent_ip: r.try_get(7)?,
+        consent_source: r.try_get(8)?,
+        consent_text: r.try_get(9)?,
+        confirmed_at: confirmed.map(at),
+    })
+}
+
+impl Store {
+    /// The subscriber with this id.
+    pub async fn subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM subscribers WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    /// The subscriber with this (already normalised) address.
+    pub async fn subscriber_by_email(&self, email: &str) -> Result<Option<Subscriber>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM subscribers WHERE email = $1");
+        let row = sqlx::query(&sql)
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    /// Records a signup for a normalised address: new addresses and those not yet confirmed (or
+    /// unsubscribed) become pending with this consent; confirmed and suppressed ones are untouched.
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        name: &str,
+        consent: &Consent,
+    ) -> Result<Signup, StoreError> {
+        let t = now();
+        let mut tx = self.write_tx().await?;
+        let sql = format!("SELECT {COLUMNS} FROM subscribers WHERE email = $1");
+        let existing = sqlx::query(&sql)
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let outcome = match existing.as_ref().map(from_row).transpose()? {
+            Some(s) if s.status == "confirmed" || s.status == "suppressed" => Signup::Unchanged(s),
+            Some(s) => {
+                sqlx::query(
+                    "UPDATE subscribers SET status = 'pending', consent_at = $1, consent_ip = $2, \
+                     consent_source = $3, consent_text = $4, unsubscribed_at = NULL WHERE id = $5",
+                )
+                .bind(t)
+                .bind(&consent.ip)
+                .bind(&consent.source)
+                .bind(&consent.text)
+                .bind(s.id)
+                .execute(&mut *tx)
+                .await?;
+                Signup::Pending(s)
+            }
+            None => {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO subscribers (email, name, status, consent_at, consent_ip, consent_source, \
+                     consent_text, created_at) VALUES ($1, $2, 'pending', $3, $4, $5, $6, $3) RETURNING id",
+                )
+                .bind(email)
+                .bind(name.trim())
+                .bind(t)
+                .bind(&consent.ip)
+                .bind(&consent.source)
+                .bind(&consent.text)
+                .fetch_one(&mut *tx)
+                .await?;
+                let row = sqlx::query(&format!("SELECT {COLUMNS} FROM subscribers WHERE id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Signup::New(from_row(&row)?)
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Stores a confirmation link's token hash.
+    pub async fn create_confirmation(
+        &self,
+        subscriber_id: i64,
+        token_hash: &str,
+        ttl_secs: i64,
+    ) -> Result<(), StoreError> {
+        let t = now();
+        sqlx::query(
+            "INSERT INTO subscriber_tokens (token_hash, subscriber_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(subscriber_id)
+        .bind(t + ttl_secs)
+        .bind(t)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The subscriber a valid, unused confirmation link belongs to, without spending it.
+    pub async fn peek_confirmation(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<Subscriber>, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT subscriber_id FROM subscriber_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some((id,)) => self.subscriber(id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Spends a confirmation link and confirms the subscriber; `None` if expired or used.
+    pub async fn confirm_subscriber(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<Subscriber>, StoreError> {
+        let t = now();
+        let mut tx = self.write_tx().await?;
+        let row: Option<(i64,)> = sqlx::query_as(
+            "UPDATE subscriber_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL \
+             AND expires_at > $1 RETURNING subscriber_id",
+        )
+        .bind(t)
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id,)) = row else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE subscribers SET status = 'confirmed', confirmed_at = $1 WHERE id = $2 AND status = 'pending'",
+        )
+        .bind(t)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.subscriber(id).await
+    }
+
+    /// Unsubscribes at once; returns the subscriber (already unsubscribed ones are returned as they are).
+    pub async fn unsubscribe(&self, id: i64) -> Result<Option<Subscriber>, StoreError> {
+        sqlx::query(
+            "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = $1 \
+             WHERE id = $2 AND status IN ('pending', 'confirmed')",
+        )
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        self.subscriber(id).await
+    }
+
+    /// Spends a signup challenge nonce: false if it was used before.
+    pub async fn use_challenge(&self, nonce: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let t = now();
+        sqlx::query("DELETE FROM used_challenges WHERE expires_at < $1")
+            .bind(t)
+            .execute(&self.pool)
+            .await?;
+        let done = sqlx::query(
+            "INSERT INTO used_challenges (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING",
+        )
+        .bind(nonce)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
