@@ -74,3 +74,30 @@ test("set up the owner, write an article with an image, preview, publish, read i
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a reader signs up from the box under an article; the browser solves the challenge", async () => {
+  const context = await chrome.browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(String(err)));
+  await page.goto(`${site.url}/harbour-sea-wall-must-rise-by-60-centimetres-engineers-warn/`);
+  const box = page.locator("section.signup-article");
+  await box.getByLabel("Email").fill("reader@example.org");
+  await box.getByRole("button", { name: "Sign up" }).click();
+  await page.waitForURL(/\/subscribe\/$/);
+  assert.equal((await page.locator("h1").textContent()).trim(), "Check your inbox");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the signup page says plainly that it needs JavaScript when it is off", async () => {
+  const context = await chrome.browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${site.url}/subscribe/`);
+  assert.ok(await page.locator("[data-needs-js]").isVisible());
+  const form = page.locator("form.signup-form");
+  await form.getByLabel("Email").fill("nojs@example.org");
+  await form.getByRole("button", { name: "Subscribe" }).click();
+  assert.match(await page.locator(".form-error").textContent(), /needs JavaScript/);
+  await context.close();
+});

@@ -40,6 +40,7 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
             "/subscribe/",
             get(subscribe::show_form).post(subscribe::submit),
         )
+        .route("/subscribe/challenge", get(subscribe::challenge))
         .route(
             "/subscribe/confirm/{token}",
             get(subscribe::show_confirm).post(subscribe::confirm),

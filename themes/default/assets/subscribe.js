@@ -75,19 +75,30 @@
 
   if (typeof module !== "undefined") { module.exports = { sha256: sha256, solve: solve }; return; }
 
-  document.querySelectorAll("form[data-challenge]").forEach(function (form) {
+  // Forms on cached pages carry no challenge of their own: they fetch a fresh one when sent.
+  function challengeFor(form) {
+    var inline = form.getAttribute("data-challenge");
+    if (inline) return Promise.resolve({ token: inline, difficulty: Number(form.getAttribute("data-difficulty")) });
+    return fetch(form.getAttribute("data-challenge-url"), { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.json(); });
+  }
+
+  document.querySelectorAll("form[data-challenge], form[data-challenge-url]").forEach(function (form) {
     var note = form.querySelector("[data-needs-js]");
     if (note) note.hidden = true;
+    var source = form.querySelector("input[name=source]");
+    if (source && !source.value) source.value = location.pathname;
     form.addEventListener("submit", function (event) {
       var solution = form.querySelector("input[name=solution]");
       if (solution.value) return;
       event.preventDefault();
       var button = form.querySelector("button[type=submit]");
       button.disabled = true;
-      setTimeout(function () {
-        solution.value = String(solve(form.getAttribute("data-challenge"), Number(form.getAttribute("data-difficulty"))));
+      challengeFor(form).then(function (c) {
+        form.querySelector("input[name=challenge]").value = c.token;
+        solution.value = String(solve(c.token, c.difficulty));
         form.submit();
-      }, 0);
+      }, function () { button.disabled = false; });
     });
   });
 })();

@@ -81,6 +81,21 @@ async fn form_page(
     Ok(page(app, status, "subscribe.html", ctx).await)
 }
 
+/// `GET /subscribe/challenge`: a fresh challenge for the signup boxes on cached pages.
+pub async fn challenge(State(app): State<AppState>) -> Result<Response, AppError> {
+    let secret = app.secret(SECRET).await?;
+    let c = issue_challenge(
+        secret.as_bytes(),
+        chrono::Utc::now().timestamp(),
+        SIGNUP_DIFFICULTY,
+    );
+    Ok((
+        [(CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({ "token": c.token, "difficulty": c.difficulty })),
+    )
+        .into_response())
+}
+
 /// `GET /subscribe/`
 pub async fn show_form(State(app): State<AppState>) -> Result<Response, AppError> {
     form_page(&app, StatusCode::OK, "", "", None).await
