@@ -42,6 +42,10 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         )
         .route("/subscribe/challenge", get(subscribe::challenge))
         .route(
+            "/subscribe/preferences/{token}",
+            get(subscribe::show_preferences).post(subscribe::save_preferences),
+        )
+        .route(
             "/subscribe/confirm/{token}",
             get(subscribe::show_confirm).post(subscribe::confirm),
         )

@@ -38,6 +38,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "subscribe_sent.html",
     "subscribe_confirm.html",
     "unsubscribe.html",
+    "subscribe_preferences.html",
     "admin/base.html",
     "admin/login.html",
     "admin/setup.html",

@@ -236,6 +236,22 @@ impl Store {
         self.subscriber(id).await
     }
 
+    /// Sets which emails a subscriber wants.
+    pub async fn set_preferences(
+        &self,
+        id: i64,
+        digest: bool,
+        breaking: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE subscribers SET digest = $1, breaking = $2 WHERE id = $3")
+            .bind(i64::from(digest))
+            .bind(i64::from(breaking))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Spends a signup challenge nonce: false if it was used before.
     pub async fn use_challenge(&self, nonce: &str, expires_at: i64) -> Result<bool, StoreError> {
         let t = now();

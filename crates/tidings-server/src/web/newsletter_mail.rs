@@ -50,10 +50,10 @@ pub fn confirmation(app: &AppState, site: &SiteView, to: &str, token: &str) -> E
 }
 
 /// Sent once an address is confirmed.
-pub fn welcome(_app: &AppState, site: &SiteView, to: &str, unsubscribe: &str) -> Email {
+pub fn welcome(site: &SiteView, to: &str, unsubscribe: &str, preferences: &str) -> Email {
     let text = format!(
         "You're subscribed to {name}. The day's most important stories from {title} will arrive every morning.\n\n\
-         To stop at any time: {unsubscribe}\n\n-- \n{footer}\n",
+         Choose what you receive: {preferences}\nTo stop at any time: {unsubscribe}\n\n-- \n{footer}\n",
         name = site.newsletter_name,
         title = site.title,
         footer = footer(site)

@@ -295,11 +295,9 @@ pub async fn confirm(
         app.site().url,
         sign_token(secret.as_bytes(), "unsubscribe", s.id)
     );
-    newsletter_mail::send(
-        &app,
-        newsletter_mail::welcome(&app, &site, &s.email, &unsubscribe),
-    )
-    .await;
+    let preferences = preferences_url(&app, &secret, s.id);
+    let welcome = newsletter_mail::welcome(&site, &s.email, &unsubscribe, &preferences);
+    newsletter_mail::send(&app, welcome).await;
     Ok(page(
         &app,
         StatusCode::OK,
@@ -307,6 +305,68 @@ pub async fn confirm(
         context! { confirmed => true, email => s.email },
     )
     .await)
+}
+
+/// The private preferences link for a subscriber.
+pub fn preferences_url(app: &AppState, secret: &str, id: i64) -> String {
+    format!(
+        "{}/subscribe/preferences/{}",
+        app.site().url,
+        sign_token(secret.as_bytes(), "preferences", id)
+    )
+}
+
+async fn preferences_page(app: &AppState, token: &str, saved: bool) -> Result<Response, AppError> {
+    let secret = app.secret(SECRET).await?;
+    let id = verify_token(secret.as_bytes(), "preferences", token).ok_or(AppError::NotFound)?;
+    let s = app
+        .store()
+        .subscriber(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let unsubscribe = format!(
+        "/unsubscribe/{}",
+        sign_token(secret.as_bytes(), "unsubscribe", id)
+    );
+    let ctx = context! {
+        email => s.email, status => s.status, digest => s.digest, breaking => s.breaking,
+        saved => saved, unsubscribe => unsubscribe,
+    };
+    Ok(page(app, StatusCode::OK, "subscribe_preferences.html", ctx).await)
+}
+
+/// `GET /subscribe/preferences/{token}`: a subscriber's private page (linked from every email).
+pub async fn show_preferences(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    preferences_page(&app, &token, false).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct PreferencesForm {
+    #[serde(default)]
+    digest: Option<String>,
+    #[serde(default)]
+    breaking: Option<String>,
+}
+
+/// `POST /subscribe/preferences/{token}`
+pub async fn save_preferences(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Form<PreferencesForm>,
+) -> Result<Response, AppError> {
+    if !same_site(&app, &headers) {
+        return Err(AppError::Forbidden);
+    }
+    let secret = app.secret(SECRET).await?;
+    let id = verify_token(secret.as_bytes(), "preferences", &token).ok_or(AppError::NotFound)?;
+    app.store()
+        .set_preferences(id, form.digest.is_some(), form.breaking.is_some())
+        .await?;
+    preferences_page(&app, &token, true).await
 }
 
 /// `GET /unsubscribe/{token}`: one button.

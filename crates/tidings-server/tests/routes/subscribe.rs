@@ -116,6 +116,34 @@ server_test!(
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         assert_eq!(smtp.messages_to(address).len(), 2);
 
+        // The private preferences page, linked from the welcome email.
+        let prefs = link(&welcome[1].data, "http://news.test/subscribe/preferences/");
+        let prefs = prefs.trim_start_matches("http://news.test");
+        let page = app.get(prefs).await.text().await.unwrap();
+        assert!(page.contains(address) && page.contains("name=\"digest\" value=\"1\" checked"));
+        let saved = app
+            .client
+            .post(format!("{}{prefs}", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("breaking=1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), 200);
+        let now = app.store.subscriber(sub.id).await.unwrap().unwrap();
+        assert!(!now.digest && now.breaking);
+        let wrong_purpose = prefs.replace("/subscribe/preferences/", "/unsubscribe/");
+        assert_eq!(
+            app.client
+                .post(format!("{}{wrong_purpose}", app.base))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404,
+            "tokens are bound to their purpose"
+        );
+
         // RFC 8058 one-click: a POST to the link in the header, effective at once.
         let page = app.get(unsubscribe).await;
         assert!(page.text().await.unwrap().contains("Unsubscribe"));
