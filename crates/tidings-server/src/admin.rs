@@ -11,6 +11,7 @@ mod page;
 mod people;
 mod session;
 mod setup;
+mod subscribers;
 mod taxonomy;
 
 use axum::middleware::from_fn_with_state;
@@ -65,6 +66,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/users", get(people::list).post(people::invite))
         .route("/admin/users/{id}/role", post(people::change_role))
         .route("/admin/audit", get(people::audit))
+        .route("/admin/subscribers", get(subscribers::list))
         .route("/admin/articles", get(articles::list))
         .route(
             "/admin/articles/new",

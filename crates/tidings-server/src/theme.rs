@@ -58,6 +58,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/revisions.html",
     "admin/tags.html",
     "admin/authors.html",
+    "admin/subscribers.html",
 );
 
 /// The default theme's assets, compiled into the binary.

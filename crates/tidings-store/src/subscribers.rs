@@ -236,6 +236,35 @@ impl Store {
         self.subscriber(id).await
     }
 
+    /// Subscribers matching `query` (address or name), newest first, at most 200, and the count of
+    /// every status across the whole list.
+    pub async fn list_subscribers(
+        &self,
+        query: &str,
+        status: Option<&str>,
+    ) -> Result<(Vec<Subscriber>, Vec<(String, i64)>), StoreError> {
+        let pattern = format!("%{}%", query.trim().to_lowercase().replace(['%', '_'], ""));
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM subscribers WHERE (email LIKE $1 OR LOWER(name) LIKE $1)"
+        );
+        if status.is_some() {
+            sql.push_str(" AND status = $2");
+        }
+        sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT 200");
+        let mut q = sqlx::query(&sql).bind(pattern);
+        if let Some(s) = status {
+            q = q.bind(s.to_string());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let list = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+        let counts: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT status, COUNT(*) FROM subscribers GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((list, counts))
+    }
+
     /// Sets which emails a subscriber wants.
     pub async fn set_preferences(
         &self,

@@ -297,3 +297,36 @@ server_test!(
         assert!(retry.unwrap().parse::<i64>().unwrap() > 0);
     }
 );
+
+server_test!(
+    administrators_see_subscribers_and_editors_do_not,
+    Options::default(),
+    |app| {
+        use crate::support::browser::{account, PASSWORD};
+        use tidings_accounts::Role;
+        sign_up(&app, "first@example.org", "").await;
+        sign_up(&app, "second@example.org", "").await;
+        account(&app.store, "admin@example.org", Role::Administrator).await;
+        account(&app.store, "ed@example.org", Role::Editor).await;
+        let mut admin = Browser::new(&app.base);
+        admin.sign_in("admin@example.org", PASSWORD).await;
+        let page = admin.get("/admin/subscribers").await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("first@example.org")
+                && page.body.contains("<strong>2</strong> pending")
+        );
+        let filtered = admin.get("/admin/subscribers?q=second").await;
+        assert!(
+            filtered.body.contains("second@example.org")
+                && !filtered.body.contains("first@example.org")
+        );
+        let mut ed = Browser::new(&app.base);
+        ed.sign_in("ed@example.org", PASSWORD).await;
+        assert_eq!(
+            ed.get("/admin/subscribers").await.status,
+            403,
+            "personal data: owners and administrators only"
+        );
+    }
+);

@@ -15,7 +15,7 @@ enum Expect {
 use Expect::{Allow, Deny};
 
 /// (role, can manage people/audit, can edit others' articles, can publish own)
-fn expectations(role: Role) -> [(&'static str, &'static str, Expect); 14] {
+fn expectations(role: Role) -> [(&'static str, &'static str, Expect); 15] {
     let admin = if matches!(role, Role::Owner | Role::Administrator) {
         Allow
     } else {
@@ -38,6 +38,7 @@ fn expectations(role: Role) -> [(&'static str, &'static str, Expect); 14] {
         ("GET", "/admin/authors", editor),
         ("GET", "OTHERS_REVISIONS", editor),
         ("POST", "OTHERS_NOTE", editor),
+        ("GET", "/admin/subscribers", admin),
     ]
 }
 
