@@ -2,9 +2,13 @@
 //! proof-of-work that signup forms require, and signed recipient-specific tokens.
 
 mod address;
+mod csv_io;
 mod pow;
 mod signed;
 
 pub use address::{normalise_address, AddressError};
+pub use csv_io::{
+    escape_cell, parse_subscribers, ImportRow, ImportStatus, LineError, SourceFormat,
+};
 pub use pow::{issue_challenge, solve, verify_solution, Challenge, PowError, SIGNUP_DIFFICULTY};
 pub use signed::{sign_token, verify_token};

@@ -30,4 +30,4 @@ pub use models::{
 };
 pub use revisions::{Note, Revision};
 pub use site::Settings;
-pub use subscribers::{Consent, Signup, Subscriber};
+pub use subscribers::{Consent, ImportedSubscriber, Signup, Subscriber};

@@ -45,6 +45,23 @@ pub enum Signup {
     Unchanged(Subscriber),
 }
 
+/// A person to import, already validated.
+#[derive(Debug, Clone)]
+pub struct ImportedSubscriber {
+    /// Normalised address.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// `confirmed`, `pending` or `suppressed`.
+    pub status: String,
+    /// When they opted in elsewhere (Unix seconds), if known.
+    pub consent_at: Option<i64>,
+    /// Where from, if known.
+    pub consent_ip: String,
+    /// e.g. `import: mailchimp (file.csv)`.
+    pub source: String,
+}
+
 /// Consent as recorded at signup.
 #[derive(Debug, Clone, Default)]
 pub struct Consent {
@@ -263,6 +280,49 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok((list, counts))
+    }
+
+    /// Imports people in one transaction: new addresses are added with their status and consent,
+    /// addresses already here are left as they are. Returns (added, already present).
+    pub async fn import_subscribers(
+        &self,
+        rows: &[ImportedSubscriber],
+    ) -> Result<(usize, usize), StoreError> {
+        let t = now();
+        let mut tx = self.write_tx().await?;
+        let (mut added, mut present) = (0, 0);
+        for r in rows {
+            let done = sqlx::query(
+                "INSERT INTO subscribers (email, name, status, consent_at, consent_ip, consent_source, \
+                 consent_text, confirmed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (email) DO NOTHING",
+            )
+            .bind(&r.email)
+            .bind(&r.name)
+            .bind(&r.status)
+            .bind(r.consent_at.unwrap_or(t))
+            .bind(&r.consent_ip)
+            .bind(&r.source)
+            .bind("")
+            .bind((r.status == "confirmed").then(|| r.consent_at.unwrap_or(t)))
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                added += 1;
+            } else {
+                present += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok((added, present))
+    }
+
+    /// Every subscriber, oldest first, for export.
+    pub async fn all_subscribers(&self) -> Result<Vec<Subscriber>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM subscribers ORDER BY created_at, id");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 
     /// Sets which emails a subscriber wants.

@@ -41,6 +41,27 @@ pub enum Command {
     /// Manage newsroom accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import or export newsletter subscribers as CSV.
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
+}
+
+/// `tidings subscribers ...`
+#[derive(Debug, Subcommand)]
+pub enum SubscribersCommand {
+    /// Import a Mailchimp or Substack export (or any CSV with an `email` column).
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Check every line and report, importing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export every subscriber with status and consent record (`-` for standard output).
+    Export {
+        /// Where to write the CSV.
+        file: PathBuf,
+    },
 }
 
 /// `tidings user ...`

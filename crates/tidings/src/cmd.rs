@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod migrate;
 mod serve;
+mod subscribers;
 mod user;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Migrate) => migrate::run(&cli.global).await,
         Some(Command::Check) => check::run(&cli.global).await,
         Some(Command::User(command)) => user::run(&cli.global, command).await,
+        Some(Command::Subscribers(command)) => subscribers::run(&cli.global, command).await,
     }
 }
 

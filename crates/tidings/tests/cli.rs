@@ -315,3 +315,124 @@ async fn user_add_prints_a_one_time_sign_in_link() {
     let reuse = client.get(format!("{url}{path}")).send().await.unwrap();
     assert_eq!(reuse.status(), 422, "single use");
 }
+
+#[test]
+fn subscribers_import_and_export_round_trip_with_real_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata/subscribers/"
+    );
+    let file = |name: &str| format!("{data}{name}");
+    // A dry run reports and imports nothing.
+    let out = run(tidings(dir.path()).args([
+        "subscribers",
+        "import",
+        &file("mailchimp-subscribed.csv"),
+        "--dry-run",
+        "--data-dir",
+        "d",
+    ]));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("5 row(s) read as mailchimp: 5 confirmed"),
+        "{}",
+        text(&out)
+    );
+    let out = run(tidings(dir.path()).args(["subscribers", "export", "-", "--data-dir", "d"]));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1,
+        "only the header after a dry run"
+    );
+
+    for name in [
+        "mailchimp-subscribed.csv",
+        "mailchimp-unsubscribed.csv",
+        "mailchimp-cleaned.csv",
+        "substack-signup_emails.csv",
+    ] {
+        let out = run(tidings(dir.path()).args([
+            "subscribers",
+            "import",
+            &file(name),
+            "--data-dir",
+            "d",
+        ]));
+        assert!(out.status.success(), "{name}: {}", text(&out));
+    }
+    let again = run(tidings(dir.path()).args([
+        "subscribers",
+        "import",
+        &file("mailchimp-subscribed.csv"),
+        "--data-dir",
+        "d",
+    ]));
+    assert!(
+        text(&again).contains("Imported 0 subscriber(s); 5 were already on the list"),
+        "{}",
+        text(&again)
+    );
+
+    // A file with one bad line names it and imports nothing.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "email\nfine@example.org\nnot an address\n").unwrap();
+    let out = run(tidings(dir.path()).args([
+        "subscribers",
+        "import",
+        bad.to_str().unwrap(),
+        "--data-dir",
+        "d",
+    ]));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("bad.csv:3:"), "{}", text(&out));
+
+    let evil = dir.path().join("evil.csv");
+    std::fs::write(
+        &evil,
+        "email,name\nx@example.org,=HYPERLINK(\"http://evil.example\")\n",
+    )
+    .unwrap();
+    assert!(run(tidings(dir.path()).args([
+        "subscribers",
+        "import",
+        evil.to_str().unwrap(),
+        "--data-dir",
+        "d"
+    ]))
+    .status
+    .success());
+
+    let out = run(tidings(dir.path()).args(["subscribers", "export", "-", "--data-dir", "d"]));
+    let csv = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        !csv.contains("fine@example.org"),
+        "the failed import added nothing"
+    );
+    let status_of = |email: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(email))
+            .map(|l| l.split(',').nth(2).unwrap().to_string())
+    };
+    assert_eq!(status_of("s1@example.com").as_deref(), Some("confirmed"));
+    assert_eq!(
+        status_of("u1@example.com").as_deref(),
+        Some("suppressed"),
+        "unsubscribed elsewhere: never mailed"
+    );
+    assert_eq!(
+        status_of("c1@example.com").as_deref(),
+        Some("suppressed"),
+        "cleaned: never mailed"
+    );
+    assert_eq!(
+        status_of("x@example.org").as_deref(),
+        Some("pending"),
+        "no proof of opt-in: not mailed until they confirm"
+    );
+    assert!(
+        csv.contains("'=HYPERLINK"),
+        "formula cells are escaped: {csv}"
+    );
+    assert!(csv.contains("import: mailchimp (mailchimp-subscribed.csv)"));
+}

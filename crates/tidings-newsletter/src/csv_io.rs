@@ -1,0 +1,293 @@
+//! Subscriber CSV files: reading Mailchimp and Substack exports (and a plain `email` column), and
+//! writing cells that spreadsheets will not run as formulas.
+
+use crate::address::normalise_address;
+
+/// Which export a file came from, recognised by its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// Mailchimp audience export (`Email Address`, `OPTIN_TIME`, ...).
+    Mailchimp,
+    /// Substack subscriber export (`email`, `email_disabled`, ...).
+    Substack,
+    /// Any file with an `email` column and nothing that proves consent.
+    Plain,
+}
+
+/// What an imported person becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportStatus {
+    /// Opted in elsewhere (Mailchimp subscribed, active on Substack): mailed from now on.
+    Confirmed,
+    /// No proof of opt-in: not mailed until they confirm.
+    Pending,
+    /// Unsubscribed or cleaned elsewhere: never mailed.
+    Suppressed,
+}
+
+impl ImportStatus {
+    /// The stored status text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportStatus::Confirmed => "confirmed",
+            ImportStatus::Pending => "pending",
+            ImportStatus::Suppressed => "suppressed",
+        }
+    }
+}
+
+/// One person to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    /// Line in the file (1 is the header).
+    pub line: usize,
+    /// Normalised address.
+    pub email: String,
+    /// Name, when the export has one.
+    pub name: String,
+    /// Resulting status.
+    pub status: ImportStatus,
+    /// When they opted in, as written in the export (RFC 3339 or `YYYY-MM-DD HH:MM:SS`, UTC).
+    pub consent_at: Option<String>,
+    /// Address they opted in from, when recorded.
+    pub consent_ip: String,
+}
+
+/// A line that cannot be imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// Line in the file (1 is the header).
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Reads a subscriber export. Any bad line makes the whole file fail, with every bad line listed,
+/// so that an import is all or nothing.
+pub fn parse_subscribers(bytes: &[u8]) -> Result<(SourceFormat, Vec<ImportRow>), Vec<LineError>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| {
+            vec![LineError {
+                line: 1,
+                message: format!("cannot read the header: {e}"),
+            }]
+        })?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let (format, email_col) = if let Some(i) = col("Email Address") {
+        (SourceFormat::Mailchimp, i)
+    } else if let Some(i) = col("email") {
+        let substack = col("email_disabled").is_some();
+        (
+            if substack {
+                SourceFormat::Substack
+            } else {
+                SourceFormat::Plain
+            },
+            i,
+        )
+    } else {
+        return Err(vec![LineError {
+            line: 1,
+            message: "no `Email Address` or `email` column".into(),
+        }]);
+    };
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(LineError {
+                    line,
+                    message: format!("malformed CSV: {e}"),
+                });
+                continue;
+            }
+        };
+        let get = |name: &str| {
+            col(name)
+                .and_then(|c| record.get(c))
+                .map(str::trim)
+                .unwrap_or("")
+        };
+        let raw = record.get(email_col).unwrap_or("").trim();
+        let email = match normalise_address(raw) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(LineError {
+                    line,
+                    message: format!("`{raw}`: {e}"),
+                });
+                continue;
+            }
+        };
+        if !seen.insert(email.clone()) {
+            continue;
+        }
+        let row = match format {
+            SourceFormat::Mailchimp => {
+                let left = !get("UNSUB_TIME").is_empty() || col("UNSUB_TIME").is_some();
+                let cleaned = !get("CLEAN_TIME").is_empty() || col("CLEAN_TIME").is_some();
+                let confirm = [get("CONFIRM_TIME"), get("OPTIN_TIME")]
+                    .into_iter()
+                    .find(|t| !t.is_empty());
+                let status = if left || cleaned {
+                    ImportStatus::Suppressed
+                } else if confirm.is_some() {
+                    ImportStatus::Confirmed
+                } else {
+                    ImportStatus::Pending
+                };
+                let name = format!("{} {}", get("First Name"), get("Last Name"))
+                    .trim()
+                    .to_string();
+                let ip = [get("CONFIRM_IP"), get("OPTIN_IP")]
+                    .into_iter()
+                    .find(|t| !t.is_empty())
+                    .unwrap_or("");
+                ImportRow {
+                    line,
+                    email,
+                    name,
+                    status,
+                    consent_at: confirm.map(str::to_string),
+                    consent_ip: ip.to_string(),
+                }
+            }
+            SourceFormat::Substack => {
+                let disabled = get("email_disabled").eq_ignore_ascii_case("true");
+                let inactive = get("active_subscription").eq_ignore_ascii_case("false");
+                let status = if disabled || inactive {
+                    ImportStatus::Suppressed
+                } else {
+                    ImportStatus::Confirmed
+                };
+                let created = get("created_at");
+                ImportRow {
+                    line,
+                    email,
+                    name: String::new(),
+                    status,
+                    consent_at: (!created.is_empty()).then(|| created.to_string()),
+                    consent_ip: String::new(),
+                }
+            }
+            SourceFormat::Plain => ImportRow {
+                line,
+                email,
+                name: get("name").to_string(),
+                status: ImportStatus::Pending,
+                consent_at: None,
+                consent_ip: String::new(),
+            },
+        };
+        rows.push(row);
+    }
+    if errors.is_empty() {
+        Ok((format, rows))
+    } else {
+        Err(errors)
+    }
+}
+
+/// A CSV cell that a spreadsheet will show as text: values starting with `=`, `+`, `-` or `@`
+/// (and tab or carriage return) get a leading apostrophe, so they are never run as formulas.
+pub fn escape_cell(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DATA: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/testdata/subscribers/"
+    );
+
+    fn read(name: &str) -> Option<Vec<u8>> {
+        Some(
+            std::fs::read(format!("{DATA}{name}"))
+                .expect("shared/testdata lies beside the checkout"),
+        )
+    }
+
+    #[test]
+    fn mailchimp_exports_map_to_statuses() {
+        let Some(bytes) = read("mailchimp-subscribed.csv") else {
+            return;
+        };
+        let (format, rows) = parse_subscribers(&bytes).unwrap();
+        assert_eq!(format, SourceFormat::Mailchimp);
+        assert_eq!(rows.len(), 5);
+        assert!(rows
+            .iter()
+            .all(|r| r.status == ImportStatus::Confirmed && r.consent_at.is_some()));
+        for (file, expected) in [
+            ("mailchimp-unsubscribed.csv", ImportStatus::Suppressed),
+            ("mailchimp-cleaned.csv", ImportStatus::Suppressed),
+        ] {
+            let (_, rows) = parse_subscribers(&read(file).unwrap()).unwrap();
+            assert!(
+                !rows.is_empty() && rows.iter().all(|r| r.status == expected),
+                "{file}"
+            );
+        }
+        let (_, rows) = parse_subscribers(&read("mailchimp-cleaned.csv").unwrap()).unwrap();
+        assert_eq!(rows[1].name, "Simet Lut", "names are trimmed and joined");
+    }
+
+    #[test]
+    fn substack_exports_are_read() {
+        for file in [
+            "substack-signup_emails.csv",
+            "substack-subscriber_emails.csv",
+        ] {
+            let Some(bytes) = read(file) else { return };
+            let (format, rows) = parse_subscribers(&bytes).unwrap();
+            assert_eq!(format, SourceFormat::Substack, "{file}");
+            assert!(!rows.is_empty());
+        }
+    }
+
+    #[test]
+    fn bad_lines_fail_the_whole_file_with_their_numbers() {
+        let csv = "email,name\nok@example.org,A\nnot-an-address,B\nalso@bad,C\n";
+        let errors = parse_subscribers(csv.as_bytes()).unwrap_err();
+        assert_eq!(
+            errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+            vec![3, 4]
+        );
+        let (format, rows) = parse_subscribers(b"email\nA@Example.org\na@example.org\n").unwrap();
+        assert_eq!(
+            (format, rows.len(), rows[0].status),
+            (SourceFormat::Plain, 1, ImportStatus::Pending)
+        );
+        assert!(parse_subscribers(b"address\nx@example.org\n").is_err());
+        assert!(
+            parse_subscribers(b"email,name\n\"a@example.org,B\n").is_err(),
+            "unterminated quote"
+        );
+    }
+
+    #[test]
+    fn formula_cells_are_escaped() {
+        assert_eq!(escape_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(escape_cell("+1"), "'+1");
+        assert_eq!(escape_cell("-2"), "'-2");
+        assert_eq!(escape_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(escape_cell("ana@example.org"), "ana@example.org");
+    }
+}
