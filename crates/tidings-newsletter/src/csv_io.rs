@@ -214,14 +214,11 @@ mod tests {
 
     const DATA: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/testdata/subscribers/"
+        "/../../tests/fixtures/subscribers/"
     );
 
     fn read(name: &str) -> Option<Vec<u8>> {
-        Some(
-            std::fs::read(format!("{DATA}{name}"))
-                .expect("shared/testdata lies beside the checkout"),
-        )
+        Some(std::fs::read(format!("{DATA}{name}")).expect("tests/fixtures/subscribers"))
     }
 
     #[test]

@@ -321,7 +321,7 @@ fn subscribers_import_and_export_round_trip_with_real_exports() {
     let dir = tempfile::tempdir().unwrap();
     let data = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/testdata/subscribers/"
+        "/../../tests/fixtures/subscribers/"
     );
     let file = |name: &str| format!("{data}{name}");
     // A dry run reports and imports nothing.
