@@ -67,6 +67,10 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/users/{id}/role", post(people::change_role))
         .route("/admin/audit", get(people::audit))
         .route("/admin/subscribers", get(subscribers::list))
+        .route(
+            "/admin/subscribers/{id}/suppress",
+            post(subscribers::suppress),
+        )
         .route("/admin/articles", get(articles::list))
         .route(
             "/admin/articles/new",

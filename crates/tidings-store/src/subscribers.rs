@@ -325,6 +325,15 @@ impl Store {
         Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 
+    /// Suppresses an address by hand: it is never mailed again, whatever it signs up for.
+    pub async fn suppress_subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError> {
+        sqlx::query("UPDATE subscribers SET status = 'suppressed' WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        self.subscriber(id).await
+    }
+
     /// Sets which emails a subscriber wants.
     pub async fn set_preferences(
         &self,

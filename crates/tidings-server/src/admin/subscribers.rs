@@ -39,7 +39,7 @@ pub async fn list(
         .iter()
         .map(|s| {
             context! {
-                email => s.email.clone(), name => s.name.clone(), status => s.status.clone(),
+                id => s.id, email => s.email.clone(), name => s.name.clone(), status => s.status.clone(),
                 digest => s.digest, breaking => s.breaking,
                 since => crate::views::display_date(s.consent_at, tz), source => s.consent_source.clone(),
             }
@@ -58,4 +58,20 @@ pub async fn list(
         ctx,
     )
     .await)
+}
+
+/// `POST /admin/subscribers/{id}/suppress`: never mail this address again.
+pub async fn suppress(
+    State(app): State<AppState>,
+    signed: Signed,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, AppError> {
+    signed.require(Action::ViewPersonalData)?;
+    let s = app
+        .store()
+        .suppress_subscriber(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    signed.audit(&app, "subscriber.suppress", &s.email).await;
+    Ok(crate::admin::page::see_other("/admin/subscribers"))
 }
