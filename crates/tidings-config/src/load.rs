@@ -200,6 +200,7 @@ mod tests {
             ("TIDINGS_SERVER__LISTEN", "127.0.0.1:9001"),
             ("TIDINGS_DATABASE__MAX_CONNECTIONS", "3"),
             ("TIDINGS_SITE__FEED_FULL_CONTENT", "false"),
+            ("TIDINGS_SERVER__TRUSTED_PROXIES", "127.0.0.1, ::1"),
             ("TIDINGS_TEST_DATABASE_URL", "postgres://ignored"),
             ("PATH", "/usr/bin"),
         ]);
@@ -210,6 +211,7 @@ mod tests {
         assert_eq!(c.server.listen.port(), 9001);
         assert_eq!(c.database.max_connections, 3);
         assert!(!c.site.feed_full_content);
+        assert_eq!(c.server.trusted_proxies.len(), 2);
         s.listen = Some("127.0.0.1:9002".into());
         assert_eq!(load(&s).unwrap().server.listen.port(), 9002);
     }
@@ -266,6 +268,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("server.listen"), "{msg}");
+        let msg = load(&env(&[(
+            "TIDINGS_SERVER__TRUSTED_PROXIES",
+            "10.0.0.1, proxy",
+        )]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("server.trusted_proxies") && msg.contains("proxy"),
+            "{msg}"
+        );
         let msg = load(&env(&[("TIDINGS_DATABASE__MAX_CONNECTIONS", "many")]))
             .unwrap_err()
             .to_string();

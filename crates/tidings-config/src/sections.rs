@@ -34,6 +34,10 @@ pub struct ServerConfig {
     /// Seconds a client has to send its request headers before the connection is closed.
     #[serde(deserialize_with = "from_str_or_native")]
     pub header_timeout_secs: u64,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (comma-separated in the
+    /// environment); requests from anyone else are taken at their connection's address.
+    #[serde(deserialize_with = "list_or_csv")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerConfig {
@@ -42,6 +46,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./tidings-data"),
             header_timeout_secs: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -269,6 +274,33 @@ where
             .trim()
             .parse()
             .map_err(|e| serde::de::Error::custom(format!("`{s}`: {e}"))),
+    }
+}
+
+/// Accepts a TOML array or, from the environment, a comma-separated string.
+fn list_or_csv<'de, D, T>(de: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr + Deserialize<'de>,
+    T::Err: std::fmt::Display,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either<T> {
+        Text(String),
+        List(Vec<T>),
+    }
+    match Either::<T>::deserialize(de)? {
+        Either::List(v) => Ok(v),
+        Either::Text(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse()
+                    .map_err(|e| serde::de::Error::custom(format!("`{p}`: {e}")))
+            })
+            .collect(),
     }
 }
 

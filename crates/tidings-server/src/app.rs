@@ -36,6 +36,8 @@ pub struct SiteConfig {
     pub feed_full_content: bool,
     /// Whether the public URL is HTTPS (enables HSTS).
     pub https: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl SiteConfig {
@@ -49,6 +51,7 @@ impl SiteConfig {
             language: config.site.language.clone(),
             timezone: config.timezone(),
             feed_full_content: config.site.feed_full_content,
+            trusted_proxies: config.server.trusted_proxies.clone(),
         }
     }
 }

@@ -55,29 +55,67 @@ pub fn set_cookie(
 }
 
 /// The client's address, as the connection saw it (for throttling and the loopback rule).
-pub struct Peer(pub Option<SocketAddr>);
+/// `X-Forwarded-For` is believed only from the configured trusted proxies: the client is then the
+/// right-most address in it that is not itself a trusted proxy.
+pub struct Peer {
+    ip: Option<std::net::IpAddr>,
+    /// The request arrived through a forwarding hop (even an untrusted one).
+    forwarded: bool,
+}
 
 impl Peer {
-    /// The address as text, empty when unknown.
-    pub fn ip(&self) -> String {
-        self.0.map(|a| a.ip().to_string()).unwrap_or_default()
+    /// Resolves the client from the connection and, behind trusted proxies, `X-Forwarded-For`.
+    pub fn resolve(
+        connection: Option<std::net::IpAddr>,
+        headers: &HeaderMap,
+        trusted: &[std::net::IpAddr],
+    ) -> Peer {
+        let forwarded =
+            headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
+        let mut ip = connection;
+        if connection.is_some_and(|c| trusted.contains(&c)) {
+            let hops: Vec<std::net::IpAddr> = headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|h| h.trim().parse().ok())
+                .collect();
+            if let Some(client) = hops.iter().rev().find(|h| !trusted.contains(h)) {
+                ip = Some(*client);
+            }
+        }
+        Peer { ip, forwarded }
     }
 
-    /// Whether the request comes from this machine.
+    /// The address as text, empty when unknown.
+    pub fn ip(&self) -> String {
+        self.ip.map(|a| a.to_string()).unwrap_or_default()
+    }
+
+    /// Whether the request comes from this machine. A request that passed through a proxy is not
+    /// local even when the proxy is (a reverse proxy on the same host would otherwise open the
+    /// first-run setup page to the whole internet).
     pub fn is_loopback(&self) -> bool {
-        self.0.is_some_and(|a| a.ip().is_loopback())
+        !self.forwarded && self.ip.is_some_and(|a| a.is_loopback())
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
+impl FromRequestParts<AppState> for Peer {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Peer(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0),
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let connection = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(Peer::resolve(
+            connection,
+            &parts.headers,
+            &app.site().trusted_proxies,
         ))
     }
 }
@@ -150,11 +188,12 @@ impl FromRequestParts<AppState> for Signed {
         match load(parts, app).await {
             Ok(Some((session, user))) if session.verified => {
                 let _ = app.store().touch_session(&session.token_hash).await;
-                let ip = parts
+                let connection = parts
                     .extensions
                     .get::<ConnectInfo<SocketAddr>>()
-                    .map(|c| c.0.ip().to_string())
-                    .unwrap_or_default();
+                    .map(|c| c.0.ip());
+                let ip =
+                    Peer::resolve(connection, &parts.headers, &app.site().trusted_proxies).ip();
                 Ok(Signed { user, session, ip })
             }
             Ok(Some(_)) => Err(crate::admin::page::see_other("/admin/two-factor")),
@@ -232,5 +271,45 @@ pub async fn pre_session_token(
             let c = set_cookie(app, PRE_SESSION_COOKIE, &t, 86_400, "Strict");
             (t, Some(c))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: Option<&'static str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(v) = xff {
+            h.insert("x-forwarded-for", HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let stranger: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+        let p = Peer::resolve(
+            Some(proxy),
+            &headers(Some("198.51.100.7, 10.0.0.2")),
+            &[proxy],
+        );
+        assert_eq!(p.ip(), "198.51.100.7");
+        let p = Peer::resolve(Some(stranger), &headers(Some("127.0.0.1")), &[proxy]);
+        assert_eq!(
+            p.ip(),
+            "203.0.113.9",
+            "a stranger cannot claim another address"
+        );
+        let local: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(Peer::resolve(Some(local), &headers(None), &[]).is_loopback());
+        assert!(
+            !Peer::resolve(Some(local), &headers(Some("198.51.100.7")), &[]).is_loopback(),
+            "a local reverse proxy does not make the internet local"
+        );
+        assert!(
+            !Peer::resolve(Some(local), &headers(Some("198.51.100.7")), &[local]).is_loopback()
+        );
     }
 }

@@ -413,3 +413,21 @@ server_test!(
         assert_ne!(again.session(), first);
     }
 );
+
+server_test!(
+    setup_through_a_proxy_needs_the_code,
+    Options::default(),
+    |app| {
+        // A reverse proxy on the same machine forwards internet traffic from loopback: that is not local.
+        let res = app
+            .get_with("/admin/setup", &[("x-forwarded-for", "198.51.100.7")])
+            .await;
+        assert_eq!(res.status(), 200);
+        assert!(
+            res.text().await.unwrap().contains("name=\"code\""),
+            "the setup code is asked for"
+        );
+        let local = app.text("/admin/setup").await;
+        assert!(!local.contains("name=\"code\""));
+    }
+);
