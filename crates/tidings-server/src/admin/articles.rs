@@ -137,6 +137,20 @@ fn may_edit(signed: &Signed, a: &Article) -> bool {
     owns(signed, a) && (role != Role::Contributor || a.status == Status::Draft)
 }
 
+/// The article with this id, if this person may edit it (404 when missing, 403 when not theirs).
+async fn editable(app: &AppState, signed: &Signed, id: i64) -> Result<Article, AppError> {
+    let article = app
+        .store()
+        .article_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if may_edit(signed, &article) {
+        Ok(article)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 fn may_publish(signed: &Signed, a: Option<&Article>) -> bool {
     let role = signed.user.role;
     role.can(Action::PublishAnyArticle)
@@ -299,14 +313,7 @@ pub async fn edit(
     Path(id): Path<i64>,
     Query(q): Query<EditQuery>,
 ) -> Result<Response, AppError> {
-    let article = app
-        .store()
-        .article_by_id(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_edit(&signed, &article) {
-        return Ok(forbidden());
-    }
+    let article = editable(&app, &signed, id).await?;
     let mut form = ArticleForm::from_article(&article, app.tz());
     let mut st = state_for(&app, &signed, &article);
     let revisions = app.store().revisions(id).await?;
@@ -348,14 +355,7 @@ pub async fn revisions(
     signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let article = app
-        .store()
-        .article_by_id(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_edit(&signed, &article) {
-        return Ok(forbidden());
-    }
+    let article = editable(&app, &signed, id).await?;
     let tz = app.tz();
     let rows: Vec<Value> = app
         .store()
@@ -390,14 +390,7 @@ pub async fn autosave(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let article = app
-        .store()
-        .article_by_id(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_edit(&signed, &article) {
-        return Ok(forbidden());
-    }
+    editable(&app, &signed, id).await?;
     let form = ArticleForm::parse(&body);
     app.store()
         .add_revision(
@@ -419,14 +412,7 @@ pub async fn preview_link(
     signed: Signed,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let article = app
-        .store()
-        .article_by_id(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_edit(&signed, &article) {
-        return Ok(forbidden());
-    }
+    let article = editable(&app, &signed, id).await?;
     let path = crate::web::preview::link(&app, id).await?;
     signed
         .audit(&app, "article.preview_link", &article.slug)
@@ -456,12 +442,8 @@ pub async fn add_note(
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<NoteForm>,
 ) -> Result<Response, AppError> {
-    let article = app
-        .store()
-        .article_by_id(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_edit(&signed, &article) || !may_publish(&signed, Some(&article)) {
+    let article = editable(&app, &signed, id).await?;
+    if !may_publish(&signed, Some(&article)) {
         return Ok(forbidden());
     }
     match app
@@ -620,14 +602,7 @@ pub async fn save(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let article = app
-        .store()
-        .article_by_id(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_edit(&signed, &article) {
-        return Ok(forbidden());
-    }
+    let article = editable(&app, &signed, id).await?;
     let form = ArticleForm::parse(&body);
     let base = state_for(&app, &signed, &article);
     persist(&app, &signed, form, Some(article), base).await
