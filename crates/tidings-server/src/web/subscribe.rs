@@ -361,12 +361,17 @@ pub async fn save_preferences(
     if !same_site(&app, &headers) {
         return Err(AppError::Forbidden);
     }
-    let secret = app.secret(SECRET).await?;
-    let id = verify_token(secret.as_bytes(), "preferences", &token).ok_or(AppError::NotFound)?;
+    let id = token_id(&app, "preferences", &token).await?;
     app.store()
         .set_preferences(id, form.digest.is_some(), form.breaking.is_some())
         .await?;
     preferences_page(&app, &token, true).await
+}
+
+/// The subscriber a signed link stands for; 404 for anything this site did not sign for `purpose`.
+async fn token_id(app: &AppState, purpose: &str, token: &str) -> Result<i64, AppError> {
+    let secret = app.secret(SECRET).await?;
+    verify_token(secret.as_bytes(), purpose, token).ok_or(AppError::NotFound)
 }
 
 /// `GET /unsubscribe/{token}`: one button.
@@ -374,10 +379,7 @@ pub async fn show_unsubscribe(
     State(app): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let secret = app.secret(SECRET).await?;
-    let Some(id) = verify_token(secret.as_bytes(), "unsubscribe", &token) else {
-        return Err(AppError::NotFound);
-    };
+    let id = token_id(&app, "unsubscribe", &token).await?;
     let s = app
         .store()
         .subscriber(id)
@@ -398,10 +400,7 @@ pub async fn unsubscribe(
     State(app): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    let secret = app.secret(SECRET).await?;
-    let Some(id) = verify_token(secret.as_bytes(), "unsubscribe", &token) else {
-        return Err(AppError::NotFound);
-    };
+    let id = token_id(&app, "unsubscribe", &token).await?;
     let s = app
         .store()
         .unsubscribe(id)
