@@ -108,6 +108,13 @@ pub struct MailConfig {
     pub url: String,
     /// Sender address; empty means `no-reply@<site host>`.
     pub from: String,
+    /// SMTP connections a newsletter send keeps open at once.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub connections: u32,
+    /// DKIM selector (the `<selector>._domainkey` DNS name); signing is on when a key file is set.
+    pub dkim_selector: String,
+    /// PEM file with the DKIM private key (RSA or Ed25519, PKCS#8 or PKCS#1).
+    pub dkim_key_file: Option<std::path::PathBuf>,
 }
 
 impl Default for MailConfig {
@@ -115,6 +122,9 @@ impl Default for MailConfig {
         Self {
             url: "outbox".into(),
             from: String::new(),
+            connections: 4,
+            dkim_selector: "tidings".into(),
+            dkim_key_file: None,
         }
     }
 }
@@ -144,12 +154,20 @@ impl Default for PaymentsConfig {
 pub struct NewsletterConfig {
     /// Local time (HH:MM, site timezone) at which the daily digest goes out.
     pub digest_time: String,
+    /// Most stories in one digest.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub max_stories: u32,
+    /// Most messages sent per second by one node; 0 means as fast as the mail server takes them.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub rate_limit: u32,
 }
 
 impl Default for NewsletterConfig {
     fn default() -> Self {
         Self {
             digest_time: "07:00".into(),
+            max_stories: 10,
+            rate_limit: 0,
         }
     }
 }
@@ -250,6 +268,26 @@ impl Config {
                 "newsletter.digest_time: `{}` is not a time of day as HH:MM",
                 self.newsletter.digest_time
             ));
+        }
+        if self.newsletter.max_stories == 0 || self.newsletter.max_stories > 50 {
+            problems.push(format!(
+                "newsletter.max_stories: `{}` must be between 1 and 50",
+                self.newsletter.max_stories
+            ));
+        }
+        if self.mail.connections == 0 || self.mail.connections > 64 {
+            problems.push(format!(
+                "mail.connections: `{}` must be between 1 and 64",
+                self.mail.connections
+            ));
+        }
+        if let Some(key) = &self.mail.dkim_key_file {
+            if !key.is_file() {
+                problems.push(format!(
+                    "mail.dkim_key_file: `{}` is not a readable file",
+                    key.display()
+                ));
+            }
         }
         problems
     }

@@ -13,6 +13,7 @@ mod error;
 mod listing;
 mod media;
 mod models;
+mod newsletters;
 mod revisions;
 mod site;
 mod subscribers;
@@ -27,6 +28,10 @@ pub use listing::{AdminArticle, AdminFilter, Page, SitemapEntry};
 pub use media::Media;
 pub use models::{
     Article, ArticleSummary, Author, FeatureImage, NewArticle, NewAuthor, NewTag, Tag,
+};
+pub use newsletters::{
+    Audience, ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DigestPlan, FailedDelivery,
+    NewNewsletter, Newsletter,
 };
 pub use revisions::{Note, Revision};
 pub use site::Settings;

@@ -246,6 +246,26 @@ impl Store {
         self.summaries(rows).await
     }
 
+    /// Published news articles that went live after `after` and up to `until` (a digest's window).
+    pub async fn published_between(
+        &self,
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, {TAG_COLUMNS} FROM articles a \
+             LEFT JOIN tags t ON t.id = a.primary_tag_id \
+             WHERE a.kind = 'article' AND a.status = 'published' AND a.published_at > $1 \
+             AND a.published_at <= $2 ORDER BY a.published_at DESC, a.id DESC LIMIT 500"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(after.timestamp())
+            .bind(until.timestamp())
+            .fetch_all(&self.pool)
+            .await?;
+        self.summaries(rows).await
+    }
+
     /// The newest published articles with their bodies, for feeds; `filter` limits to a tag or author.
     pub async fn feed_articles(
         &self,

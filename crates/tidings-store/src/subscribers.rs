@@ -327,10 +327,14 @@ impl Store {
 
     /// Suppresses an address by hand: it is never mailed again, whatever it signs up for.
     pub async fn suppress_subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError> {
-        sqlx::query("UPDATE subscribers SET status = 'suppressed' WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE subscribers SET status = 'suppressed', suppressed_at = $1, \
+             suppressed_reason = 'suppressed by hand' WHERE id = $2",
+        )
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         self.subscriber(id).await
     }
 

@@ -1,0 +1,276 @@
+//! The newsletter queue on both engines: one delivery per subscriber, claims with leases,
+//! outcomes, and the digest's inputs (plans and read counts).
+
+use chrono::{Duration, Utc};
+use tidings_store::{
+    each_backend, Audience, DeliveryOutcome, DigestPlan, ImportedSubscriber, NewArticle,
+    NewNewsletter, Store,
+};
+
+async fn subscribers(store: &Store, n: usize, status: &str) {
+    let rows: Vec<ImportedSubscriber> = (0..n)
+        .map(|i| ImportedSubscriber {
+            email: format!("{status}{i}@example.org"),
+            name: String::new(),
+            status: status.to_string(),
+            consent_at: None,
+            consent_ip: String::new(),
+            source: "test".into(),
+        })
+        .collect();
+    store.import_subscribers(&rows).await.unwrap();
+}
+
+fn digest(edition: &str) -> NewNewsletter {
+    NewNewsletter {
+        audience: Audience::Digest,
+        edition: edition.into(),
+        subject: "Today".into(),
+        intro: String::new(),
+        items: "[]".into(),
+        cutoff_at: Utc::now(),
+        created_by: None,
+    }
+}
+
+each_backend!(
+    one_delivery_per_confirmed_subscriber_and_one_send_per_edition,
+    |store| {
+        subscribers(&store, 5, "confirmed").await;
+        subscribers(&store, 3, "pending").await;
+        subscribers(&store, 2, "suppressed").await;
+        let opted_out = store
+            .subscriber_by_email("confirmed0@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .set_preferences(opted_out.id, false, true)
+            .await
+            .unwrap();
+
+        let id = store
+            .queue_newsletter(&digest("2026-11-29"))
+            .await
+            .unwrap()
+            .unwrap();
+        let n = store.newsletter(id).await.unwrap().unwrap();
+        assert_eq!(n.counts.total, 4, "confirmed and wanting the digest only");
+        assert_eq!(n.status, "sending");
+        assert!(store
+            .queue_newsletter(&digest("2026-11-29"))
+            .await
+            .unwrap()
+            .is_none());
+
+        let mut breaking = digest("17");
+        breaking.audience = Audience::Breaking;
+        let b = store.queue_newsletter(&breaking).await.unwrap().unwrap();
+        assert_eq!(store.newsletter(b).await.unwrap().unwrap().counts.total, 1);
+    }
+);
+
+each_backend!(claims_are_exclusive_leased_and_settled, |store| {
+    subscribers(&store, 6, "confirmed").await;
+    let id = store
+        .queue_newsletter(&digest("2026-11-29"))
+        .await
+        .unwrap()
+        .unwrap();
+    let now = Utc::now();
+    let lease = now + Duration::seconds(10);
+    let a = store.claim_deliveries("a", 4, now, lease).await.unwrap();
+    let b = store.claim_deliveries("b", 4, now, lease).await.unwrap();
+    assert_eq!((a.len(), b.len()), (4, 2));
+    assert!(a.iter().all(|d| !b.iter().any(|e| e.id == d.id)));
+    assert!(a.iter().all(|d| d.wanted && d.newsletter_id == id));
+
+    // Worker "a" dies: once its lease runs out its claims go back to the queue.
+    assert_eq!(
+        store.release_expired_deliveries(now).await.unwrap(),
+        0,
+        "leases still hold"
+    );
+    assert_eq!(
+        store
+            .release_expired_deliveries(lease + Duration::seconds(1))
+            .await
+            .unwrap(),
+        6
+    );
+    let again = store
+        .claim_deliveries("c", 10, now, lease + Duration::seconds(60))
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 6);
+    assert_eq!(
+        store
+            .renew_delivery_leases("c", lease + Duration::seconds(120))
+            .await
+            .unwrap(),
+        6
+    );
+
+    // Settle them in every way.
+    store
+        .record_delivery(again[0].id, &DeliveryOutcome::Sent)
+        .await
+        .unwrap();
+    store
+        .record_delivery(again[1].id, &DeliveryOutcome::Skipped)
+        .await
+        .unwrap();
+    store
+        .record_delivery(
+            again[2].id,
+            &DeliveryOutcome::Refused {
+                error: "550 no such user".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let later = now + Duration::seconds(60);
+    store
+        .record_delivery(
+            again[3].id,
+            &DeliveryOutcome::Retry {
+                error: "421 try later".into(),
+                retry_at: Some(later),
+            },
+        )
+        .await
+        .unwrap();
+    for d in &again[4..] {
+        store
+            .record_delivery(d.id, &DeliveryOutcome::Sent)
+            .await
+            .unwrap();
+    }
+    let refused = store
+        .subscriber(again[2].subscriber_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(refused.status, "suppressed");
+
+    // The retry is not due yet; nothing finishes while it waits.
+    assert!(store
+        .claim_deliveries("c", 10, now, lease)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.finish_newsletters().await.unwrap().is_empty());
+    let retry = store.claim_deliveries("c", 10, later, lease).await.unwrap();
+    assert_eq!(retry.len(), 1);
+    assert_eq!(retry[0].attempts, 1);
+    store
+        .record_delivery(
+            retry[0].id,
+            &DeliveryOutcome::Retry {
+                error: "421 still busy".into(),
+                retry_at: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(store.finish_newsletters().await.unwrap(), vec![id]);
+    let n = store.newsletter(id).await.unwrap().unwrap();
+    assert_eq!(
+        n.status, "failed",
+        "a send with failures never reports success"
+    );
+    assert_eq!(
+        (n.counts.sent, n.counts.failed, n.counts.skipped),
+        (3, 2, 1)
+    );
+    let failures = store.failed_deliveries(id, 10).await.unwrap();
+    let reasons: Vec<&str> = failures.iter().map(|f| f.error.as_str()).collect();
+    assert_eq!(reasons, vec!["550 no such user", "421 still busy"]);
+    assert!(!store.deliveries_waiting().await.unwrap());
+});
+
+each_backend!(
+    an_unsubscribe_after_queueing_is_seen_at_claim_time,
+    |store| {
+        subscribers(&store, 2, "confirmed").await;
+        store
+            .queue_newsletter(&digest("2026-11-29"))
+            .await
+            .unwrap()
+            .unwrap();
+        let s = store
+            .subscriber_by_email("confirmed1@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        store.unsubscribe(s.id).await.unwrap();
+        let now = Utc::now();
+        let claimed = store
+            .claim_deliveries("a", 10, now, now + Duration::seconds(10))
+            .await
+            .unwrap();
+        let wanted: Vec<(i64, bool)> = claimed
+            .iter()
+            .map(|d| (d.subscriber_id, d.wanted))
+            .collect();
+        assert!(wanted.contains(&(s.id, false)));
+        assert_eq!(wanted.iter().filter(|w| w.1).count(), 1);
+    }
+);
+
+each_backend!(digest_plans_and_read_counts_round_trip, |store| {
+    assert!(store
+        .digest_plan("2026-11-29")
+        .await
+        .unwrap()
+        .ordered
+        .is_empty());
+    let plan = DigestPlan {
+        intro: "Good morning.".into(),
+        ordered: vec![3, 1],
+        dropped: vec![2],
+    };
+    store.save_digest_plan("2026-11-29", &plan).await.unwrap();
+    let mut changed = plan.clone();
+    changed.intro = "Hello.".into();
+    store
+        .save_digest_plan("2026-11-29", &changed)
+        .await
+        .unwrap();
+    let back = store.digest_plan("2026-11-29").await.unwrap();
+    assert_eq!(back.intro, "Hello.");
+    assert_eq!((back.ordered, back.dropped), (vec![3, 1], vec![2]));
+
+    let article = store
+        .create_article(&NewArticle::published("Read me", "Text."))
+        .await
+        .unwrap()
+        .id;
+    let hour = Utc::now().timestamp() / 3600;
+    store
+        .add_reads(&[
+            (article, hour, 3),
+            (article, hour - 30, 100),
+            (999_999, hour, 5),
+        ])
+        .await
+        .unwrap();
+    store.add_reads(&[(article, hour, 2)]).await.unwrap();
+    let reads = store
+        .reads_since(&[article], Utc::now() - Duration::hours(24))
+        .await
+        .unwrap();
+    assert_eq!(
+        reads.get(&article),
+        Some(&5),
+        "older hours and unknown articles are left out"
+    );
+    assert_eq!(
+        store
+            .prune_reads(Utc::now() - Duration::hours(24))
+            .await
+            .unwrap(),
+        1
+    );
+});
