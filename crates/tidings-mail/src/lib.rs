@@ -1,10 +1,12 @@
 //! Sending email. One [`Mailer`] with two real transports: an outbox folder of `.eml` files in the
 //! data dir (the default: readable, nothing lost) and SMTP (any provider; STARTTLS or implicit TLS,
-//! authentication, pooled connections). Newsroom mail, newsletters and receipts all go through it.
+//! authentication, pooled connections), optionally DKIM-signed. Newsroom mail, newsletters and receipts all go through it.
 
+mod dkim;
 mod message;
 pub mod testing;
 mod transport;
 
+pub use dkim::DkimSigner;
 pub use message::Email;
-pub use transport::{MailError, Mailer};
+pub use transport::{MailError, MailOptions, Mailer};

@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use lettre::message::Mailbox;
-use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::transport::smtp::{AsyncSmtpTransport, PoolConfig};
 use lettre::{AsyncTransport, Tokio1Executor};
 
+use crate::dkim::DkimSigner;
 use crate::message::{random_id, Email};
 
 /// Why a message could not be sent.
@@ -44,15 +45,40 @@ enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
+/// How many connections to keep and whether to sign.
+#[derive(Debug, Default)]
+pub struct MailOptions {
+    /// Most SMTP connections open at once (0 means the default, 4).
+    pub connections: u32,
+    /// Sign every message with this key.
+    pub dkim: Option<DkimSigner>,
+}
+
 /// Sends [`Email`]s through the configured transport.
 pub struct Mailer {
     from: Mailbox,
     transport: Transport,
+    dkim: Option<DkimSigner>,
 }
 
 impl Mailer {
     /// `url` is `outbox`, `smtp://[user:pass@]host[:port][?tls=required]` or `smtps://...`.
     pub fn new(url: &str, from: &str, data_dir: &Path) -> Result<Mailer, MailError> {
+        Self::with_options(url, from, data_dir, MailOptions::default())
+    }
+
+    /// Like [`Mailer::new`], with a connection pool size and an optional DKIM key.
+    pub fn with_options(
+        url: &str,
+        from: &str,
+        data_dir: &Path,
+        options: MailOptions,
+    ) -> Result<Mailer, MailError> {
+        let connections = if options.connections == 0 {
+            4
+        } else {
+            options.connections
+        };
         let from: Mailbox = from
             .parse()
             .map_err(|_| MailError::Address(from.to_string()))?;
@@ -61,18 +87,37 @@ impl Mailer {
         } else if url.starts_with("smtp://") || url.starts_with("smtps://") {
             let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .map_err(|e| MailError::Config(e.to_string()))?;
-            Transport::Smtp(builder.build())
+            // Connections stay open between messages; each is used by one send at a time, so at
+            // most `connections` messages are ever in flight.
+            let pool = PoolConfig::new()
+                .max_size(connections)
+                .idle_timeout(std::time::Duration::from_secs(30));
+            Transport::Smtp(
+                builder
+                    .pool_config(pool)
+                    .timeout(Some(std::time::Duration::from_secs(30)))
+                    .build(),
+            )
         } else {
             return Err(MailError::Config(format!(
                 "`{url}` must be outbox, smtp://... or smtps://..."
             )));
         };
-        Ok(Mailer { from, transport })
+        Ok(Mailer {
+            from,
+            transport,
+            dkim: options.dkim,
+        })
     }
 
     /// The sender.
     pub fn from(&self) -> &Mailbox {
         &self.from
+    }
+
+    /// The DKIM key messages are signed with, if any.
+    pub fn dkim(&self) -> Option<&DkimSigner> {
+        self.dkim.as_ref()
     }
 
     /// Human description of the transport, without secrets.
@@ -85,7 +130,10 @@ impl Mailer {
 
     /// Sends one message.
     pub async fn send(&self, email: &Email) -> Result<(), MailError> {
-        let message = email.to_message(&self.from)?;
+        let mut message = email.to_message(&self.from)?;
+        if let Some(dkim) = &self.dkim {
+            dkim.sign(&mut message);
+        }
         match &self.transport {
             Transport::Outbox(dir) => {
                 tokio::fs::create_dir_all(dir).await?;
