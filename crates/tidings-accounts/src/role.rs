@@ -47,6 +47,8 @@ pub enum Action {
     ManageSettings,
     /// Read the audit log.
     ViewAuditLog,
+    /// Prepare and send the digest and breaking-news alerts.
+    SendNewsletter,
 }
 
 impl Role {
@@ -95,7 +97,7 @@ impl Role {
             SubmitForReview => self == Contributor,
             UploadMedia => true,
             PublishOwnArticle => self <= Author,
-            EditAnyArticle | PublishAnyArticle | ManageTaxonomy => self <= Editor,
+            EditAnyArticle | PublishAnyArticle | ManageTaxonomy | SendNewsletter => self <= Editor,
             ManageUsers | ViewPersonalData | ManageSettings | ViewAuditLog => self <= Administrator,
         }
     }

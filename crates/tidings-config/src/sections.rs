@@ -152,7 +152,8 @@ impl Default for PaymentsConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NewsletterConfig {
-    /// Local time (HH:MM, site timezone) at which the daily digest goes out.
+    /// Local time (HH:MM, site timezone) at which the daily digest goes out; `off` sends only
+    /// when an editor says so.
     pub digest_time: String,
     /// Most stories in one digest.
     #[serde(deserialize_with = "from_str_or_native")]
@@ -263,9 +264,9 @@ impl Config {
                 "payments.currency: `{cur}` is not an ISO 4217 code such as USD"
             ));
         }
-        if !valid_hh_mm(&self.newsletter.digest_time) {
+        if !valid_hh_mm(&self.newsletter.digest_time) && self.newsletter.digest_time != "off" {
             problems.push(format!(
-                "newsletter.digest_time: `{}` is not a time of day as HH:MM",
+                "newsletter.digest_time: `{}` is not a time of day as HH:MM (or `off`)",
                 self.newsletter.digest_time
             ));
         }

@@ -7,6 +7,7 @@ mod emails;
 mod guard;
 mod login;
 mod media;
+mod newsletter;
 mod page;
 mod people;
 mod session;
@@ -67,6 +68,10 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/users/{id}/role", post(people::change_role))
         .route("/admin/audit", get(people::audit))
         .route("/admin/subscribers", get(subscribers::list))
+        .route("/admin/newsletter", get(newsletter::show))
+        .route("/admin/newsletter/digest", post(newsletter::digest_action))
+        .route("/admin/newsletter/breaking", post(newsletter::breaking))
+        .route("/admin/newsletter/{id}", get(newsletter::detail))
         .route(
             "/admin/subscribers/{id}/suppress",
             post(subscribers::suppress),

@@ -38,6 +38,14 @@ pub struct SiteConfig {
     pub https: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Local time of day the digest goes out; `None` when scheduled sending is off.
+    pub digest_time: Option<chrono::NaiveTime>,
+    /// Most stories in a digest.
+    pub max_stories: usize,
+    /// Most newsletter messages per second from this node (0: no limit).
+    pub send_rate: u32,
+    /// Messages a send keeps in flight at once (one per SMTP connection).
+    pub send_connections: usize,
 }
 
 impl SiteConfig {
@@ -52,6 +60,10 @@ impl SiteConfig {
             timezone: config.timezone(),
             feed_full_content: config.site.feed_full_content,
             trusted_proxies: config.server.trusted_proxies.clone(),
+            digest_time: tidings_newsletter::parse_time(&config.newsletter.digest_time),
+            max_stories: config.newsletter.max_stories as usize,
+            send_rate: config.newsletter.rate_limit,
+            send_connections: config.mail.connections.max(1) as usize,
         }
     }
 }
@@ -90,6 +102,7 @@ struct Inner {
     cache: PageCache,
     site: SiteConfig,
     site_view: RwLock<Option<(i64, Arc<SiteView>)>>,
+    reads: crate::newsletter::ReadCounter,
 }
 
 /// Handle to everything a request may need; cheap to clone.
@@ -123,6 +136,7 @@ impl AppState {
             cache: PageCache::default(),
             site,
             site_view: RwLock::new(None),
+            reads: crate::newsletter::ReadCounter::default(),
         }));
         state.refresh_generation().await?;
         Ok(state)
@@ -174,6 +188,62 @@ impl AppState {
     /// The theme.
     pub fn theme(&self) -> &Theme {
         &self.0.theme
+    }
+
+    /// Per-article read counts not yet written to the database.
+    pub fn reads(&self) -> &crate::newsletter::ReadCounter {
+        &self.0.reads
+    }
+
+    /// Builds the state from the configuration: theme (with the data dir's overrides), mailer
+    /// (pool size, DKIM key) and media folder. Used by `serve` and by commands that send mail.
+    pub async fn from_config(
+        config: &Config,
+        store: Store,
+        password_cost: tidings_accounts::PasswordCost,
+    ) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let data_dir = &config.server.data_dir;
+        let theme = Theme::load(Some(&data_dir.join("theme"))).context("loading the theme")?;
+        let site = SiteConfig::from_config(config);
+        store
+            .set_site_url(&site.url)
+            .await
+            .context("recording the site URL")?;
+        let from = crate::server::mail_from(config);
+        let dkim = match &config.mail.dkim_key_file {
+            Some(path) => {
+                let domain = from
+                    .rsplit('@')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_end_matches('>')
+                    .to_string();
+                Some(tidings_mail::DkimSigner::load(
+                    path,
+                    &config.mail.dkim_selector,
+                    &domain,
+                )?)
+            }
+            None => None,
+        };
+        let options = tidings_mail::MailOptions {
+            connections: config.mail.connections,
+            dkim,
+        };
+        let mailer = tidings_mail::Mailer::with_options(&config.mail.url, &from, data_dir, options)
+            .context("setting up mail")?;
+        let state = AppState::new(
+            store,
+            theme,
+            site,
+            mailer,
+            tidings_accounts::Passwords::new(password_cost),
+            data_dir.join("media"),
+        )
+        .await
+        .context("reading the content generation")?;
+        Ok(state)
     }
 
     /// The page cache.

@@ -25,6 +25,9 @@ pub enum AppError {
     /// A template failed to render.
     #[error("template: {0}")]
     Template(#[from] minijinja::Error),
+    /// Anything else that went wrong inside (logged, never shown).
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 /// Marks a response whose body the themed-error middleware should render.
@@ -41,7 +44,7 @@ impl IntoResponse for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Store(_) | AppError::Template(_) => {
+            AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
                 // Internals are logged, never shown to readers.
                 tracing::error!(error = %self, "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod error;
 mod jsonld;
 pub mod middleware;
+pub mod newsletter;
 pub mod router;
 pub mod server;
 pub mod theme;

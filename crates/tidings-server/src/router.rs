@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::middleware::around;
 use crate::web::{
-    article, assets, feed, health, home, listing, moved, preview, sitemap, subscribe,
+    archive, article, assets, feed, health, home, listing, moved, preview, sitemap, subscribe,
 };
 
 /// Builds the application router; `media_dir` holds uploaded and generated images.
@@ -34,6 +34,9 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         .route("/author/{slug}/page/{n}/", get(listing::show_author_page))
         .route("/author/{slug}/rss/", get(feed::show_author_feed))
         .route("/rss/", get(feed::show_feed))
+        .route("/newsletter/", get(archive::show_archive))
+        .route("/newsletter/page/{n}/", get(archive::show_archive_page))
+        .route("/newsletter/{id}/", get(archive::show_issue))
         .route("/{slug}/", get(article::show_article))
         // Reader forms.
         .route(

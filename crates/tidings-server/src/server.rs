@@ -14,18 +14,19 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
-use tidings_accounts::{PasswordCost, Passwords};
+use tidings_accounts::PasswordCost;
 
-use crate::app::{AppState, SiteConfig};
+use crate::app::AppState;
 use crate::router::router;
-use crate::theme::Theme;
 
 /// How often the server looks for content written by other processes (CLI commands, other nodes).
 const GENERATION_POLL: Duration = Duration::from_millis(500);
 /// Upper bound on buffered request head bytes (headers larger than this are refused).
 const MAX_HEADER_BYTES: usize = 64 * 1024;
-/// How often scheduled articles are checked.
+/// How often scheduled articles, the digest schedule and the send queue are checked.
 const SCHEDULE_TICK: Duration = Duration::from_secs(1);
+/// How often in-memory read counts are written to the database.
+const READS_FLUSH: Duration = Duration::from_secs(60);
 
 /// A running server: its address and the handles to stop it.
 pub struct Server {
@@ -49,26 +50,8 @@ impl Server {
         store: Store,
         password_cost: PasswordCost,
     ) -> anyhow::Result<Server> {
-        let data_dir = &config.server.data_dir;
-        let theme = Theme::load(Some(&data_dir.join("theme"))).context("loading the theme")?;
-        let site = SiteConfig::from_config(config);
-        store
-            .set_site_url(&site.url)
-            .await
-            .context("recording the site URL")?;
-        let mailer = tidings_mail::Mailer::new(&config.mail.url, &mail_from(config), data_dir)
-            .context("setting up mail")?;
-        let media_dir = data_dir.join("media");
-        let state = AppState::new(
-            store,
-            theme,
-            site,
-            mailer,
-            Passwords::new(password_cost),
-            media_dir.clone(),
-        )
-        .await
-        .context("reading the content generation")?;
+        let state = AppState::from_config(config, store, password_cost).await?;
+        let media_dir = config.server.data_dir.join("media");
         let app = router(state.clone(), &media_dir);
         let listener = tokio::net::TcpListener::bind(config.server.listen)
             .await
@@ -81,7 +64,9 @@ impl Server {
         let tasks = vec![
             http,
             tokio::spawn(watch_generation(state.clone(), stopped.clone())),
-            tokio::spawn(publish_scheduled(state.clone(), stopped)),
+            tokio::spawn(publish_scheduled(state.clone(), stopped.clone())),
+            tokio::spawn(newsletters(state.clone(), stopped.clone())),
+            tokio::spawn(flush_reads(state.clone(), stopped)),
         ];
         Ok(Server {
             addr,
@@ -227,6 +212,64 @@ async fn publish_scheduled(state: AppState, mut stopped: watch::Receiver<bool>) 
         tokio::select! {
             _ = tokio::time::sleep(SCHEDULE_TICK) => {}
             _ = stopped.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Sends the digest when it is due, and drains the delivery queue (including sends queued by
+/// other processes, retries coming due, and sends a crashed process left unfinished).
+async fn newsletters(state: AppState, mut stopped: watch::Receiver<bool>) {
+    let sender = crate::newsletter::Sender::new(state.clone());
+    loop {
+        match crate::newsletter::digest::run_schedule(&state, chrono::Utc::now()).await {
+            Ok(Some(outcome)) => tracing::info!(?outcome, "daily digest queued"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "digest schedule failed"),
+        }
+        match state.store().deliveries_waiting().await {
+            Ok(true) => {
+                let run = sender.run_due();
+                tokio::select! {
+                    result = run => match result {
+                        Ok(report) if report != Default::default() => {
+                            tracing::info!(?report, "newsletter deliveries processed");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "newsletter sending failed"),
+                    },
+                    _ = stopped.wait_for(|s| *s) => return,
+                }
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the delivery queue"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(SCHEDULE_TICK) => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Writes the read counts to the database every minute and once more on the way out.
+async fn flush_reads(state: AppState, mut stopped: watch::Receiver<bool>) {
+    loop {
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(READS_FLUSH) => false,
+            _ = stopped.wait_for(|s| *s) => true,
+        };
+        let now = chrono::Utc::now();
+        if let Err(e) = state.reads().flush(state.store(), now).await {
+            tracing::warn!(error = %e, "cannot record read counts");
+        }
+        if let Err(e) = state
+            .store()
+            .prune_reads(now - chrono::Duration::hours(48))
+            .await
+        {
+            tracing::warn!(error = %e, "cannot prune read counts");
+        }
+        if stop {
+            return;
         }
     }
 }

@@ -59,6 +59,12 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/tags.html",
     "admin/authors.html",
     "admin/subscribers.html",
+    "admin/newsletter.html",
+    "admin/newsletter_detail.html",
+    "email/newsletter.html",
+    "email/newsletter.txt",
+    "newsletter_archive.html",
+    "newsletter_issue.html",
 );
 
 /// The default theme's assets, compiled into the binary.

@@ -1,5 +1,6 @@
 //! Public handlers, one module per kind of page. Each extracts, loads, and renders a view.
 
+pub mod archive;
 pub mod article;
 pub mod assets;
 pub mod feed;

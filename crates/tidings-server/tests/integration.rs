@@ -15,6 +15,7 @@ mod routes {
     mod feeds;
     mod home;
     mod listings;
+    mod newsletter;
     mod subscribe;
     mod system;
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::db::{Backend, Store};
+use crate::db::{bump_generation, Backend, Store};
 use crate::error::StoreError;
 
 /// Which subscribers a newsletter goes to.
@@ -240,6 +240,8 @@ impl Store {
             new.audience.column()
         );
         sqlx::query(&sql).bind(id).execute(&mut *tx).await?;
+        // The archive at /newsletter/ lists it from now on.
+        bump_generation(&mut tx).await?;
         tx.commit().await?;
         Ok(Some(id))
     }
@@ -623,6 +625,29 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Ids of the published articles at these slugs.
+    pub async fn article_ids_by_slug(
+        &self,
+        slugs: &[String],
+    ) -> Result<HashMap<String, i64>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in slugs.chunks(200) {
+            let marks = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT slug, id FROM articles WHERE status = 'published' AND slug IN ({marks})"
+            );
+            let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+            for s in chunk {
+                q = q.bind(s.clone());
+            }
+            out.extend(q.fetch_all(&self.pool).await?);
+        }
+        Ok(out)
     }
 
     /// Reads per article since `since` (whole hours), for the given articles.

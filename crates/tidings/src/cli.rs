@@ -44,6 +44,23 @@ pub enum Command {
     /// Import or export newsletter subscribers as CSV.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
+    /// Preview or send the daily digest.
+    #[command(subcommand)]
+    Newsletter(NewsletterCommand),
+}
+
+/// `tidings newsletter ...`
+#[derive(Debug, Subcommand)]
+pub enum NewsletterCommand {
+    /// The next digest: show what it will carry, or send it now (replacing its scheduled send).
+    Digest {
+        /// Print the stories the next digest will carry, in order.
+        #[arg(long, conflicts_with = "send", required_unless_present = "send")]
+        preview: bool,
+        /// Queue the next digest now and deliver it (and anything else waiting), with progress.
+        #[arg(long)]
+        send: bool,
+    },
 }
 
 /// `tidings subscribers ...`

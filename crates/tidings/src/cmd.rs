@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod migrate;
+mod newsletter;
 mod serve;
 mod subscribers;
 mod user;
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Check) => check::run(&cli.global).await,
         Some(Command::User(command)) => user::run(&cli.global, command).await,
         Some(Command::Subscribers(command)) => subscribers::run(&cli.global, command).await,
+        Some(Command::Newsletter(command)) => newsletter::run(&cli.global, command).await,
     }
 }
 

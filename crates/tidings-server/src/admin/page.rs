@@ -35,6 +35,7 @@ pub fn me(signed: &Signed) -> Value {
         can_edit_any => role.can(Action::EditAnyArticle),
         can_publish => role.can(Action::PublishOwnArticle),
         can_audit => role.can(Action::ViewAuditLog),
+        can_send => role.can(Action::SendNewsletter),
         csrf => signed.session.csrf_token.clone(),
     }
 }

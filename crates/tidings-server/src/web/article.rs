@@ -2,7 +2,7 @@
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono_tz::Tz;
 use minijinja::{context, Value};
@@ -27,8 +27,15 @@ pub async fn show_article(
         _ => return AppError::NotFound.into_response(),
     };
     let key = format!("/{slug}/");
-    app.cached(&key, &headers, || render(app.clone(), slug))
-        .await
+    let reader = crate::newsletter::reads::is_reader(&headers);
+    let response = app
+        .cached(&key, &headers, || render(app.clone(), slug.clone()))
+        .await;
+    let status = response.status();
+    if reader && (status == StatusCode::OK || status == StatusCode::NOT_MODIFIED) {
+        app.reads().count(&slug);
+    }
+    response
 }
 
 /// Renders an article page without the cache (also used by the rendering benchmark).

@@ -37,6 +37,8 @@ pub struct Options {
     pub files: Vec<(&'static str, &'static str)>,
     /// Send mail to a real SMTP server on loopback (`TestApp::smtp`) instead of the outbox.
     pub smtp: bool,
+    /// Daily digest time; scheduled sending is off unless a test asks for it.
+    pub digest_time: Option<&'static str>,
 }
 
 impl TestApp {
@@ -57,6 +59,7 @@ impl TestApp {
         } else {
             None
         };
+        config.newsletter.digest_time = options.digest_time.unwrap_or("off").into();
         if let Some(tz) = options.timezone {
             config.site.timezone = tz.into();
         }

@@ -1,0 +1,142 @@
+//! A privacy-friendly read counter: per article and hour, in memory on each node, flushed to the
+//! database now and then. No cookie, no address, no identifier: only a number per story.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::http::HeaderMap;
+use chrono::{DateTime, Utc};
+use tidings_store::Store;
+
+/// User-agent fragments of crawlers, link previewers, monitors and scripts, compared in lowercase.
+const BOT_MARKERS: &[&str] = &[
+    "bot",
+    "crawl",
+    "spider",
+    "slurp",
+    "preview",
+    "facebookexternalhit",
+    "headless",
+    "monitor",
+    "lighthouse",
+    "curl",
+    "wget",
+    "python",
+    "go-http",
+    "java/",
+    "okhttp",
+    "axios",
+    "node-fetch",
+    "libwww",
+    "httpclient",
+    "scrapy",
+    "feedfetcher",
+    "embedly",
+    "whatsapp",
+    "validator",
+];
+
+/// Whether a request looks like a person reading (not a bot, not a speculative prefetch).
+pub fn is_reader(headers: &HeaderMap) -> bool {
+    let prefetch = ["purpose", "sec-purpose", "x-moz", "x-purpose"]
+        .iter()
+        .any(|h| {
+            headers
+                .get(*h)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("prefetch") || v.contains("preview"))
+        });
+    if prefetch {
+        return false;
+    }
+    let Some(ua) = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let ua = ua.to_ascii_lowercase();
+    ua.starts_with("mozilla/") && !BOT_MARKERS.iter().any(|m| ua.contains(m))
+}
+
+/// Reads counted since the last flush, by article slug.
+#[derive(Default)]
+pub struct ReadCounter {
+    counts: Mutex<HashMap<String, i64>>,
+}
+
+impl ReadCounter {
+    /// Counts one read of the article at `slug`.
+    pub fn count(&self, slug: &str) {
+        let mut counts = self.counts.lock().expect("read counter lock");
+        match counts.get_mut(slug) {
+            Some(n) => *n += 1,
+            None => {
+                counts.insert(slug.to_string(), 1);
+            }
+        }
+    }
+
+    /// Writes the counts to the database under the current hour and starts again from zero. On
+    /// failure the counts are put back, so a database hiccup loses nothing.
+    pub async fn flush(
+        &self,
+        store: &Store,
+        now: DateTime<Utc>,
+    ) -> Result<usize, tidings_store::StoreError> {
+        let taken = std::mem::take(&mut *self.counts.lock().expect("read counter lock"));
+        if taken.is_empty() {
+            return Ok(0);
+        }
+        let slugs: Vec<String> = taken.keys().cloned().collect();
+        let result = async {
+            let ids = store.article_ids_by_slug(&slugs).await?;
+            let hour = now.timestamp() / 3600;
+            let rows: Vec<(i64, i64, i64)> = taken
+                .iter()
+                .filter_map(|(slug, n)| ids.get(slug).map(|id| (*id, hour, *n)))
+                .collect();
+            store.add_reads(&rows).await?;
+            Ok(rows.len())
+        }
+        .await;
+        if result.is_err() {
+            let mut counts = self.counts.lock().expect("read counter lock");
+            for (slug, n) in taken {
+                *counts.entry(slug).or_default() += n;
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ua(s: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("user-agent", s.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn people_count_and_bots_do_not() {
+        assert!(is_reader(&ua(
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+        )));
+        for bot in [
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+            "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/131.0",
+            "curl/8.5.0",
+            "facebookexternalhit/1.1",
+            "",
+        ] {
+            assert!(!is_reader(&ua(bot)), "{bot}");
+        }
+        assert!(!is_reader(&HeaderMap::new()));
+        let mut prefetch = ua("Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0");
+        prefetch.insert("sec-purpose", "prefetch".parse().unwrap());
+        assert!(!is_reader(&prefetch));
+    }
+}

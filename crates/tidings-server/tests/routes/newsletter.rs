@@ -1,0 +1,585 @@
+//! The daily digest and breaking news, end to end: assembly, scheduling with a controllable clock
+//! (daylight-saving days included), sending over real SMTP, the archive, and the newsroom's desk.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tidings_accounts::Role;
+use tidings_server::newsletter::digest::{self, QueueOutcome};
+use tidings_server::newsletter::Sender;
+use tidings_server::AppState;
+use tidings_store::{ImportedSubscriber, NewArticle, Store};
+
+use crate::server_test;
+use crate::support::browser::{account, Browser, PASSWORD};
+use crate::support::{Options, TestApp};
+
+fn state(app: &TestApp) -> AppState {
+    app.server.as_ref().unwrap().state.clone()
+}
+
+async fn confirmed(store: &Store, emails: &[&str]) {
+    let rows: Vec<ImportedSubscriber> = emails
+        .iter()
+        .map(|e| ImportedSubscriber {
+            email: e.to_string(),
+            name: String::new(),
+            status: "confirmed".into(),
+            consent_at: None,
+            consent_ip: "192.0.2.1".into(),
+            source: "test".into(),
+        })
+        .collect();
+    store.import_subscribers(&rows).await.unwrap();
+}
+
+async fn story(
+    store: &Store,
+    title: &str,
+    at: DateTime<Utc>,
+    featured: bool,
+    priority: i64,
+) -> i64 {
+    let mut new = NewArticle::published(title, "Body text for the story.");
+    new.published_at = Some(at);
+    new.featured = featured;
+    new.digest_priority = priority;
+    new.dek = format!("Dek of {title}.");
+    store.create_article(&new).await.unwrap().id
+}
+
+/// Drains the queue here and waits until the newsletter is settled (the server's own worker may
+/// hold some of the claims).
+async fn deliver(app: &TestApp, id: i64) -> tidings_store::Newsletter {
+    Sender::new(state(app)).run_due().await.unwrap();
+    for _ in 0..200 {
+        let n = app.store.newsletter(id).await.unwrap().unwrap();
+        if n.counts.pending() == 0 {
+            app.store.finish_newsletters().await.unwrap();
+            return app.store.newsletter(id).await.unwrap().unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("newsletter {id} never settled");
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+server_test!(
+    digest_goes_out_with_one_click_unsubscribe_and_a_tokenless_web_version,
+    Options {
+        smtp: true,
+        ..Options::default()
+    },
+    |app| {
+        let smtp = app.smtp.clone().unwrap();
+        let now = Utc::now();
+        let older = story(
+            &app.store,
+            "Older Story",
+            now - chrono::Duration::hours(3),
+            false,
+            0,
+        )
+        .await;
+        let lead = story(
+            &app.store,
+            "Featured Story",
+            now - chrono::Duration::hours(5),
+            true,
+            0,
+        )
+        .await;
+        confirmed(&app.store, &["ana@example.org", "ben@example.org"]).await;
+        let ana = app
+            .store
+            .subscriber_by_email("ana@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+
+        let s = state(&app);
+        let edition = digest::upcoming(&s, now);
+        let draft = digest::draft(&s, &edition, now).await.unwrap();
+        let order: Vec<i64> = draft.items.iter().map(|i| i.id).collect();
+        assert_eq!(order, vec![lead, older], "featured first");
+
+        let QueueOutcome::Queued(id) = digest::queue_digest(&s, &edition, now, None).await.unwrap()
+        else {
+            panic!("not queued");
+        };
+        assert_eq!(
+            digest::queue_digest(&s, &edition, now, None).await.unwrap(),
+            QueueOutcome::AlreadySent(id),
+            "one digest per edition"
+        );
+        let n = deliver(&app, id).await;
+        assert_eq!((n.status.as_str(), n.counts.sent), ("sent", 2));
+
+        let got = smtp.wait_for("ana@example.org", 1).await;
+        let m = &got[0];
+        assert!(m.header("Subject").unwrap().contains("Featured Story"));
+        assert!(m
+            .header("Content-Type")
+            .unwrap()
+            .starts_with("multipart/alternative"));
+        assert_eq!(
+            m.header("List-Unsubscribe-Post").unwrap(),
+            "List-Unsubscribe=One-Click"
+        );
+        assert_eq!(
+            m.header("Message-ID").unwrap(),
+            format!("<tidings.{id}.{}@news.test>", ana.id)
+        );
+        let unsubscribe = m.header("List-Unsubscribe").unwrap();
+        let unsubscribe = unsubscribe.trim_start_matches('<').trim_end_matches('>');
+        assert!(
+            unsubscribe.starts_with("http://news.test/unsubscribe/"),
+            "{unsubscribe}"
+        );
+        let body = m.data.replace("=\r\n", "").replace("=3D", "=");
+        assert!(body.contains("Featured Story") && body.contains("Dek of Older Story"));
+        assert!(
+            body.contains("http://news.test/subscribe/preferences/"),
+            "preferences link in the footer"
+        );
+        assert!(
+            body.contains(&format!("http://news.test/newsletter/{id}/")),
+            "web version link"
+        );
+        assert!(
+            !body.to_lowercase().contains("utm_") && !body.contains("/track"),
+            "no tracking"
+        );
+        // The other subscriber's message carries their own links.
+        let ben = smtp.wait_for("ben@example.org", 1).await;
+        assert_ne!(
+            ben[0].header("List-Unsubscribe").unwrap(),
+            format!("<{unsubscribe}>")
+        );
+
+        // RFC 8058: a POST to the List-Unsubscribe URL, no other token, takes effect at once.
+        let path = unsubscribe.trim_start_matches("http://news.test");
+        let res = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let ana = app.store.subscriber(ana.id).await.unwrap().unwrap();
+        assert_eq!(ana.status, "unsubscribed");
+
+        // The web version and the archive carry no recipient's token.
+        let web = app.text(&format!("/newsletter/{id}/")).await;
+        assert!(web.contains("Featured Story") && web.contains("Older Story"));
+        assert!(!web.contains("/unsubscribe/") && !web.contains("/preferences/"));
+        let archive = app.text("/newsletter/").await;
+        assert!(archive.contains(&format!("/newsletter/{id}/")));
+        assert_eq!(app.get("/newsletter/999/").await.status(), 404);
+        assert_eq!(app.get("/newsletter/abc/").await.status(), 404);
+    }
+);
+
+server_test!(no_stories_no_digest, Options::default(), |app| {
+    let s = state(&app);
+    let now = Utc::now();
+    confirmed(&app.store, &["ana@example.org"]).await;
+    let edition = digest::upcoming(&s, now);
+    assert_eq!(
+        digest::queue_digest(&s, &edition, now, None).await.unwrap(),
+        QueueOutcome::NoStories
+    );
+    assert_eq!(app.store.count_newsletters().await.unwrap(), 0);
+});
+
+server_test!(
+    the_digest_is_capped_and_follows_reads_after_editor_priority,
+    Options::default(),
+    |app| {
+        let s = state(&app);
+        let now = Utc::now();
+        let mut ids = Vec::new();
+        for i in 0..12 {
+            ids.push(
+                story(
+                    &app.store,
+                    &format!("Story {i}"),
+                    now - chrono::Duration::minutes(10 + i),
+                    false,
+                    0,
+                )
+                .await,
+            );
+        }
+        let prioritised = story(
+            &app.store,
+            "Editor's pick",
+            now - chrono::Duration::hours(20),
+            false,
+            3,
+        )
+        .await;
+        // Story 11 is the oldest plain one but the most read.
+        let hour = now.timestamp() / 3600;
+        app.store
+            .add_reads(&[(ids[11], hour, 50), (ids[10], hour, 20)])
+            .await
+            .unwrap();
+        let draft = digest::draft(&s, &digest::upcoming(&s, now), now)
+            .await
+            .unwrap();
+        let order: Vec<i64> = draft.items.iter().map(|i| i.id).collect();
+        assert_eq!(order.len(), 10, "at most newsletter.max_stories");
+        assert_eq!(&order[..4], &[prioritised, ids[11], ids[10], ids[0]]);
+        assert_eq!(draft.left_out.len(), 3);
+    }
+);
+
+server_test!(
+    reads_are_counted_for_people_and_not_for_bots,
+    Options::default(),
+    |app| {
+        let id = story(&app.store, "Counted", Utc::now(), false, 0).await;
+        let person = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        for _ in 0..3 {
+            let res = app.get_with("/counted/", &[("user-agent", person)]).await;
+            assert_eq!(res.status(), 200);
+        }
+        app.get_with(
+            "/counted/",
+            &[(
+                "user-agent",
+                "Googlebot/2.1 (+http://www.google.com/bot.html)",
+            )],
+        )
+        .await;
+        app.get_with(
+            "/counted/",
+            &[("user-agent", person), ("sec-purpose", "prefetch")],
+        )
+        .await;
+        app.get_with("/no-such-story/", &[("user-agent", person)])
+            .await;
+        let s = state(&app);
+        s.reads().flush(&app.store, Utc::now()).await.unwrap();
+        let reads = app
+            .store
+            .reads_since(&[id], Utc::now() - chrono::Duration::hours(24))
+            .await
+            .unwrap();
+        assert_eq!(reads.get(&id), Some(&3));
+    }
+);
+
+server_test!(
+    scheduled_digest_fires_once_at_local_time_across_daylight_saving,
+    Options {
+        timezone: Some("America/New_York"),
+        digest_time: Some("02:30"),
+        ..Options::default()
+    },
+    |app| {
+        let s = state(&app);
+        confirmed(&app.store, &["ana@example.org"]).await;
+        // 2026-03-08: 02:30 does not exist in New York; the digest goes at 03:00 EDT (07:00Z).
+        story(
+            &app.store,
+            "Spring Story",
+            utc("2026-03-08T05:00:00Z"),
+            false,
+            0,
+        )
+        .await;
+        assert_eq!(
+            digest::run_schedule(&s, utc("2026-03-08T06:59:00Z"))
+                .await
+                .unwrap(),
+            None
+        );
+        let Some(QueueOutcome::Queued(id)) = digest::run_schedule(&s, utc("2026-03-08T07:00:00Z"))
+            .await
+            .unwrap()
+        else {
+            panic!("not sent at the next valid instant");
+        };
+        let n = app.store.newsletter(id).await.unwrap().unwrap();
+        assert_eq!(n.edition, "2026-03-08");
+        assert_eq!(n.cutoff_at, utc("2026-03-08T07:00:00Z"));
+        assert_eq!(
+            digest::run_schedule(&s, utc("2026-03-08T07:30:00Z"))
+                .await
+                .unwrap(),
+            None
+        );
+        // Too late to send a missed edition: more than three hours after its time.
+        story(
+            &app.store,
+            "Late Story",
+            utc("2026-03-09T05:00:00Z"),
+            false,
+            0,
+        )
+        .await;
+        assert_eq!(
+            digest::run_schedule(&s, utc("2026-03-09T10:31:00Z"))
+                .await
+                .unwrap(),
+            None
+        );
+    }
+);
+
+server_test!(
+    a_repeated_local_time_sends_once,
+    Options {
+        timezone: Some("America/New_York"),
+        digest_time: Some("01:30"),
+        ..Options::default()
+    },
+    |app| {
+        let s = state(&app);
+        confirmed(&app.store, &["ana@example.org"]).await;
+        story(
+            &app.store,
+            "Autumn Story",
+            utc("2026-11-01T04:00:00Z"),
+            false,
+            0,
+        )
+        .await;
+        // 2026-11-01: 01:30 happens at 05:30Z (EDT) and again at 06:30Z (EST).
+        assert!(matches!(
+            digest::run_schedule(&s, utc("2026-11-01T05:30:00Z"))
+                .await
+                .unwrap(),
+            Some(QueueOutcome::Queued(_))
+        ));
+        story(&app.store, "Between", utc("2026-11-01T06:00:00Z"), false, 0).await;
+        assert_eq!(
+            digest::run_schedule(&s, utc("2026-11-01T06:30:00Z"))
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(app.store.count_newsletters().await.unwrap(), 1);
+    }
+);
+
+server_test!(
+    refusals_suppress_and_temporary_failures_wait_for_a_retry,
+    Options {
+        smtp: true,
+        ..Options::default()
+    },
+    |app| {
+        let smtp = app.smtp.clone().unwrap();
+        smtp.fail_recipient("gone@example.org", 550);
+        smtp.fail_recipient("busy@example.org", 451);
+        story(
+            &app.store,
+            "Story",
+            Utc::now() - chrono::Duration::hours(1),
+            false,
+            0,
+        )
+        .await;
+        confirmed(
+            &app.store,
+            &["ok@example.org", "gone@example.org", "busy@example.org"],
+        )
+        .await;
+        let s = state(&app);
+        let now = Utc::now();
+        let QueueOutcome::Queued(id) =
+            digest::queue_digest(&s, &digest::upcoming(&s, now), now, None)
+                .await
+                .unwrap()
+        else {
+            panic!("not queued");
+        };
+        Sender::new(s.clone()).run_due().await.unwrap();
+        let mut n = app.store.newsletter(id).await.unwrap().unwrap();
+        for _ in 0..100 {
+            if n.counts.sending == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            n = app.store.newsletter(id).await.unwrap().unwrap();
+        }
+        assert_eq!((n.counts.sent, n.counts.failed, n.counts.queued), (1, 1, 1));
+        assert_eq!(
+            n.status, "sending",
+            "a retry is still waiting: not reported as sent"
+        );
+        let gone = app
+            .store
+            .subscriber_by_email("gone@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(gone.status, "suppressed");
+        let failures = app.store.failed_deliveries(id, 10).await.unwrap();
+        assert!(failures[0].error.contains("550"), "{:?}", failures);
+    }
+);
+
+server_test!(
+    the_desk_previews_reorders_tests_and_sends,
+    Options {
+        smtp: true,
+        ..Options::default()
+    },
+    |app| {
+        let smtp = app.smtp.clone().unwrap();
+        let now = Utc::now();
+        let a = story(
+            &app.store,
+            "Alpha",
+            now - chrono::Duration::hours(1),
+            false,
+            0,
+        )
+        .await;
+        let b = story(
+            &app.store,
+            "Bravo",
+            now - chrono::Duration::hours(2),
+            false,
+            0,
+        )
+        .await;
+        let c = story(
+            &app.store,
+            "Charlie",
+            now - chrono::Duration::hours(3),
+            false,
+            0,
+        )
+        .await;
+        confirmed(&app.store, &["reader@example.org"]).await;
+        account(&app.store, "editor@example.org", Role::Editor).await;
+        account(&app.store, "writer@example.org", Role::Contributor).await;
+
+        let mut writer = Browser::new(&app.base);
+        writer.sign_in("writer@example.org", PASSWORD).await;
+        assert_eq!(writer.get("/admin/newsletter").await.status, 403);
+
+        let mut ed = Browser::new(&app.base);
+        ed.sign_in("editor@example.org", PASSWORD).await;
+        let desk = ed.get("/admin/newsletter").await;
+        assert_eq!(desk.status, 200);
+        assert!(desk.body.contains("Alpha") && desk.body.contains("Charlie"));
+
+        // Charlie first, Alpha left out, with an intro.
+        let (sa, sb, sc) = (a.to_string(), b.to_string(), c.to_string());
+        let (pa, pb, pc) = (format!("pos_{a}"), format!("pos_{b}"), format!("pos_{c}"));
+        let drop_a = format!("drop_{a}");
+        let page = ed
+            .post(
+                "/admin/newsletter/digest",
+                &[
+                    ("intro", "Good morning, harbour."),
+                    ("story", &sa),
+                    (&pa, "1"),
+                    ("story", &sb),
+                    (&pb, "3"),
+                    ("story", &sc),
+                    (&pc, "2"),
+                    (&drop_a, "on"),
+                    ("action", "test"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let test = smtp.wait_for("editor@example.org", 1).await;
+        assert!(test[0].header("Subject").unwrap().starts_with("[Test]"));
+        let body = test[0].data.replace("=\r\n", "");
+        assert!(body.contains("Good morning, harbour."));
+        let (at_c, at_b) = (body.find("Charlie").unwrap(), body.find("Bravo").unwrap());
+        assert!(
+            at_c < at_b && !body.contains("Alpha"),
+            "order and drop kept"
+        );
+        assert!(
+            smtp.messages_to("reader@example.org").is_empty(),
+            "a test reaches only the editor"
+        );
+
+        let bad = ed
+            .post(
+                "/admin/newsletter/digest",
+                &[("story", &sb), (&pb, "first"), ("action", "save")],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.body.contains("whole numbers"));
+
+        let sent = ed
+            .post(
+                "/admin/newsletter/digest",
+                &[
+                    ("story", &sc),
+                    ("story", &sb),
+                    ("intro", "Good morning, harbour."),
+                    ("action", "send"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+        let location = sent.location.unwrap();
+        let id: i64 = location
+            .trim_start_matches("/admin/newsletter/")
+            .parse()
+            .unwrap();
+        let n = deliver(&app, id).await;
+        assert_eq!(n.counts.sent, 1);
+        let got = smtp.wait_for("reader@example.org", 1).await;
+        assert!(!got[0].data.contains("Alpha"));
+        let detail = ed.get(&location).await;
+        assert!(
+            detail.body.contains("1</strong> delivered"),
+            "{}",
+            detail.body
+        );
+
+        // Breaking news reaches only those who opted in.
+        let reader = app
+            .store
+            .subscriber_by_email("reader@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        app.store
+            .set_preferences(reader.id, true, true)
+            .await
+            .unwrap();
+        confirmed(&app.store, &["digest-only@example.org"]).await;
+        ed.get("/admin/newsletter").await;
+        let alert = ed
+            .post("/admin/newsletter/breaking", &[("article", &sa)])
+            .await;
+        assert_eq!(alert.status, 303);
+        let id: i64 = alert
+            .location
+            .unwrap()
+            .trim_start_matches("/admin/newsletter/")
+            .parse()
+            .unwrap();
+        let n = deliver(&app, id).await;
+        assert_eq!(
+            (n.kind.as_str(), n.counts.total, n.counts.sent),
+            ("breaking", 1, 1)
+        );
+        let got = smtp.wait_for("reader@example.org", 2).await;
+        assert!(got[1]
+            .header("Subject")
+            .unwrap()
+            .starts_with("Breaking: Alpha"));
+        assert!(smtp.messages_to("digest-only@example.org").is_empty());
+    }
+);
