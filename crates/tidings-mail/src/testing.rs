@@ -84,6 +84,11 @@ impl SmtpCatcher {
         self.received.lock().expect("lock").clone()
     }
 
+    /// How many messages were received so far.
+    pub fn count(&self) -> usize {
+        self.received.lock().expect("lock").len()
+    }
+
     /// Messages received for one recipient.
     pub fn messages_to(&self, to: &str) -> Vec<Received> {
         self.messages()
