@@ -4,6 +4,7 @@
 
 mod dkim;
 mod message;
+mod pool;
 pub mod testing;
 mod transport;
 

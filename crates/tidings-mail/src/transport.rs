@@ -42,6 +42,9 @@ impl MailError {
 
 enum Transport {
     Outbox(PathBuf),
+    /// `smtp://` (plain or STARTTLS): our own pool, so Nagle can be turned off.
+    Pooled(crate::pool::Pool),
+    /// `smtps://` (implicit TLS): lettre's pool.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
@@ -84,7 +87,9 @@ impl Mailer {
             .map_err(|_| MailError::Address(from.to_string()))?;
         let transport = if url == "outbox" {
             Transport::Outbox(data_dir.join("outbox"))
-        } else if url.starts_with("smtp://") || url.starts_with("smtps://") {
+        } else if url.starts_with("smtp://") {
+            Transport::Pooled(crate::pool::Pool::new(url, connections)?)
+        } else if url.starts_with("smtps://") {
             let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .map_err(|e| MailError::Config(e.to_string()))?;
             // Connections stay open between messages; each is used by one send at a time, so at
@@ -124,7 +129,7 @@ impl Mailer {
     pub fn describe(&self) -> String {
         match &self.transport {
             Transport::Outbox(dir) => format!("outbox folder {}", dir.display()),
-            Transport::Smtp(_) => "SMTP".to_string(),
+            Transport::Smtp(_) | Transport::Pooled(_) => "SMTP".to_string(),
         }
     }
 
@@ -145,6 +150,7 @@ impl Mailer {
                 tokio::fs::rename(&tmp, dir.join(name)).await?;
                 Ok(())
             }
+            Transport::Pooled(pool) => pool.send(message.envelope(), &message.formatted()).await,
             Transport::Smtp(smtp) => {
                 smtp.send(message).await?;
                 Ok(())

@@ -369,7 +369,7 @@ impl Store {
         let sql = format!(
             "UPDATE deliveries SET status = 'sending', claimed_by = $1, lease_until = $2 \
              WHERE id IN (SELECT id FROM deliveries WHERE status = 'queued' \
-             AND next_attempt_at <= $3 ORDER BY newsletter_id, id LIMIT $4 {lock}) \
+             AND next_attempt_at <= $3 ORDER BY id LIMIT $4 {lock}) \
              RETURNING id"
         );
         let claimed: Vec<(i64,)> = sqlx::query_as(&sql)

@@ -174,10 +174,12 @@ pub async fn draft(
 
 /// The edition an editor prepares now: the next one still to go out.
 pub fn upcoming(app: &AppState, now: DateTime<Utc>) -> String {
-    let time = app.site().digest_time.unwrap_or_default();
-    upcoming_edition(app.tz(), time, now)
-        .format("%Y-%m-%d")
-        .to_string()
+    let date = match app.site().digest_time {
+        Some(time) => upcoming_edition(app.tz(), time, now),
+        // Without a schedule, each day's digest is whatever is sent that day.
+        None => now.with_timezone(&app.tz()).date_naive(),
+    };
+    date.format("%Y-%m-%d").to_string()
 }
 
 /// Queues the digest for `edition` with its window ending at `until`.

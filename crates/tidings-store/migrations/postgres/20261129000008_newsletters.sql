@@ -36,7 +36,8 @@ CREATE TABLE deliveries (
     UNIQUE (newsletter_id, subscriber_id)
 );
 CREATE INDEX deliveries_queue ON deliveries (newsletter_id, status, next_attempt_at);
-CREATE INDEX deliveries_status ON deliveries (status);
+-- Workers claim queued rows in id order; this index lets them stop after the batch.
+CREATE INDEX deliveries_claim ON deliveries (status, id);
 
 -- The editor's choices for the next digest: order, dropped stories and the intro.
 CREATE TABLE digest_plans (

@@ -78,7 +78,7 @@ pub async fn run(global: &Global, command: NewsletterCommand) -> anyhow::Result<
                 if let Ok(Some(n)) = store.newsletter(id).await {
                     bar.set_position((n.counts.total - n.counts.pending()).max(0) as u64);
                 }
-                tokio::time::sleep(Duration::from_millis(250)).await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
         })
     };
