@@ -117,3 +117,87 @@ impl DkimSigner {
         &self.record
     }
 }
+
+/// A DNS record the operator should publish for mail from the site to be trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsAdvice {
+    /// What it is for: `SPF`, `DKIM` or `DMARC`.
+    pub purpose: &'static str,
+    /// The record's name.
+    pub name: String,
+    /// The TXT value.
+    pub value: String,
+    /// One line of explanation.
+    pub note: String,
+}
+
+/// The SPF, DKIM and DMARC records that large mailbox providers expect of a bulk sender using
+/// `domain` in From, sending through `smtp_host` (when known) and signing with `dkim` (when set).
+pub fn dns_advice(
+    domain: &str,
+    smtp_host: Option<&str>,
+    dkim: Option<&DkimSigner>,
+) -> Vec<DnsAdvice> {
+    let spf = match smtp_host {
+        Some(host) if host != "localhost" && host.parse::<std::net::IpAddr>().is_err() => {
+            format!("v=spf1 a:{host} ~all")
+        }
+        Some(ip) if ip.parse::<std::net::IpAddr>().is_ok() => {
+            let mechanism = if ip.contains(':') { "ip6" } else { "ip4" };
+            format!("v=spf1 {mechanism}:{ip} ~all")
+        }
+        _ => "v=spf1 a mx ~all".to_string(),
+    };
+    let mut out = vec![DnsAdvice {
+        purpose: "SPF",
+        name: domain.to_string(),
+        value: spf,
+        note: "authorises the sending server; if your provider gives an include: (e.g. include:amazonses.com), use that instead, in one SPF record".into(),
+    }];
+    out.push(match dkim {
+        Some(d) => DnsAdvice {
+            purpose: "DKIM",
+            name: d.record_name(),
+            value: d.record_value().to_string(),
+            note: "the public half of mail.dkim_key_file; every message is signed with it".into(),
+        },
+        None => DnsAdvice {
+            purpose: "DKIM",
+            name: format!("<selector>._domainkey.{domain}"),
+            value: "(no key configured)".into(),
+            note: "set mail.dkim_key_file (`openssl genrsa -traditional -out dkim.pem 2048`) and run check again, or publish the record your provider gives you".into(),
+        },
+    });
+    out.push(DnsAdvice {
+        purpose: "DMARC",
+        name: format!("_dmarc.{domain}"),
+        value: format!("v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}; adkim=r; aspf=r"),
+        note: "required of bulk senders by Gmail and Yahoo; move to p=quarantine once reports show your mail passing".into(),
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advice_names_each_record_for_the_sender_domain() {
+        let advice = dns_advice("news.example", Some("smtp.provider.example"), None);
+        let names: Vec<&str> = advice.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "news.example",
+                "<selector>._domainkey.news.example",
+                "_dmarc.news.example"
+            ]
+        );
+        assert_eq!(advice[0].value, "v=spf1 a:smtp.provider.example ~all");
+        assert!(advice[2].value.starts_with("v=DMARC1; p=none"));
+        assert_eq!(
+            dns_advice("n.example", Some("192.0.2.7"), None)[0].value,
+            "v=spf1 ip4:192.0.2.7 ~all"
+        );
+    }
+}

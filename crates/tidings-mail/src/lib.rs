@@ -8,6 +8,6 @@ mod pool;
 pub mod testing;
 mod transport;
 
-pub use dkim::DkimSigner;
+pub use dkim::{dns_advice, DkimSigner, DnsAdvice};
 pub use message::Email;
 pub use transport::{MailError, MailOptions, Mailer};

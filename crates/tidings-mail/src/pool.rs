@@ -132,6 +132,13 @@ impl Pool {
         Ok(conn)
     }
 
+    /// Connects, greets (and authenticates), then says goodbye.
+    pub(crate) async fn test_connection(&self) -> Result<(), MailError> {
+        let mut conn = self.connect().await?;
+        conn.quit().await?;
+        Ok(())
+    }
+
     /// Sends one formatted message on a pooled connection (opening one if none is idle).
     pub(crate) async fn send(&self, envelope: &Envelope, bytes: &[u8]) -> Result<(), MailError> {
         let _permit = self

@@ -28,7 +28,7 @@ pub enum MailError {
     #[error("SMTP: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
     /// Writing to the outbox failed.
-    #[error("outbox: {0}")]
+    #[error("{0}")]
     Io(#[from] std::io::Error),
 }
 
@@ -130,6 +130,21 @@ impl Mailer {
         match &self.transport {
             Transport::Outbox(dir) => format!("outbox folder {}", dir.display()),
             Transport::Smtp(_) | Transport::Pooled(_) => "SMTP".to_string(),
+        }
+    }
+
+    /// Opens a connection to the mail server and closes it again (for `tidings check`).
+    pub async fn test_connection(&self) -> Result<(), MailError> {
+        match &self.transport {
+            Transport::Outbox(dir) => {
+                tokio::fs::create_dir_all(dir).await?;
+                Ok(())
+            }
+            Transport::Pooled(pool) => pool.test_connection().await,
+            Transport::Smtp(smtp) => match smtp.test_connection().await? {
+                true => Ok(()),
+                false => Err(MailError::Config("the SMTP server did not answer".into())),
+            },
         }
     }
 

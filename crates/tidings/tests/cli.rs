@@ -436,3 +436,48 @@ fn subscribers_import_and_export_round_trip_with_real_exports() {
     );
     assert!(csv.contains("import: mailchimp (mailchimp-subscribed.csv)"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_tests_smtp_and_prints_spf_dkim_and_dmarc_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let key =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tidings-mail/tests/fixtures/dkim-rsa.pem");
+    let smtp = tidings_mail::testing::SmtpCatcher::start().await;
+    let out = run(tidings(dir.path())
+        .args(["check", "--data-dir", "site"])
+        .env("TIDINGS_MAIL__URL", smtp.url())
+        .env("TIDINGS_MAIL__FROM", "The Ledger <news@ledger.example>")
+        .env("TIDINGS_MAIL__DKIM_SELECTOR", "news2026")
+        .env("TIDINGS_MAIL__DKIM_KEY_FILE", &key));
+    let msg = text(&out);
+    assert!(out.status.success(), "{msg}");
+    assert!(
+        msg.contains("ok   mail: SMTP server 127.0.0.1 answers"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("TXT ledger.example\n        \"v=spf1 ip4:127.0.0.1 ~all\""),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("TXT news2026._domainkey.ledger.example\n        \"v=DKIM1; k=rsa; p=MII"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("TXT _dmarc.ledger.example\n        \"v=DMARC1; p=none"),
+        "{msg}"
+    );
+
+    let out = run(tidings(dir.path())
+        .args(["check", "--data-dir", "site"])
+        .env(
+            "TIDINGS_MAIL__URL",
+            format!("smtp://127.0.0.1:{}", free_port()),
+        ));
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("FAIL mail: SMTP server 127.0.0.1"),
+        "{}",
+        text(&out)
+    );
+}

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use tidings_mail::{dns_advice, DkimSigner, MailOptions, Mailer};
 use tidings_store::Store;
 
 use crate::cli::Global;
@@ -58,11 +59,7 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
 
-    if config.mail.url == "outbox" {
-        println!("ok   mail: outbox folder {}", dir.join("outbox").display());
-    } else {
-        println!("ok   mail: SMTP transport configured");
-    }
+    failed |= !check_mail(&config).await;
     println!(
         "ok   payments: {} gateway, {}",
         config.payments.gateway, config.payments.currency
@@ -72,4 +69,76 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Checks the mail transport and DKIM key, then prints the DNS records bulk senders need.
+async fn check_mail(config: &tidings_config::Config) -> bool {
+    let from = tidings_server::server::mail_from(config);
+    let domain = from
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('>')
+        .to_string();
+    let mut ok = true;
+    let dkim = match &config.mail.dkim_key_file {
+        Some(path) => match DkimSigner::load(path, &config.mail.dkim_selector, &domain) {
+            Ok(signer) => {
+                println!("ok   DKIM: signing as {}", signer.record_name());
+                Some(signer)
+            }
+            Err(e) => {
+                println!("FAIL DKIM: {e}");
+                ok = false;
+                None
+            }
+        },
+        None => None,
+    };
+    let host = url::Url::parse(&config.mail.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string));
+    let smtp_host = host.as_deref().filter(|_| config.mail.url != "outbox");
+    let advice = dns_advice(&domain, smtp_host, dkim.as_ref());
+    let options = MailOptions {
+        connections: 1,
+        dkim,
+    };
+    match Mailer::with_options(&config.mail.url, &from, &config.server.data_dir, options) {
+        Ok(mailer) if config.mail.url == "outbox" => match mailer.test_connection().await {
+            Ok(()) => println!(
+                "ok   mail: outbox folder {} (nothing leaves this machine)",
+                config.server.data_dir.join("outbox").display()
+            ),
+            Err(e) => {
+                ok = false;
+                println!("FAIL mail: {e}");
+            }
+        },
+        Ok(mailer) => match mailer.test_connection().await {
+            Ok(()) => println!(
+                "ok   mail: SMTP server {} answers; sending as {from}",
+                host.as_deref().unwrap_or("?")
+            ),
+            Err(e) => {
+                ok = false;
+                println!(
+                    "FAIL mail: SMTP server {}: {e}",
+                    host.as_deref().unwrap_or("?")
+                );
+            }
+        },
+        Err(e) => {
+            ok = false;
+            println!("FAIL mail: {e}");
+        }
+    }
+    println!("\nDNS records for mail from {domain} (Gmail, Yahoo and Microsoft require all three of bulk senders):");
+    for a in advice {
+        println!(
+            "  {:<5} TXT {}\n        \"{}\"\n        {}",
+            a.purpose, a.name, a.value, a.note
+        );
+    }
+    ok
 }
