@@ -68,6 +68,8 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/users/{id}/role", post(people::change_role))
         .route("/admin/audit", get(people::audit))
         .route("/admin/subscribers", get(subscribers::list))
+        .route("/admin/subscribers/export", get(subscribers::export))
+        .route("/admin/subscribers/import", post(subscribers::import))
         .route("/admin/newsletter", get(newsletter::show))
         .route("/admin/newsletter/digest", post(newsletter::digest_action))
         .route("/admin/newsletter/breaking", post(newsletter::breaking))

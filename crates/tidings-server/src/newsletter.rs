@@ -1,6 +1,7 @@
 //! The newsletter's moving parts on the server: the read counter that ranks stories, digest
 //! assembly and scheduling, the emails themselves, and the durable sending worker.
 
+pub mod csv;
 pub mod digest;
 pub mod email;
 pub mod reads;

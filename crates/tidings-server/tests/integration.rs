@@ -8,6 +8,7 @@ mod routes {
         mod editor;
         mod media;
         mod permissions;
+        mod subscribers;
     }
     mod articles;
     mod caching;

@@ -288,6 +288,15 @@ impl Store {
         &self,
         rows: &[ImportedSubscriber],
     ) -> Result<(usize, usize), StoreError> {
+        self.import_subscribers_with_progress(rows, &|_| {}).await
+    }
+
+    /// Like [`Store::import_subscribers`], telling `progress` how many rows are done now and then.
+    pub async fn import_subscribers_with_progress(
+        &self,
+        rows: &[ImportedSubscriber],
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<(usize, usize), StoreError> {
         let t = now();
         let mut tx = self.write_tx().await?;
         let (mut added, mut present) = (0, 0);
@@ -313,9 +322,53 @@ impl Store {
             } else {
                 present += 1;
             }
+            if (added + present) % 1000 == 0 {
+                progress(added + present);
+            }
         }
+        progress(added + present);
         tx.commit().await?;
         Ok((added, present))
+    }
+
+    /// Confirmed subscribers at the end of each of the last `days` UTC days, oldest first, worked
+    /// back from today's count through each day's confirmations and departures.
+    pub async fn subscriber_growth(&self, days: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+        let today = now() / 86_400;
+        let first = today - days + 1;
+        let (current,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM subscribers WHERE status = 'confirmed'")
+                .fetch_one(&self.pool)
+                .await?;
+        let per_day = |column: &str| {
+            format!(
+                "SELECT CAST({column} / 86400 AS BIGINT), COUNT(*) FROM subscribers \
+                 WHERE {column} IS NOT NULL AND {column} >= $1 AND confirmed_at IS NOT NULL \
+                 GROUP BY CAST({column} / 86400 AS BIGINT)"
+            )
+        };
+        let mut change: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+        for (column, sign) in [
+            ("confirmed_at", 1),
+            ("unsubscribed_at", -1),
+            ("suppressed_at", -1),
+        ] {
+            let rows: Vec<(i64, i64)> = sqlx::query_as(&per_day(column))
+                .bind(first * 86_400)
+                .fetch_all(&self.pool)
+                .await?;
+            for (day, n) in rows {
+                *change.entry(day).or_default() += sign * n;
+            }
+        }
+        let mut out = Vec::with_capacity(days as usize);
+        let mut total = current;
+        for day in (first..=today).rev() {
+            out.push((day * 86_400, total.max(0)));
+            total -= change.get(&day).copied().unwrap_or(0);
+        }
+        out.reverse();
+        Ok(out)
     }
 
     /// Every subscriber, oldest first, for export.

@@ -335,7 +335,7 @@ fn subscribers_import_and_export_round_trip_with_real_exports() {
     ]));
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("5 row(s) read as mailchimp: 5 confirmed"),
+        text(&out).contains("5 row(s) read as Mailchimp: 5 confirmed"),
         "{}",
         text(&out)
     );
