@@ -1,6 +1,6 @@
 // Starts `tidings demo` on a free loopback port and launches Debian's Chromium, headless and offline.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -51,14 +51,25 @@ export async function startDemo() {
   const dataDir = mkdtempSync(join(tmpdir(), "tidings-browser-"));
   const port = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TIDINGS_")));
+  // Digests go out only when a test sends one.
   const child = spawn(bin, ["demo", "--data-dir", dataDir, "--listen", `127.0.0.1:${port}`], {
-    env: { ...env, RUST_LOG: "warn" },
+    env: { ...env, RUST_LOG: "warn", TIDINGS_NEWSLETTER__DIGEST_TIME: "off" },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
   await waitReady(url, child);
   return {
     url,
+    dataDir,
+    /** Runs a `tidings` command beside the live demo, on its data. */
+    run(args) {
+      const result = spawnSync(bin, [...args, "--data-dir", dataDir], {
+        env: { ...env, RUST_LOG: "warn", TIDINGS_SITE__URL: url, TIDINGS_NEWSLETTER__DIGEST_TIME: "off" },
+        encoding: "utf8",
+      });
+      if (result.status !== 0) throw new Error(`tidings ${args.join(" ")}: ${result.stdout}${result.stderr}`);
+      return result.stdout;
+    },
     async stop() {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
@@ -80,4 +91,31 @@ export async function launchBrowser() {
       await browser.close();
     },
   };
+}
+
+/** The newest message in the demo's outbox sent to `to`, decoded from quoted-printable. */
+export async function mailTo(dataDir, to, matching = /./) {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    let names = [];
+    try {
+      names = readdirSync(join(dataDir, "outbox")).filter((n) => n.endsWith(".eml")).sort().reverse();
+    } catch {
+      // no outbox yet
+    }
+    for (const name of names) {
+      const raw = readFileSync(join(dataDir, "outbox", name), "utf8");
+      const text = raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+      if (new RegExp(`^To: .*${to}`, "mi").test(text) && matching.test(text)) return text;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no message to ${to} in the outbox`);
+}
+
+/** The first URL in `text` that starts with `prefix`. */
+export function linkIn(text, prefix) {
+  const at = text.indexOf(prefix);
+  if (at < 0) throw new Error(`no link ${prefix}`);
+  return text.slice(at).split(/[\s"<>]/)[0];
 }

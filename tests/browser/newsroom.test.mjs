@@ -5,7 +5,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { launchBrowser, startDemo } from "./harness.mjs";
+import { launchBrowser, linkIn, mailTo, startDemo } from "./harness.mjs";
 
 let site;
 let chrome;
@@ -87,6 +87,33 @@ test("a reader signs up from the box under an article; the browser solves the ch
   await page.waitForURL(/\/subscribe\/$/);
   assert.equal((await page.locator("h1").textContent()).trim(), "Check your inbox");
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a reader confirms from the emailed link, gets the digest, and unsubscribes from it", async () => {
+  const context = await chrome.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${site.url}/council-approves-a-leaner-budget-after-a-night-of-testimony/`);
+  const box = page.locator("section.signup-article");
+  await box.getByLabel("Email").fill("digest-reader@example.org");
+  await box.getByRole("button", { name: "Sign up" }).click();
+  await page.waitForURL(/\/subscribe\/$/);
+
+  // The confirmation email's link opens a page; only its button confirms.
+  const confirmation = await mailTo(site.dataDir, "digest-reader@example.org", /subscribe\/confirm\//);
+  await page.goto(linkIn(confirmation, `${site.url}/subscribe/confirm/`));
+  assert.equal((await page.locator("h1").textContent()).trim(), "One more step");
+  await page.getByRole("button", { name: "Confirm my subscription" }).click();
+  assert.equal((await page.locator("h1").textContent()).trim(), "You're subscribed");
+
+  // The newsroom sends today's digest from the command line, beside the running site.
+  const out = site.run(["newsletter", "digest", "--send"]);
+  assert.match(out, /delivered, 0 failed/);
+  const digest = await mailTo(site.dataDir, "digest-reader@example.org", /List-Unsubscribe-Post/);
+  assert.match(digest, /^List-Unsubscribe: <http:\/\/127\.0\.0\.1:\d+\/unsubscribe\//m);
+  await page.goto(linkIn(digest, `${site.url}/unsubscribe/`));
+  await page.getByRole("button", { name: "Unsubscribe" }).click();
+  assert.equal((await page.locator("h1").textContent()).trim(), "You're unsubscribed");
   await context.close();
 });
 
