@@ -9,6 +9,7 @@ mod articles;
 mod audit;
 mod authors;
 mod db;
+mod donations;
 mod error;
 mod listing;
 mod media;
@@ -23,6 +24,9 @@ pub mod testing;
 pub use accounts::{NewUser, Session, User, UserToken};
 pub use audit::AuditEntry;
 pub use db::{Backend, Store};
+pub use donations::{
+    Campaign, Donation, DonationFilter, DonationForm, NewDonation, RecurringPlan, Started,
+};
 pub use error::StoreError;
 pub use listing::{AdminArticle, AdminFilter, Page, SitemapEntry};
 pub use media::Media;
