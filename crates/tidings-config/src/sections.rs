@@ -137,6 +137,21 @@ pub struct PaymentsConfig {
     pub gateway: String,
     /// ISO 4217 code of the default currency.
     pub currency: String,
+    /// Stripe secret key (`sk_test_...` or `sk_live_...`); set it from the environment.
+    pub stripe_secret_key: String,
+    /// Signing secret of the `/webhooks/stripe` endpoint (`whsec_...`).
+    pub stripe_webhook_secret: String,
+    /// Stripe's API address (changed only to point at a local stand-in).
+    pub stripe_api_base: String,
+    /// The gateway's proportional fee in basis points (290 = 2.9%), for "cover the fee".
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub fee_basis_points: u32,
+    /// The gateway's fixed fee per charge, in minor units.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub fee_fixed: u32,
+    /// Donation attempts allowed per address and per email in an hour before 429.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub attempt_limit: u32,
 }
 
 impl Default for PaymentsConfig {
@@ -144,6 +159,12 @@ impl Default for PaymentsConfig {
         Self {
             gateway: "test".into(),
             currency: "USD".into(),
+            stripe_secret_key: String::new(),
+            stripe_webhook_secret: String::new(),
+            stripe_api_base: "https://api.stripe.com".into(),
+            fee_basis_points: 290,
+            fee_fixed: 30,
+            attempt_limit: 10,
         }
     }
 }
@@ -269,6 +290,37 @@ impl Config {
                 "newsletter.digest_time: `{}` is not a time of day as HH:MM (or `off`)",
                 self.newsletter.digest_time
             ));
+        }
+        if self.payments.gateway == "stripe" {
+            if !self.payments.stripe_secret_key.starts_with("sk_")
+                && !self.payments.stripe_secret_key.starts_with("rk_")
+            {
+                problems.push(
+                    "payments.stripe_secret_key: the stripe gateway needs a secret key (sk_test_... or sk_live_...; set TIDINGS_PAYMENTS__STRIPE_SECRET_KEY)".into(),
+                );
+            }
+            if !self.payments.stripe_webhook_secret.starts_with("whsec_") {
+                problems.push(
+                    "payments.stripe_webhook_secret: the stripe gateway needs the webhook signing secret (whsec_...; set TIDINGS_PAYMENTS__STRIPE_WEBHOOK_SECRET)".into(),
+                );
+            }
+            let live = self.payments.stripe_secret_key.starts_with("sk_live_")
+                || self.payments.stripe_secret_key.starts_with("rk_live_");
+            if live
+                && !self.site_url().starts_with("https://")
+                && self.server.trusted_proxies.is_empty()
+            {
+                problems.push(format!(
+                    "payments: live Stripe keys need HTTPS: set site.url to an https:// address (now {}) or serve behind a TLS proxy listed in server.trusted_proxies",
+                    self.site_url()
+                ));
+            }
+        }
+        if self.payments.fee_basis_points >= 10_000 {
+            problems.push("payments.fee_basis_points: must be under 10000 (100%)".into());
+        }
+        if self.payments.attempt_limit == 0 {
+            problems.push("payments.attempt_limit: must be at least 1".into());
         }
         if self.newsletter.max_stories == 0 || self.newsletter.max_stories > 50 {
             problems.push(format!(

@@ -117,15 +117,22 @@ pub fn validate_gift(rules: &FormRules, req: &GiftRequest) -> Result<ValidGift, 
         Some(f) => f,
         None => return Err(GiftError::Frequency),
     };
-    let raw = if req.amount == "custom" || req.amount.is_empty() {
-        req.custom_amount.as_str()
+    // A preset button posts its amount in minor units; "Other" posts what the donor typed.
+    let amount = if req.amount == "custom" || req.amount.is_empty() {
+        if req.custom_amount.trim().is_empty() {
+            return Err(GiftError::Amount("choose or enter an amount".into()));
+        }
+        parse_amount(c, &req.custom_amount).map_err(|e| GiftError::Amount(e.to_string()))?
     } else {
-        req.amount.as_str()
+        req.amount
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v >= 0 && req.amount.trim().bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| {
+                GiftError::Amount("choose one of the amounts or enter your own".into())
+            })?
     };
-    if raw.trim().is_empty() {
-        return Err(GiftError::Amount("choose or enter an amount".into()));
-    }
-    let amount = parse_amount(c, raw).map_err(|e| GiftError::Amount(e.to_string()))?;
     if amount < rules.minimum {
         return Err(GiftError::BelowMinimum(format_amount(c, rules.minimum)));
     }
@@ -175,7 +182,10 @@ mod tests {
 
     #[test]
     fn presets_custom_amounts_and_fee_cover() {
-        assert_eq!(validate_gift(&rules(), &req("100")).unwrap().total, 10_000);
+        assert_eq!(
+            validate_gift(&rules(), &req("10000")).unwrap().total,
+            10_000
+        );
         let mut r = req("custom");
         r.custom_amount = "42.50".into();
         r.cover_fee = true;
@@ -189,10 +199,10 @@ mod tests {
     #[test]
     fn bad_input_is_refused_with_a_reason() {
         assert!(
-            matches!(validate_gift(&rules(), &req("2")), Err(GiftError::BelowMinimum(m)) if m == "$5.00")
+            matches!(validate_gift(&rules(), &req("200")), Err(GiftError::BelowMinimum(m)) if m == "$5.00")
         );
         assert!(matches!(
-            validate_gift(&rules(), &req("20000")),
+            validate_gift(&rules(), &req("2000000")),
             Err(GiftError::AboveMaximum(_))
         ));
         assert!(matches!(
@@ -203,13 +213,13 @@ mod tests {
             validate_gift(&rules(), &req("")),
             Err(GiftError::Amount(_))
         ));
-        let mut r = req("100");
+        let mut r = req("10000");
         r.currency = "EUR".into();
         assert_eq!(validate_gift(&rules(), &r), Err(GiftError::Currency("USD")));
-        let mut r = req("100");
+        let mut r = req("10000");
         r.frequency = "weekly".into();
         assert_eq!(validate_gift(&rules(), &r), Err(GiftError::Frequency));
-        let mut r = req("100");
+        let mut r = req("10000");
         r.shown_total = "100".into();
         assert_eq!(
             validate_gift(&rules(), &r),
@@ -218,7 +228,7 @@ mod tests {
         );
         let mut once_only = rules();
         once_only.allow_monthly = false;
-        let mut r = req("100");
+        let mut r = req("10000");
         r.frequency = "monthly".into();
         assert_eq!(validate_gift(&once_only, &r), Err(GiftError::Frequency));
     }

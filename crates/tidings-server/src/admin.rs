@@ -3,6 +3,7 @@
 
 mod account;
 mod articles;
+mod donations;
 mod emails;
 mod guard;
 mod login;
@@ -12,7 +13,7 @@ mod page;
 mod people;
 mod session;
 mod setup;
-mod subscribers;
+pub(crate) mod subscribers;
 mod taxonomy;
 
 use axum::middleware::from_fn_with_state;
@@ -21,6 +22,7 @@ use axum::Router;
 
 use crate::app::AppState;
 
+pub use page::see_other;
 pub use session::{Peer, Signed, SESSION_COOKIE};
 
 /// Every admin route.
@@ -70,6 +72,14 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/subscribers", get(subscribers::list))
         .route("/admin/subscribers/export", get(subscribers::export))
         .route("/admin/subscribers/import", post(subscribers::import))
+        .route("/admin/donations", get(donations::list))
+        .route("/admin/donations/export", get(donations::export))
+        .route("/admin/donations/{id}/refund", post(donations::refund))
+        .route(
+            "/admin/donations/forms",
+            get(donations::forms).post(donations::save_form),
+        )
+        .route("/admin/donations/campaigns", post(donations::save_campaign))
         .route("/admin/newsletter", get(newsletter::show))
         .route("/admin/newsletter/digest", post(newsletter::digest_action))
         .route("/admin/newsletter/breaking", post(newsletter::breaking))

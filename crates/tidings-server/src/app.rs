@@ -103,6 +103,7 @@ struct Inner {
     site: SiteConfig,
     site_view: RwLock<Option<(i64, Arc<SiteView>)>>,
     reads: crate::newsletter::ReadCounter,
+    payments: crate::donations::Payments,
 }
 
 /// Handle to everything a request may need; cheap to clone.
@@ -118,6 +119,7 @@ impl AppState {
         mailer: tidings_mail::Mailer,
         passwords: tidings_accounts::Passwords,
         media_dir: std::path::PathBuf,
+        payments: crate::donations::Payments,
     ) -> Result<Self, AppError> {
         // With no account yet, whoever claims the site first from outside loopback needs this code,
         // which only the operator sees (printed by `serve`).
@@ -137,6 +139,7 @@ impl AppState {
             site,
             site_view: RwLock::new(None),
             reads: crate::newsletter::ReadCounter::default(),
+            payments,
         }));
         state.refresh_generation().await?;
         Ok(state)
@@ -190,6 +193,11 @@ impl AppState {
         &self.0.theme
     }
 
+    /// The payment gateway and donation settings.
+    pub fn payments(&self) -> &crate::donations::Payments {
+        &self.0.payments
+    }
+
     /// Per-article read counts not yet written to the database.
     pub fn reads(&self) -> &crate::newsletter::ReadCounter {
         &self.0.reads
@@ -240,9 +248,16 @@ impl AppState {
             mailer,
             tidings_accounts::Passwords::new(password_cost),
             data_dir.join("media"),
+            crate::donations::Payments::from_config(config)?,
         )
         .await
         .context("reading the content generation")?;
+        let currency = state.payments().currency;
+        state
+            .store()
+            .ensure_default_form(currency.code(), currency.scale())
+            .await
+            .context("creating the default donation form")?;
         Ok(state)
     }
 

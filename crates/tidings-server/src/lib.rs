@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod app;
 pub mod cache;
+pub mod donations;
 pub mod error;
 mod jsonld;
 pub mod middleware;

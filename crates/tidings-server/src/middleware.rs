@@ -71,7 +71,10 @@ async fn themed_error(app: &AppState, response: Response) -> Response {
 /// Adds the security headers of DESIGN.md's conventions.
 fn security_headers(https: bool, response: &mut Response) {
     let h = response.headers_mut();
-    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    // Donation pages set their own, stricter policy naming the payment provider's hosts.
+    if !h.contains_key(CONTENT_SECURITY_POLICY) {
+        h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    }
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(
         REFERRER_POLICY,

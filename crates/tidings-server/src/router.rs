@@ -6,7 +6,7 @@ use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderValue, Method, Uri};
 use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::services::ServeDir;
 
@@ -14,7 +14,8 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::middleware::around;
 use crate::web::{
-    archive, article, assets, feed, health, home, listing, moved, preview, sitemap, subscribe,
+    archive, article, assets, donate, donor_portal, feed, health, home, listing, moved, preview,
+    sitemap, subscribe, webhooks,
 };
 
 /// Builds the application router; `media_dir` holds uploaded and generated images.
@@ -55,6 +56,41 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         .route(
             "/unsubscribe/{token}",
             get(subscribe::show_unsubscribe).post(subscribe::unsubscribe),
+        )
+        .route(
+            "/donate/",
+            get(donate::show_default).post(donate::submit_default),
+        )
+        .route("/donate/challenge", get(donate::challenge))
+        .route(
+            "/donate/portal",
+            get(donor_portal::show_request).post(donor_portal::request),
+        )
+        .route("/donate/portal/{token}", get(donor_portal::show))
+        .route(
+            "/donate/portal/{token}/plans/{id}/cancel",
+            post(donor_portal::cancel),
+        )
+        .route(
+            "/donate/portal/{token}/plans/{id}/amount",
+            post(donor_portal::change_amount),
+        )
+        .route(
+            "/donate/portal/{token}/summary",
+            post(donor_portal::summary),
+        )
+        .route(
+            "/donate/test-checkout/{session}",
+            get(donate::show_test_checkout).post(donate::finish_test_checkout),
+        )
+        .route("/donate/thanks/{id}", get(donate::show_thanks))
+        .route(
+            "/donate/{form}/",
+            get(donate::show_named).post(donate::submit_named),
+        )
+        .route(
+            "/webhooks/{gateway}",
+            post(webhooks::receive).layer(axum::extract::DefaultBodyLimit::max(webhooks::MAX_BODY)),
         )
         .route(
             "/preview/{id}/{expires}/{signature}",

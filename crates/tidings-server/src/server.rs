@@ -66,7 +66,8 @@ impl Server {
             tokio::spawn(watch_generation(state.clone(), stopped.clone())),
             tokio::spawn(publish_scheduled(state.clone(), stopped.clone())),
             tokio::spawn(newsletters(state.clone(), stopped.clone())),
-            tokio::spawn(flush_reads(state.clone(), stopped)),
+            tokio::spawn(flush_reads(state.clone(), stopped.clone())),
+            tokio::spawn(renew_gifts(state.clone(), stopped)),
         ];
         Ok(Server {
             addr,
@@ -270,6 +271,21 @@ async fn flush_reads(state: AppState, mut stopped: watch::Receiver<bool>) {
         }
         if stop {
             return;
+        }
+    }
+}
+
+/// Charges monthly gifts that the test gateway leaves to us when they come due.
+async fn renew_gifts(state: AppState, mut stopped: watch::Receiver<bool>) {
+    loop {
+        match crate::donations::renewals::renew_due(&state, chrono::Utc::now()).await {
+            Ok(n) if n > 0 => tracing::info!(count = n, "monthly gifts renewed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "monthly renewals failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            _ = stopped.wait_for(|s| *s) => return,
         }
     }
 }

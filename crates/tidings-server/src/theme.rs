@@ -61,10 +61,16 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/subscribers.html",
     "admin/newsletter.html",
     "admin/newsletter_detail.html",
+    "admin/donations.html",
+    "admin/donation_forms.html",
     "email/newsletter.html",
     "email/newsletter.txt",
     "newsletter_archive.html",
     "newsletter_issue.html",
+    "donate.html",
+    "donate_test_checkout.html",
+    "donate_thanks.html",
+    "donate_portal.html",
 );
 
 /// The default theme's assets, compiled into the binary.
@@ -80,6 +86,10 @@ const ASSETS: &[(&str, &[u8])] = &[
     (
         "subscribe.js",
         include_bytes!("../../../themes/default/assets/subscribe.js"),
+    ),
+    (
+        "donate.js",
+        include_bytes!("../../../themes/default/assets/donate.js"),
     ),
     (
         "admin.css",

@@ -3,6 +3,8 @@
 pub mod archive;
 pub mod article;
 pub mod assets;
+pub mod donate;
+pub mod donor_portal;
 pub mod feed;
 pub mod health;
 pub mod home;
@@ -11,6 +13,7 @@ pub mod newsletter_mail;
 pub mod preview;
 pub mod sitemap;
 pub mod subscribe;
+pub mod webhooks;
 
 use serde::Serialize;
 

@@ -12,6 +12,7 @@ mod routes {
     }
     mod articles;
     mod caching;
+    mod donate;
     mod errors;
     mod feeds;
     mod home;

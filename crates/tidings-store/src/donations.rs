@@ -436,7 +436,8 @@ impl Store {
         let (donor,): (i64,) = sqlx::query_as(
             "INSERT INTO donors (email, first_name, last_name, address, created_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO UPDATE SET \
-             first_name = excluded.first_name, last_name = excluded.last_name, \
+             first_name = CASE WHEN excluded.first_name = '' THEN donors.first_name ELSE excluded.first_name END, \
+             last_name = CASE WHEN excluded.last_name = '' THEN donors.last_name ELSE excluded.last_name END, \
              address = CASE WHEN excluded.address = '' THEN donors.address ELSE excluded.address END \
              RETURNING id",
         )
@@ -621,6 +622,21 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Whether a gateway event was handled before.
+    pub async fn gateway_event_seen(
+        &self,
+        gateway: &str,
+        event_id: &str,
+    ) -> Result<bool, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT kind FROM gateway_events WHERE gateway = $1 AND event_id = $2")
+                .bind(gateway)
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
     }
 
     /// Starts a monthly plan for a donor (pending until the first payment succeeds).

@@ -119,7 +119,7 @@ pub struct SignupForm {
 }
 
 /// Whether a public form post came from this site.
-fn same_site(app: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn same_site(app: &AppState, headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         if site == "cross-site" || site == "same-site" {
             return false;

@@ -26,6 +26,9 @@ pub struct TestApp {
     _db: TestDb,
 }
 
+/// A change to the test server's configuration.
+pub type Configure = Box<dyn Fn(&mut Config) + Send + Sync>;
+
 /// Options for starting a test server.
 #[derive(Default)]
 pub struct Options {
@@ -39,6 +42,8 @@ pub struct Options {
     pub smtp: bool,
     /// Daily digest time; scheduled sending is off unless a test asks for it.
     pub digest_time: Option<&'static str>,
+    /// Any other configuration a test needs.
+    pub configure: Option<Configure>,
 }
 
 impl TestApp {
@@ -62,6 +67,9 @@ impl TestApp {
         config.newsletter.digest_time = options.digest_time.unwrap_or("off").into();
         if let Some(tz) = options.timezone {
             config.site.timezone = tz.into();
+        }
+        if let Some(configure) = &options.configure {
+            configure(&mut config);
         }
         for (path, contents) in &options.files {
             let full = data.path().join(path);

@@ -1,0 +1,95 @@
+//! What a payment's outcome changes, whichever way it is learned (the test checkout page, a
+//! webhook, or reading the gateway on the thank-you page): each transition happens once.
+
+use chrono::{DateTime, Months, Utc};
+
+use crate::app::AppState;
+use crate::donations::emails;
+use crate::error::AppError;
+
+/// The same day next month (clamped to the month's end).
+pub fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.checked_add_months(Months::new(1)).unwrap_or(t)
+}
+
+/// A payment went through: mark it, start the monthly plan it opens, send the receipt once.
+pub async fn succeeded(
+    app: &AppState,
+    donation_id: i64,
+    payment: &str,
+    subscription: Option<&str>,
+) -> Result<bool, AppError> {
+    let store = app.store();
+    let changed = store.complete_donation(donation_id, payment).await?;
+    let Some(d) = store.donation(donation_id).await? else {
+        return Ok(false);
+    };
+    if d.frequency == "monthly" {
+        let plan = match d.plan_id {
+            Some(p) => p,
+            None => {
+                let p = store
+                    .create_plan(
+                        d.donor_id,
+                        d.form_id,
+                        d.amount,
+                        d.fee,
+                        &d.currency,
+                        &d.gateway,
+                    )
+                    .await?;
+                store.set_donation_plan(d.id, p).await?;
+                p
+            }
+        };
+        if let Some(plan) = store.plan(plan).await? {
+            if plan.status == "pending" || plan.status == "past_due" {
+                // Gateways with their own subscriptions renew themselves; the test gateway's
+                // renewals are ours to run.
+                let next = (d.gateway == "test")
+                    .then(|| next_month(d.completed_at.unwrap_or_else(Utc::now)));
+                store
+                    .update_plan(plan.id, "active", subscription, next)
+                    .await?;
+            }
+        }
+    }
+    if store.mark_receipt_sent(d.id).await? {
+        let email = emails::receipt(app, &d).await?;
+        if let Err(e) = app.mailer().send(&email).await {
+            tracing::error!(error = %e, donation = d.id, "cannot send receipt");
+        }
+    }
+    Ok(changed)
+}
+
+/// A payment was declined (`failed`) or abandoned (`expired`). Nothing is recorded as paid.
+pub async fn failed(
+    app: &AppState,
+    donation_id: i64,
+    status: &str,
+    reason: &str,
+) -> Result<bool, AppError> {
+    let store = app.store();
+    let changed = store.fail_donation(donation_id, status, reason).await?;
+    if changed {
+        if let Some(d) = store.donation(donation_id).await? {
+            // A renewal of a running monthly gift: tell the donor.
+            if let Some(plan) = match d.plan_id {
+                Some(p) => store.plan(p).await?,
+                None => None,
+            } {
+                if plan.status == "active" || plan.status == "past_due" {
+                    store
+                        .update_plan(plan.id, "past_due", None, plan.next_charge_at)
+                        .await?;
+                    let email = emails::charge_failed(app, &plan, reason).await?;
+                    if let Err(e) = app.mailer().send(&email).await {
+                        tracing::error!(error = %e, plan = plan.id, "cannot send failed-charge email");
+                    }
+                }
+            }
+        }
+    }
+    Ok(changed)
+}

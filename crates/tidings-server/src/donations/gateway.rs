@@ -1,0 +1,156 @@
+//! The payment gateways behind one type: the test gateway (no set-up, no card data, the donor
+//! completes or declines a simulated payment on our own page) and Stripe Checkout.
+
+use tidings_donations::stripe::{NewCheckout, StripeClient};
+use tidings_donations::{Currency, FeeRate, Frequency};
+use tidings_store::Donation;
+
+use crate::error::AppError;
+
+/// The configured gateway.
+pub enum Gateway {
+    /// Simulated payments, labelled "test mode" everywhere.
+    Test,
+    /// Stripe Checkout.
+    Stripe {
+        /// API client.
+        client: StripeClient,
+        /// Webhook signing secret.
+        webhook_secret: String,
+    },
+}
+
+/// Payment configuration as the web layer needs it.
+pub struct Payments {
+    /// The gateway.
+    pub gateway: Gateway,
+    /// Default currency for new forms.
+    pub currency: Currency,
+    /// The gateway's fee, for "cover the fee".
+    pub fee: FeeRate,
+    /// Attempts per address and per email in an hour.
+    pub attempt_limit: i64,
+}
+
+impl Payments {
+    /// From the configuration (already validated).
+    pub fn from_config(config: &tidings_config::Config) -> anyhow::Result<Payments> {
+        let p = &config.payments;
+        let currency = Currency::parse(&p.currency)
+            .ok_or_else(|| anyhow::anyhow!("payments.currency: {} is not supported", p.currency))?;
+        let gateway = match p.gateway.as_str() {
+            "stripe" => Gateway::Stripe {
+                client: StripeClient::new(&p.stripe_api_base, &p.stripe_secret_key)?,
+                webhook_secret: p.stripe_webhook_secret.clone(),
+            },
+            _ => Gateway::Test,
+        };
+        Ok(Payments {
+            gateway,
+            currency,
+            fee: FeeRate {
+                basis_points: i64::from(p.fee_basis_points),
+                fixed: i64::from(p.fee_fixed),
+            },
+            attempt_limit: i64::from(p.attempt_limit),
+        })
+    }
+}
+
+impl Gateway {
+    /// Stored name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Gateway::Test => "test",
+            Gateway::Stripe { .. } => "stripe",
+        }
+    }
+
+    /// Whether no real money moves (the test gateway, or Stripe with a test key).
+    pub fn test_mode(&self) -> bool {
+        match self {
+            Gateway::Test => true,
+            Gateway::Stripe { client, .. } => !client.is_live(),
+        }
+    }
+
+    /// Sends the donor to pay: returns the checkout session id and where to redirect.
+    pub async fn checkout(
+        &self,
+        site_url: &str,
+        d: &Donation,
+        form_slug: &str,
+        description: &str,
+    ) -> Result<(String, String), AppError> {
+        match self {
+            Gateway::Test => {
+                let session = if d.gateway_session.is_empty() {
+                    format!("test_{}", tidings_accounts::new_token())
+                } else {
+                    d.gateway_session.clone()
+                };
+                let url = format!("{site_url}/donate/test-checkout/{session}");
+                Ok((session, url))
+            }
+            Gateway::Stripe { client, .. } => {
+                let success = format!(
+                    "{site_url}/donate/thanks/{}?session_id={{CHECKOUT_SESSION_ID}}",
+                    d.id
+                );
+                let cancel = if form_slug == "default" {
+                    format!("{site_url}/donate/?cancelled=1")
+                } else {
+                    format!("{site_url}/donate/{form_slug}/?cancelled=1")
+                };
+                let frequency = Frequency::parse(&d.frequency).unwrap_or(Frequency::Once);
+                let key = format!("donation-{}", d.id);
+                let session = client
+                    .create_checkout_session(&NewCheckout {
+                        frequency,
+                        amount: d.total,
+                        currency: &d.currency,
+                        description,
+                        success_url: &success,
+                        cancel_url: &cancel,
+                        email: &d.email,
+                        donation_id: d.id,
+                        idempotency_key: &key,
+                    })
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                let url = session
+                    .url
+                    .clone()
+                    .ok_or_else(|| AppError::Internal("Stripe returned no checkout URL".into()))?;
+                Ok((session.id, url))
+            }
+        }
+    }
+
+    /// Refunds `amount` of a donation through the gateway.
+    pub async fn refund(&self, d: &Donation, amount: i64) -> Result<(), AppError> {
+        match self {
+            Gateway::Test => Ok(()),
+            Gateway::Stripe { client, .. } => {
+                let key = format!("refund-{}-{amount}", d.id);
+                client
+                    .refund(&d.gateway_payment, amount, &key)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| AppError::Internal(e.to_string()))
+            }
+        }
+    }
+
+    /// Stops a monthly gift at the gateway.
+    pub async fn cancel(&self, subscription: &str) -> Result<(), AppError> {
+        match self {
+            Gateway::Stripe { client, .. } if !subscription.is_empty() => client
+                .cancel_subscription(subscription)
+                .await
+                .map(|_| ())
+                .map_err(|e| AppError::Internal(e.to_string())),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,628 @@
+//! Donation forms at `/donate/` and `/donate/{form}/`, the test gateway's checkout page, and the
+//! thank-you page. Card details never reach these pages: the donor pays on the gateway's page.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERER, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use minijinja::{context, Value};
+use serde::Deserialize;
+use tidings_donations::{
+    cover_fee, format_amount, validate_gift, Currency, FormRules, GiftRequest,
+};
+use tidings_newsletter::{issue_challenge, normalise_address, verify_solution, SIGNUP_DIFFICULTY};
+use tidings_store::{DonationForm, NewDonation, Started};
+
+use crate::admin::{see_other, Peer};
+use crate::app::AppState;
+use crate::donations::flow;
+use crate::error::AppError;
+
+/// The key donation challenges are signed with.
+const SECRET: &str = "donation_secret";
+/// Longest name, dedication and address accepted.
+const MAX_NAME: usize = 100;
+const MAX_DEDICATION: usize = 300;
+const MAX_ADDRESS: usize = 500;
+
+/// The policy for donation pages: our own origin, plus the provider's checkout host as a form
+/// target (browsers apply `form-action` to the redirect that follows the POST).
+fn csp(app: &AppState) -> HeaderValue {
+    let checkout = match app.payments().gateway {
+        crate::donations::Gateway::Stripe { .. } => " https://checkout.stripe.com",
+        crate::donations::Gateway::Test => "",
+    };
+    HeaderValue::from_str(&format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'{checkout}; \
+         frame-ancestors 'none'"
+    ))
+    .expect("ASCII policy")
+}
+
+fn money(currency: Currency, minor: i64) -> String {
+    format_amount(currency, minor)
+}
+
+/// What the form page shows besides the form itself.
+#[derive(Default)]
+struct Shown<'a> {
+    error: Option<&'a str>,
+    values: Option<&'a DonateForm>,
+    notice: Option<&'a str>,
+}
+
+async fn form_page(
+    app: &AppState,
+    form: &DonationForm,
+    status: StatusCode,
+    shown: Shown<'_>,
+    source: &str,
+) -> Result<Response, AppError> {
+    let currency = Currency::parse(&form.currency).ok_or(AppError::NotFound)?;
+    let fee = app.payments().fee;
+    let presets: Vec<Value> = form
+        .presets
+        .iter()
+        .map(|p| {
+            let (total, fee) = cover_fee(*p, fee);
+            context! { value => p, label => money(currency, *p), covered_total => total, fee => fee }
+        })
+        .collect();
+    let campaign = match form.campaign_id {
+        Some(id) => app.store().campaign_progress(id).await?.map(|(c, raised, donors)| {
+            let c_currency = Currency::parse(&c.currency).unwrap_or(currency);
+            context! {
+                title => c.title, raised => money(c_currency, raised), goal => money(c_currency, c.goal),
+                donors => donors, percent => if c.goal > 0 { (raised * 100 / c.goal).min(100) } else { 0 },
+                raised_minor => raised, goal_minor => c.goal,
+            }
+        }),
+        None => None,
+    };
+    let secret = app.secret(SECRET).await?;
+    let challenge = issue_challenge(
+        secret.as_bytes(),
+        chrono::Utc::now().timestamp(),
+        SIGNUP_DIFFICULTY,
+    );
+    let v = shown.values;
+    let selected = v
+        .map(|v| v.amount.clone())
+        .unwrap_or_else(|| form.default_amount.to_string());
+    let ctx = context! {
+        form => Value::from_serialize(form),
+        action => if form.slug == "default" { "/donate/".to_string() } else { format!("/donate/{}/", form.slug) },
+        presets => presets,
+        selected => selected,
+        currency => currency.code(),
+        exponent => currency.exponent(),
+        minimum => money(currency, form.minimum),
+        maximum => money(currency, form.maximum),
+        fee_basis_points => fee.basis_points,
+        fee_fixed => fee.fixed,
+        campaign => campaign,
+        test_mode => app.payments().gateway.test_mode(),
+        gateway => app.payments().gateway.name(),
+        key => tidings_accounts::new_token(),
+        challenge => challenge.token,
+        difficulty => challenge.difficulty,
+        source => v.map(|v| v.source.clone()).unwrap_or_else(|| source.to_string()),
+        error => shown.error,
+        notice => shown.notice,
+        values => v.map(|v| context! {
+            custom_amount => v.custom_amount.clone(), frequency => v.frequency.clone(),
+            cover_fee => v.cover_fee.is_some(), first_name => v.first_name.clone(),
+            last_name => v.last_name.clone(), email => v.email.clone(), address => v.address.clone(),
+            anonymous => v.anonymous.is_some(), dedication => v.dedication.clone(),
+        }),
+    };
+    let html = app.render_page("donate.html", ctx).await?;
+    let mut response = (status, axum::response::Html(html)).into_response();
+    let h = response.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(CONTENT_SECURITY_POLICY, csp(app));
+    Ok(response)
+}
+
+async fn find_form(app: &AppState, slug: &str) -> Result<DonationForm, AppError> {
+    if slug.len() > 80 {
+        return Err(AppError::NotFound);
+    }
+    app.store()
+        .donation_form(slug)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The path of the page the donor came from on this site, if the browser said.
+fn referring_path(app: &AppState, headers: &HeaderMap) -> String {
+    let Some(referer) = headers.get(REFERER).and_then(|v| v.to_str().ok()) else {
+        return String::new();
+    };
+    let Ok(url) = url::Url::parse(referer) else {
+        return String::new();
+    };
+    let ours = url::Url::parse(&app.site().url).ok();
+    let same = ours.is_some_and(|o| o.host_str() == url.host_str())
+        || url.host_str() == Some("127.0.0.1")
+        || url.host_str() == Some("localhost");
+    if same && !url.path().starts_with("/donate") {
+        url.path().chars().take(300).collect()
+    } else {
+        String::new()
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    #[serde(default)]
+    cancelled: Option<String>,
+}
+
+/// `GET /donate/`
+pub async fn show_default(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    show(app, "default", headers, q).await
+}
+
+/// `GET /donate/{form}/`
+pub async fn show_named(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, AppError> {
+    if slug == "default" {
+        return Err(AppError::Moved("/donate/".into()));
+    }
+    show(app, &slug, headers, q).await
+}
+
+async fn show(
+    app: AppState,
+    slug: &str,
+    headers: HeaderMap,
+    q: ShowQuery,
+) -> Result<Response, AppError> {
+    let form = find_form(&app, slug).await?;
+    let notice = q
+        .cancelled
+        .is_some()
+        .then_some("Your payment was cancelled. Nothing was charged.");
+    let source = referring_path(&app, &headers);
+    form_page(
+        &app,
+        &form,
+        StatusCode::OK,
+        Shown {
+            notice,
+            ..Shown::default()
+        },
+        &source,
+    )
+    .await
+}
+
+/// The donation form as posted.
+#[derive(Deserialize, Default, Debug)]
+pub struct DonateForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    custom_amount: String,
+    #[serde(default)]
+    frequency: String,
+    #[serde(default)]
+    cover_fee: Option<String>,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    shown_total: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    anonymous: Option<String>,
+    #[serde(default)]
+    dedication: String,
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    solution: String,
+    #[serde(default)]
+    source: String,
+}
+
+/// The form again, with what the donor typed and why it was refused.
+async fn again(
+    app: &AppState,
+    form: &DonationForm,
+    status: StatusCode,
+    message: String,
+    f: &DonateForm,
+) -> Result<Response, AppError> {
+    let shown = Shown {
+        error: Some(&message),
+        values: Some(f),
+        notice: None,
+    };
+    form_page(app, form, status, shown, "").await
+}
+
+fn clean(s: &str) -> String {
+    s.trim().to_string()
+}
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() && c != '\n' && c != '\r')
+}
+
+/// `POST /donate/`
+pub async fn submit_default(
+    State(app): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(f): Form<DonateForm>,
+) -> Result<Response, AppError> {
+    submit(app, "default", peer, headers, f).await
+}
+
+/// `POST /donate/{form}/`
+pub async fn submit_named(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(f): Form<DonateForm>,
+) -> Result<Response, AppError> {
+    submit(app, &slug, peer, headers, f).await
+}
+
+async fn submit(
+    app: AppState,
+    slug: &str,
+    peer: Peer,
+    headers: HeaderMap,
+    f: DonateForm,
+) -> Result<Response, AppError> {
+    if !crate::web::subscribe::same_site(&app, &headers) {
+        return Err(AppError::Forbidden);
+    }
+    let form = find_form(&app, slug).await?;
+    // Card-testing defences first: attempts per address and per email, whatever else is wrong.
+    let limit = app.payments().attempt_limit;
+    let ip_key = format!("donate-ip:{}", peer.ip());
+    let email = normalise_address(&f.email);
+    let email_key = email.as_ref().ok().map(|e| format!("donate-email:{e}"));
+    let mut keys = vec![ip_key.as_str()];
+    if let Some(k) = &email_key {
+        keys.push(k.as_str());
+    }
+    let until = app.store().throttle_locked_until(&keys).await?;
+    let wait = until - chrono::Utc::now().timestamp();
+    if wait > 0 {
+        let mut r = again(
+            &app,
+            &form,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many donation attempts just now. Please wait a while and try again.".into(),
+            &f,
+        )
+        .await?;
+        r.headers_mut().insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(&wait.to_string()).expect("digits"),
+        );
+        return Ok(r);
+    }
+    let lock = |n: i64| if n >= limit { 3600 } else { 0 };
+    for k in &keys {
+        app.store().throttle_failure(k, lock).await?;
+    }
+
+    if !f.website.trim().is_empty() {
+        return again(
+            &app,
+            &form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "We could not take this donation. Please try again.".into(),
+            &f,
+        )
+        .await;
+    }
+    let secret = app.secret(SECRET).await?;
+    let now = chrono::Utc::now().timestamp();
+    let checked = match f.solution.trim().parse::<u64>() {
+        Ok(n) => verify_solution(secret.as_bytes(), &f.challenge, n, now).map_err(|e| e.to_string()),
+        Err(_) => Err("This form needs JavaScript for a short, private security check. Please turn it on and try again.".to_string()),
+    };
+    let nonce = match checked {
+        Ok(n) => n,
+        Err(m) => return again(&app, &form, StatusCode::UNPROCESSABLE_ENTITY, m, &f).await,
+    };
+    if !app
+        .store()
+        .use_challenge(&format!("donate:{nonce}"), now + 7200)
+        .await?
+    {
+        return again(&app, &form, StatusCode::UNPROCESSABLE_ENTITY, "This form was already sent. Please check your inbox for a receipt before trying again.".into(), &f).await;
+    }
+
+    let (first, last) = (clean(&f.first_name), clean(&f.last_name));
+    let problem = if first.is_empty() || last.is_empty() {
+        Some("Please enter your first and last name.".to_string())
+    } else if first.chars().count() > MAX_NAME
+        || last.chars().count() > MAX_NAME
+        || has_control(&first)
+        || has_control(&last)
+    {
+        Some("Names can be at most 100 characters, on one line.".to_string())
+    } else if f.email.trim().is_empty() {
+        Some("Please enter your email address, for your receipt.".to_string())
+    } else if let Err(e) = &email {
+        Some(format!("Email: {e}."))
+    } else if f.address.chars().count() > MAX_ADDRESS
+        || f.dedication.chars().count() > MAX_DEDICATION
+        || has_control(&f.dedication)
+    {
+        Some("The address or dedication is too long.".to_string())
+    } else if f.cover_fee.is_some() && !form.offer_fee_cover {
+        Some("This form does not offer to cover the fee.".to_string())
+    } else if f.key.len() < 20
+        || f.key.len() > 64
+        || !f.key.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        Some("The form was incomplete. Please try again.".to_string())
+    } else {
+        None
+    };
+    if let Some(m) = problem {
+        return again(&app, &form, StatusCode::UNPROCESSABLE_ENTITY, m, &f).await;
+    }
+    let currency = Currency::parse(&form.currency).ok_or(AppError::NotFound)?;
+    let rules = FormRules {
+        currency,
+        minimum: form.minimum,
+        maximum: form.maximum,
+        allow_monthly: form.allow_monthly,
+        fee: app.payments().fee,
+    };
+    let gift = match validate_gift(
+        &rules,
+        &GiftRequest {
+            amount: f.amount.clone(),
+            custom_amount: f.custom_amount.clone(),
+            frequency: f.frequency.clone(),
+            cover_fee: f.cover_fee.is_some(),
+            currency: f.currency.clone(),
+            shown_total: f.shown_total.clone(),
+        },
+    ) {
+        Ok(g) => g,
+        Err(e) => {
+            let mut m = e.to_string();
+            if let Some(first) = m.get(..1) {
+                m = format!("{}{}.", first.to_uppercase(), &m[1..]);
+            }
+            return again(&app, &form, StatusCode::UNPROCESSABLE_ENTITY, m, &f).await;
+        }
+    };
+    let email = email.unwrap_or_default();
+    let started = app
+        .store()
+        .start_donation(&NewDonation {
+            email: email.clone(),
+            first_name: first,
+            last_name: last,
+            address: clean(&f.address),
+            form_id: Some(form.id),
+            campaign_id: form.campaign_id,
+            source: f.source.chars().take(300).collect(),
+            amount: gift.amount,
+            fee: gift.fee,
+            currency: currency.code().to_string(),
+            frequency: gift.frequency.as_str().to_string(),
+            gateway: app.payments().gateway.name().to_string(),
+            anonymous: f.anonymous.is_some(),
+            dedication: clean(&f.dedication),
+            idempotency_key: f.key.clone(),
+            plan_id: None,
+        })
+        .await?;
+    let d = match started {
+        Started::New(d) => d,
+        Started::Existing(d) if d.status == "pending" => d,
+        Started::Existing(d) if d.status == "succeeded" => {
+            return Ok(see_other(&format!(
+                "/donate/thanks/{}?session_id={}",
+                d.id, d.gateway_session
+            )))
+        }
+        Started::Existing(_) => {
+            return again(
+                &app,
+                &form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "That attempt is over. Please try again.".into(),
+                &f,
+            )
+            .await;
+        }
+    };
+    let site = app.site_view().await?;
+    let description = format!("Gift to {}", site.title);
+    let (session, url) = app
+        .payments()
+        .gateway
+        .checkout(&app.site().url, &d, &form.slug, &description)
+        .await?;
+    app.store().set_donation_session(d.id, &session).await?;
+    Ok(see_other(&url))
+}
+
+/// `GET /donate/test-checkout/{session}`: the test gateway's stand-in for a payment page.
+pub async fn show_test_checkout(
+    State(app): State<AppState>,
+    Path(session): Path<String>,
+) -> Result<Response, AppError> {
+    let d = test_donation(&app, &session).await?;
+    let currency = Currency::parse(&d.currency).ok_or(AppError::NotFound)?;
+    let ctx = context! {
+        session => session, total => money(currency, d.total), frequency => d.frequency.clone(),
+        email => d.email.clone(), status => d.status.clone(),
+    };
+    let html = app.render_page("donate_test_checkout.html", ctx).await?;
+    let mut r = axum::response::Html(html).into_response();
+    r.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut().insert(CONTENT_SECURITY_POLICY, csp(&app));
+    Ok(r)
+}
+
+async fn test_donation(app: &AppState, session: &str) -> Result<tidings_store::Donation, AppError> {
+    if !matches!(app.payments().gateway, crate::donations::Gateway::Test)
+        || !session.starts_with("test_")
+    {
+        return Err(AppError::NotFound);
+    }
+    app.store()
+        .donation_by_session(session)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Deserialize)]
+pub struct TestOutcome {
+    #[serde(default)]
+    outcome: String,
+}
+
+/// `POST /donate/test-checkout/{session}`: complete or decline the simulated payment.
+pub async fn finish_test_checkout(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(session): Path<String>,
+    Form(o): Form<TestOutcome>,
+) -> Result<Response, AppError> {
+    if !crate::web::subscribe::same_site(&app, &headers) {
+        return Err(AppError::Forbidden);
+    }
+    let d = test_donation(&app, &session).await?;
+    match o.outcome.as_str() {
+        "complete" => {
+            flow::succeeded(&app, d.id, &format!("test_payment_{}", d.id), None).await?;
+            Ok(see_other(&format!(
+                "/donate/thanks/{}?session_id={session}",
+                d.id
+            )))
+        }
+        "decline" => {
+            flow::failed(&app, d.id, "failed", "declined (test mode)").await?;
+            let form = match d.form_id {
+                Some(id) => app
+                    .store()
+                    .donation_forms()
+                    .await?
+                    .into_iter()
+                    .find(|f| f.id == id),
+                None => None,
+            };
+            let form = match form {
+                Some(f) => f,
+                None => find_form(&app, "default").await?,
+            };
+            form_page(
+                &app,
+                &form,
+                StatusCode::PAYMENT_REQUIRED,
+                Shown {
+                    error: Some(
+                        "Your payment was declined, so nothing was charged. You can try again.",
+                    ),
+                    ..Shown::default()
+                },
+                &d.source,
+            )
+            .await
+        }
+        _ => Err(AppError::BadRequest("outcome must be complete or decline")),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ThanksQuery {
+    #[serde(default)]
+    session_id: String,
+}
+
+/// `GET /donate/thanks/{id}?session_id=...`: only for the session that paid (no guessing ids).
+pub async fn show_thanks(
+    State(app): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<ThanksQuery>,
+) -> Result<Response, AppError> {
+    let d = app.store().donation(id).await?.ok_or(AppError::NotFound)?;
+    if d.gateway_session.is_empty() || d.gateway_session != q.session_id {
+        return Err(AppError::NotFound);
+    }
+    // The donor may arrive before Stripe's webhook: ask Stripe for the session's state.
+    if d.status == "pending" {
+        if let crate::donations::Gateway::Stripe { client, .. } = &app.payments().gateway {
+            if let Ok(s) = client.checkout_session(&d.gateway_session).await {
+                if s.payment_status == "paid"
+                    || s.status.as_deref() == Some("complete") && s.payment_status != "unpaid"
+                {
+                    flow::succeeded(
+                        &app,
+                        d.id,
+                        s.payment_intent.as_deref().unwrap_or_default(),
+                        s.subscription.as_deref(),
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    let d = app.store().donation(id).await?.ok_or(AppError::NotFound)?;
+    let currency = Currency::parse(&d.currency).ok_or(AppError::NotFound)?;
+    let ctx = context! {
+        first_name => d.first_name.clone(), total => money(currency, d.total),
+        amount => money(currency, d.amount), monthly => d.frequency == "monthly",
+        status => d.status.clone(), email => d.email.clone(),
+        test_mode => app.payments().gateway.test_mode(),
+    };
+    let html = app.render_page("donate_thanks.html", ctx).await?;
+    let mut r = axum::response::Html(html).into_response();
+    r.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+/// The challenge for donation forms (for pages whose challenge expired while open).
+pub async fn challenge(State(app): State<AppState>) -> Result<Response, AppError> {
+    let secret = app.secret(SECRET).await?;
+    let c = issue_challenge(
+        secret.as_bytes(),
+        chrono::Utc::now().timestamp(),
+        SIGNUP_DIFFICULTY,
+    );
+    Ok((
+        [(CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({ "token": c.token, "difficulty": c.difficulty })),
+    )
+        .into_response())
+}

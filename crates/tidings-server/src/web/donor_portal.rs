@@ -1,0 +1,312 @@
+//! The donor portal: a magic link by email leads to the donor's history and receipts, where a
+//! monthly gift can be changed or stopped and a yearly summary requested.
+
+use axum::extract::{Path, State};
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use chrono::Datelike;
+use minijinja::{context, Value};
+use serde::Deserialize;
+use tidings_accounts::{hash_token, new_token};
+use tidings_donations::{format_amount, parse_amount, Currency};
+use tidings_newsletter::normalise_address;
+
+use crate::admin::Peer;
+use crate::app::AppState;
+use crate::donations::emails;
+use crate::error::AppError;
+use crate::views::display_date;
+
+/// Portal links work for an hour.
+const LINK_TTL: i64 = 3600;
+
+async fn page(app: &AppState, status: StatusCode, ctx: Value) -> Result<Response, AppError> {
+    let html = app.render_page("donate_portal.html", ctx).await?;
+    let mut r = (status, axum::response::Html(html)).into_response();
+    r.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+/// `GET /donate/portal`: ask for a link.
+pub async fn show_request(State(app): State<AppState>) -> Result<Response, AppError> {
+    page(&app, StatusCode::OK, context! {}).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct RequestForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /donate/portal`: emails a link to a known donor; the answer never says whether one exists.
+pub async fn request(
+    State(app): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(f): Form<RequestForm>,
+) -> Result<Response, AppError> {
+    if !crate::web::subscribe::same_site(&app, &headers) {
+        return Err(AppError::Forbidden);
+    }
+    let key = format!("portal:{}", peer.ip());
+    let wait =
+        app.store().throttle_locked_until(&[key.as_str()]).await? - chrono::Utc::now().timestamp();
+    if wait > 0 {
+        return page(
+            &app,
+            StatusCode::TOO_MANY_REQUESTS,
+            context! { error => "Too many requests just now. Please try again later." },
+        )
+        .await;
+    }
+    app.store()
+        .throttle_failure(&key, |n| if n >= 10 { 3600 } else { 0 })
+        .await?;
+    let Ok(email) = normalise_address(&f.email) else {
+        return page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            context! { error => "Please enter a valid email address." },
+        )
+        .await;
+    };
+    if let Some((donor, _)) = app.store().donor_by_email(&email).await? {
+        let token = new_token();
+        app.store()
+            .create_donor_token(donor, &hash_token(&token), LINK_TTL)
+            .await?;
+        let mail = emails::portal_link(&app, &email, &token).await?;
+        if let Err(e) = app.mailer().send(&mail).await {
+            tracing::error!(error = %e, "cannot send donor portal link");
+        }
+    }
+    page(&app, StatusCode::OK, context! { notice => "If that address has given before, a link is on its way. It works for one hour." }).await
+}
+
+async fn donor(app: &AppState, token: &str) -> Result<i64, AppError> {
+    if token.len() > 100 {
+        return Err(AppError::NotFound);
+    }
+    app.store()
+        .donor_for_token(&hash_token(token))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn money(currency: &str, minor: i64) -> String {
+    Currency::parse(currency)
+        .map(|c| format_amount(c, minor))
+        .unwrap_or_else(|| format!("{minor} {currency}"))
+}
+
+async fn history(
+    app: &AppState,
+    token: &str,
+    status: StatusCode,
+    notice: &str,
+    error: &str,
+) -> Result<Response, AppError> {
+    let id = donor(app, token).await?;
+    let (donations, plans) = app.store().donor_history(id).await?;
+    let tz = app.tz();
+    let years: std::collections::BTreeSet<i32> = donations
+        .iter()
+        .filter(|d| d.status == "succeeded" || d.status == "refunded")
+        .map(|d| d.completed_at.unwrap_or(d.created_at).year())
+        .collect();
+    let donations: Vec<Value> = donations
+        .iter()
+        .map(|d| {
+            context! {
+                date => display_date(d.created_at, tz), total => money(&d.currency, d.total),
+                monthly => d.frequency == "monthly", status => d.status.clone(),
+                receipt => format!("{}-{}", d.created_at.year(), d.id),
+            }
+        })
+        .collect();
+    let plans: Vec<Value> = plans
+        .iter()
+        .map(|p| context! {
+            id => p.id, amount => money(&p.currency, p.amount + p.fee), status => p.status.clone(),
+            next => p.next_charge_at.map(|t| display_date(t, tz)),
+        })
+        .collect();
+    let years: Vec<i32> = years.into_iter().rev().collect();
+    page(
+        app,
+        status,
+        context! {
+            token => token, donations => donations, plans => plans, years => years,
+            notice => notice, error => error,
+        },
+    )
+    .await
+}
+
+/// `GET /donate/portal/{token}`
+pub async fn show(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    history(&app, &token, StatusCode::OK, "", "").await
+}
+
+async fn own_plan(
+    app: &AppState,
+    token: &str,
+    plan: i64,
+) -> Result<tidings_store::RecurringPlan, AppError> {
+    let id = donor(app, token).await?;
+    app.store()
+        .plan(plan)
+        .await?
+        .filter(|p| p.donor_id == id)
+        .ok_or(AppError::NotFound)
+}
+
+/// `POST /donate/portal/{token}/plans/{id}/cancel`
+pub async fn cancel(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((token, plan)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    if !crate::web::subscribe::same_site(&app, &headers) {
+        return Err(AppError::Forbidden);
+    }
+    let p = own_plan(&app, &token, plan).await?;
+    app.payments()
+        .gateway
+        .cancel(&p.gateway_subscription)
+        .await?;
+    app.store()
+        .update_plan(p.id, "cancelled", None, None)
+        .await?;
+    history(
+        &app,
+        &token,
+        StatusCode::OK,
+        "Your monthly gift is stopped. Thank you for your support.",
+        "",
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct AmountForm {
+    #[serde(default)]
+    amount: String,
+}
+
+/// `POST /donate/portal/{token}/plans/{id}/amount`
+pub async fn change_amount(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((token, plan)): Path<(String, i64)>,
+    Form(f): Form<AmountForm>,
+) -> Result<Response, AppError> {
+    if !crate::web::subscribe::same_site(&app, &headers) {
+        return Err(AppError::Forbidden);
+    }
+    let p = own_plan(&app, &token, plan).await?;
+    if p.gateway != "test" {
+        return history(
+            &app,
+            &token,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+            "To change the amount of this monthly gift, stop it and start a new one.",
+        )
+        .await;
+    }
+    let currency = Currency::parse(&p.currency).ok_or(AppError::NotFound)?;
+    let form = app.store().donation_form("default").await?;
+    let minimum = form.map(|f| f.minimum).unwrap_or(currency.scale());
+    match parse_amount(currency, &f.amount) {
+        Ok(a) if a >= minimum => {
+            app.store().set_plan_amount(p.id, a, 0).await?;
+            history(
+                &app,
+                &token,
+                StatusCode::OK,
+                "Your monthly gift is updated.",
+                "",
+            )
+            .await
+        }
+        Ok(_) => {
+            history(
+                &app,
+                &token,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "",
+                &format!(
+                    "The smallest monthly gift is {}.",
+                    format_amount(currency, minimum)
+                ),
+            )
+            .await
+        }
+        Err(e) => {
+            history(
+                &app,
+                &token,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "",
+                &format!("Amount: {e}."),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct SummaryForm {
+    #[serde(default)]
+    year: i32,
+}
+
+/// `POST /donate/portal/{token}/summary`: the year's gifts by email.
+pub async fn summary(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(f): Form<SummaryForm>,
+) -> Result<Response, AppError> {
+    if !crate::web::subscribe::same_site(&app, &headers) {
+        return Err(AppError::Forbidden);
+    }
+    let id = donor(&app, &token).await?;
+    let (donations, _) = app.store().donor_history(id).await?;
+    let gifts: Vec<tidings_store::Donation> = donations
+        .into_iter()
+        .filter(|d| {
+            (d.status == "succeeded" || d.status == "refunded")
+                && d.completed_at.unwrap_or(d.created_at).year() == f.year
+        })
+        .collect();
+    let Some(first) = gifts.first() else {
+        return history(
+            &app,
+            &token,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+            "No gifts that year.",
+        )
+        .await;
+    };
+    let mail = emails::yearly_summary(&app, &first.email.clone(), f.year, &gifts).await?;
+    if let Err(e) = app.mailer().send(&mail).await {
+        tracing::error!(error = %e, "cannot send yearly summary");
+    }
+    history(
+        &app,
+        &token,
+        StatusCode::OK,
+        &format!("Your {} summary is on its way.", f.year),
+        "",
+    )
+    .await
+}
