@@ -18,6 +18,7 @@ mod routes {
     mod home;
     mod listings;
     mod newsletter;
+    mod stripe;
     mod subscribe;
     mod system;
 }
