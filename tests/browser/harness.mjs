@@ -45,15 +45,15 @@ async function waitReady(url, child) {
   throw new Error(`${url} never became ready`);
 }
 
-/** Starts the demo site; returns its URL and a stop function. */
-export async function startDemo() {
+/** Starts the demo site (with extra `TIDINGS_*` settings); returns its URL and a stop function. */
+export async function startDemo(extraEnv = {}) {
   const bin = process.env.TIDINGS_BIN ?? join(root, "target/debug/tidings");
   const dataDir = mkdtempSync(join(tmpdir(), "tidings-browser-"));
   const port = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TIDINGS_")));
   // Digests go out only when a test sends one.
   const child = spawn(bin, ["demo", "--data-dir", dataDir, "--listen", `127.0.0.1:${port}`], {
-    env: { ...env, RUST_LOG: "warn", TIDINGS_NEWSLETTER__DIGEST_TIME: "off" },
+    env: { ...env, RUST_LOG: "warn", TIDINGS_NEWSLETTER__DIGEST_TIME: "off", ...extraEnv },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -118,4 +118,64 @@ export function linkIn(text, prefix) {
   const at = text.indexOf(prefix);
   if (at < 0) throw new Error(`no link ${prefix}`);
   return text.slice(at).split(/[\s"<>]/)[0];
+}
+
+/**
+ * A small SMTP server on loopback that keeps what it receives (enough of RFC 5321 for Tidings'
+ * mailer): returns its `smtp://` URL, the received messages and a stop function.
+ */
+export async function startSmtp() {
+  const { createServer: createTcp } = await import("node:net");
+  const messages = [];
+  const server = createTcp((socket) => {
+    let buffer = "";
+    let data = null;
+    let to = [];
+    const reply = (line) => socket.write(line + "\r\n");
+    reply("220 tidings-browser-test ESMTP");
+    socket.on("data", (chunk) => {
+      buffer += chunk.toString("utf8");
+      let at;
+      while ((at = buffer.indexOf("\r\n")) >= 0) {
+        const line = buffer.slice(0, at);
+        buffer = buffer.slice(at + 2);
+        if (data !== null) {
+          if (line === ".") {
+            messages.push({ to, data: data.join("\r\n") });
+            data = null;
+            to = [];
+            reply("250 queued");
+          } else {
+            data.push(line.startsWith("..") ? line.slice(1) : line);
+          }
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO") reply("250-tidings-browser-test\r\n250 8BITMIME");
+        else if (verb === "HELO" || verb === "MAIL" || verb === "RSET" || verb === "NOOP") reply("250 ok");
+        else if (verb === "RCPT") { to.push(line.replace(/^RCPT TO:\s*<?([^>]*)>?.*$/i, "$1")); reply("250 ok"); }
+        else if (verb === "DATA") { data = []; reply("354 go ahead"); }
+        else if (verb === "QUIT") { reply("221 bye"); socket.end(); }
+        else reply("502 not implemented");
+      }
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address();
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    /** Waits for a message to `to` whose text matches. */
+    async waitFor(to, matching = /./) {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const found = messages.find((m) => m.to.includes(to) && matching.test(m.data));
+        if (found) return found.data.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no message to ${to}`);
+    },
+    stop: () => new Promise((ok) => server.close(ok)),
+  };
 }
