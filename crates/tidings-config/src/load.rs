@@ -285,6 +285,41 @@ mod tests {
     }
 
     #[test]
+    fn live_payments_need_https_and_stripe_needs_its_secrets() {
+        let msg = load(&env(&[("TIDINGS_PAYMENTS__GATEWAY", "stripe")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("payments.stripe_secret_key")
+                && msg.contains("payments.stripe_webhook_secret"),
+            "{msg}"
+        );
+        let live = [
+            ("TIDINGS_PAYMENTS__GATEWAY", "stripe"),
+            ("TIDINGS_PAYMENTS__STRIPE_SECRET_KEY", "sk_live_abc"),
+            ("TIDINGS_PAYMENTS__STRIPE_WEBHOOK_SECRET", "whsec_abc"),
+            ("TIDINGS_SITE__URL", "http://news.example"),
+        ];
+        let msg = load(&env(&live)).unwrap_err().to_string();
+        assert!(msg.contains("live Stripe keys need HTTPS"), "{msg}");
+        let mut https = live.to_vec();
+        https[3] = ("TIDINGS_SITE__URL", "https://news.example");
+        assert!(load(&env(&https)).is_ok());
+        let mut proxied = live.to_vec();
+        proxied.push(("TIDINGS_SERVER__TRUSTED_PROXIES", "127.0.0.1"));
+        assert!(
+            load(&env(&proxied)).is_ok(),
+            "TLS ends at a configured proxy"
+        );
+        let mut test_key = live.to_vec();
+        test_key[1] = ("TIDINGS_PAYMENTS__STRIPE_SECRET_KEY", "sk_test_abc");
+        assert!(
+            load(&env(&test_key)).is_ok(),
+            "test mode may run on plain HTTP"
+        );
+    }
+
+    #[test]
     fn malformed_file_and_missing_file_are_reported() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("tidings.toml");
