@@ -152,6 +152,14 @@ pub struct PaymentsConfig {
     /// Donation attempts allowed per address and per email in an hour before 429.
     #[serde(deserialize_with = "from_str_or_native")]
     pub attempt_limit: u32,
+    /// Optional third-party challenge on donation forms: empty (off), `turnstile` or `hcaptcha`.
+    pub challenge_provider: String,
+    /// The provider's site key (public, shown in the page).
+    pub challenge_site_key: String,
+    /// The provider's secret key; set it from the environment.
+    pub challenge_secret: String,
+    /// The provider's verification endpoint; empty means the provider's own.
+    pub challenge_verify_url: String,
 }
 
 impl Default for PaymentsConfig {
@@ -165,6 +173,10 @@ impl Default for PaymentsConfig {
             fee_basis_points: 290,
             fee_fixed: 30,
             attempt_limit: 10,
+            challenge_provider: String::new(),
+            challenge_site_key: String::new(),
+            challenge_secret: String::new(),
+            challenge_verify_url: String::new(),
         }
     }
 }
@@ -318,6 +330,22 @@ impl Config {
         }
         if self.payments.fee_basis_points >= 10_000 {
             problems.push("payments.fee_basis_points: must be under 10000 (100%)".into());
+        }
+        match self.payments.challenge_provider.as_str() {
+            "" => {}
+            "turnstile" | "hcaptcha" => {
+                if self.payments.challenge_site_key.is_empty()
+                    || self.payments.challenge_secret.is_empty()
+                {
+                    problems.push(format!(
+                        "payments.challenge_provider: {} needs payments.challenge_site_key and payments.challenge_secret",
+                        self.payments.challenge_provider
+                    ));
+                }
+            }
+            other => problems.push(format!(
+                "payments.challenge_provider: `{other}` must be empty, turnstile or hcaptcha"
+            )),
         }
         if self.payments.attempt_limit == 0 {
             problems.push("payments.attempt_limit: must be at least 1".into());

@@ -2,11 +2,13 @@
 //! grossing up a gift so the outlet nets all of it, the form's validation, the Stripe API client
 //! and webhook signatures.
 
+mod challenge;
 mod form;
 mod money;
 pub mod stripe;
 mod webhook;
 
+pub use challenge::{verify_challenge, ChallengeProvider};
 pub use form::{validate_gift, FormRules, Frequency, GiftError, GiftRequest, ValidGift};
 pub use money::{
     cover_fee, format_amount, minor_units, parse_amount, Currency, FeeRate, MoneyError,

@@ -30,6 +30,20 @@ pub struct Payments {
     pub fee: FeeRate,
     /// Attempts per address and per email in an hour.
     pub attempt_limit: i64,
+    /// The optional third-party challenge (off unless configured).
+    pub challenge: Option<Challenge>,
+}
+
+/// A configured third-party challenge.
+pub struct Challenge {
+    /// Turnstile or hCaptcha.
+    pub provider: tidings_donations::ChallengeProvider,
+    /// Public site key.
+    pub site_key: String,
+    /// Secret key.
+    pub secret: String,
+    /// Verification endpoint.
+    pub verify_url: String,
 }
 
 impl Payments {
@@ -53,6 +67,18 @@ impl Payments {
                 fixed: i64::from(p.fee_fixed),
             },
             attempt_limit: i64::from(p.attempt_limit),
+            challenge: tidings_donations::ChallengeProvider::parse(&p.challenge_provider).map(
+                |provider| Challenge {
+                    provider,
+                    site_key: p.challenge_site_key.clone(),
+                    secret: p.challenge_secret.clone(),
+                    verify_url: if p.challenge_verify_url.is_empty() {
+                        provider.verify_url().to_string()
+                    } else {
+                        p.challenge_verify_url.clone()
+                    },
+                },
+            ),
         })
     }
 }

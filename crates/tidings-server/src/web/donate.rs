@@ -33,10 +33,22 @@ fn csp(app: &AppState) -> HeaderValue {
         crate::donations::Gateway::Stripe { .. } => " https://checkout.stripe.com",
         crate::donations::Gateway::Test => "",
     };
+    // The optional challenge widget is the only other outside host, and only when configured.
+    let widget = app
+        .payments()
+        .challenge
+        .as_ref()
+        .map(|c| format!(" {}", c.provider.origins()))
+        .unwrap_or_default();
+    let frames = if widget.is_empty() {
+        String::new()
+    } else {
+        format!(" frame-src{widget};")
+    };
     HeaderValue::from_str(&format!(
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-         connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'{checkout}; \
-         frame-ancestors 'none'"
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'{widget}; \
+         connect-src 'self'{widget};{frames} object-src 'none'; base-uri 'self'; \
+         form-action 'self'{checkout}; frame-ancestors 'none'"
     ))
     .expect("ASCII policy")
 }
@@ -105,6 +117,9 @@ async fn form_page(
         campaign => campaign,
         test_mode => app.payments().gateway.test_mode(),
         gateway => app.payments().gateway.name(),
+        widget => app.payments().challenge.as_ref().map(|c| context! {
+            class => c.provider.widget_class(), site_key => c.site_key.clone(), script => c.provider.script_url(),
+        }),
         key => tidings_accounts::new_token(),
         challenge => challenge.token,
         difficulty => challenge.difficulty,
@@ -245,6 +260,10 @@ pub struct DonateForm {
     solution: String,
     #[serde(default)]
     source: String,
+    #[serde(default, rename = "cf-turnstile-response")]
+    turnstile: String,
+    #[serde(default, rename = "h-captcha-response")]
+    hcaptcha: String,
 }
 
 /// The form again, with what the donor typed and why it was refused.
@@ -354,6 +373,25 @@ async fn submit(
         Ok(n) => n,
         Err(m) => return again(&app, &form, StatusCode::UNPROCESSABLE_ENTITY, m, &f).await,
     };
+    if let Some(c) = &app.payments().challenge {
+        let token = match c.provider {
+            tidings_donations::ChallengeProvider::Turnstile => &f.turnstile,
+            tidings_donations::ChallengeProvider::HCaptcha => &f.hcaptcha,
+        };
+        if let Err(e) =
+            tidings_donations::verify_challenge(&c.verify_url, &c.secret, token, &peer.ip()).await
+        {
+            tracing::info!(reason = %e, "donation challenge failed");
+            return again(
+                &app,
+                &form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The security check did not pass. Please try it again.".into(),
+                &f,
+            )
+            .await;
+        }
+    }
     if !app
         .store()
         .use_challenge(&format!("donate:{nonce}"), now + 7200)

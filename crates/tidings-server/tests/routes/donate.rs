@@ -529,3 +529,74 @@ server_test!(
         assert_eq!(ed.get("/admin/donations").await.status, 403);
     }
 );
+
+/// A stand-in for a challenge provider's siteverify endpoint: "good-token" passes.
+fn siteverify_mock() -> String {
+    static BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BASE.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let app = axum::Router::new().route(
+                    "/siteverify",
+                    axum::routing::post(|body: axum::body::Bytes| async move {
+                        let form: std::collections::HashMap<String, String> =
+                            url::form_urlencoded::parse(&body).into_owned().collect();
+                        let ok = form.get("response").map(String::as_str) == Some("good-token")
+                            && form.get("secret").map(String::as_str) == Some("0x4AAA-secret")
+                            && form.contains_key("remoteip");
+                        axum::Json(if ok {
+                            serde_json::json!({"success": true, "error-codes": [], "hostname": "news.test"})
+                        } else {
+                            serde_json::json!({"success": false, "error-codes": ["invalid-input-response"]})
+                        })
+                    }),
+                );
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(format!("http://{}/siteverify", listener.local_addr().unwrap()))
+                    .unwrap();
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        rx.recv().unwrap()
+    })
+    .clone()
+}
+
+server_test!(
+    an_optional_challenge_provider_is_checked_when_configured,
+    Options {
+        configure: Some(Box::new(|c| {
+            c.payments.challenge_provider = "turnstile".into();
+            c.payments.challenge_site_key = "0x4AAA-site".into();
+            c.payments.challenge_secret = "0x4AAA-secret".into();
+            c.payments.challenge_verify_url = siteverify_mock();
+        })),
+        ..Options::default()
+    },
+    |app| {
+        let res = app.get("/donate/").await;
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self' https://challenges.cloudflare.com"),
+            "{csp}"
+        );
+        let body = res.text().await.unwrap();
+        assert!(body.contains("class=\"cf-turnstile\" data-sitekey=\"0x4AAA-site\""));
+        let mut b = Browser::new(&app.base);
+        let refused = donate(&mut b, &[]).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.body.contains("security check did not pass"));
+        let passed = donate(&mut b, &[("cf-turnstile-response", "good-token")]).await;
+        assert_eq!(passed.status, 303, "{}", passed.body);
+        // Off by default: the plain form has no third-party script at all.
+        assert!(!app
+            .text("/subscribe/")
+            .await
+            .contains("challenges.cloudflare.com"));
+    }
+);
