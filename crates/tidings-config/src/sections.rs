@@ -143,6 +143,11 @@ pub struct PaymentsConfig {
     pub stripe_webhook_secret: String,
     /// Stripe's API address (changed only to point at a local stand-in).
     pub stripe_api_base: String,
+    /// `checkout` (redirect to Stripe's page; the default) or `elements` (the embedded Payment
+    /// Element for one-time gifts; monthly gifts still use Checkout).
+    pub stripe_mode: String,
+    /// Publishable key (`pk_...`), needed by the embedded Payment Element.
+    pub stripe_publishable_key: String,
     /// The gateway's proportional fee in basis points (290 = 2.9%), for "cover the fee".
     #[serde(deserialize_with = "from_str_or_native")]
     pub fee_basis_points: u32,
@@ -170,6 +175,8 @@ impl Default for PaymentsConfig {
             stripe_secret_key: String::new(),
             stripe_webhook_secret: String::new(),
             stripe_api_base: "https://api.stripe.com".into(),
+            stripe_mode: "checkout".into(),
+            stripe_publishable_key: String::new(),
             fee_basis_points: 290,
             fee_fixed: 30,
             attempt_limit: 10,
@@ -315,6 +322,16 @@ impl Config {
                 problems.push(
                     "payments.stripe_webhook_secret: the stripe gateway needs the webhook signing secret (whsec_...; set TIDINGS_PAYMENTS__STRIPE_WEBHOOK_SECRET)".into(),
                 );
+            }
+            match self.payments.stripe_mode.as_str() {
+                "checkout" => {}
+                "elements" if self.payments.stripe_publishable_key.starts_with("pk_") => {}
+                "elements" => problems.push(
+                    "payments.stripe_publishable_key: the embedded Payment Element needs the publishable key (pk_...)".into(),
+                ),
+                other => problems.push(format!(
+                    "payments.stripe_mode: `{other}` must be checkout or elements"
+                )),
             }
             let live = self.payments.stripe_secret_key.starts_with("sk_live_")
                 || self.payments.stripe_secret_key.starts_with("rk_live_");

@@ -71,6 +71,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "donate_test_checkout.html",
     "donate_thanks.html",
     "donate_portal.html",
+    "donate_pay.html",
 );
 
 /// The default theme's assets, compiled into the binary.
@@ -90,6 +91,10 @@ const ASSETS: &[(&str, &[u8])] = &[
     (
         "donate.js",
         include_bytes!("../../../themes/default/assets/donate.js"),
+    ),
+    (
+        "stripe-element.js",
+        include_bytes!("../../../themes/default/assets/stripe-element.js"),
     ),
     (
         "admin.css",

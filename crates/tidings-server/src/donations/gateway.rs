@@ -17,6 +17,8 @@ pub enum Gateway {
         client: StripeClient,
         /// Webhook signing secret.
         webhook_secret: String,
+        /// Publishable key, when one-time gifts use the embedded Payment Element.
+        elements_key: Option<String>,
     },
 }
 
@@ -56,6 +58,8 @@ impl Payments {
             "stripe" => Gateway::Stripe {
                 client: StripeClient::new(&p.stripe_api_base, &p.stripe_secret_key)?,
                 webhook_secret: p.stripe_webhook_secret.clone(),
+                elements_key: (p.stripe_mode == "elements")
+                    .then(|| p.stripe_publishable_key.clone()),
             },
             _ => Gateway::Test,
         };
@@ -150,6 +154,37 @@ impl Gateway {
                     .ok_or_else(|| AppError::Internal("Stripe returned no checkout URL".into()))?;
                 Ok((session.id, url))
             }
+        }
+    }
+
+    /// For one-time gifts paid on our own page with the embedded Payment Element: the
+    /// PaymentIntent's id and client secret, and the publishable key. `None` means "use checkout".
+    pub async fn embedded_payment(
+        &self,
+        d: &Donation,
+    ) -> Result<Option<(String, String, String)>, AppError> {
+        match self {
+            Gateway::Stripe {
+                client,
+                elements_key: Some(key),
+                ..
+            } if d.frequency == "once" => {
+                let intent = client
+                    .create_payment_intent(
+                        d.total,
+                        &d.currency,
+                        d.id,
+                        &d.email,
+                        &format!("donation-{}", d.id),
+                    )
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                let secret = intent
+                    .client_secret
+                    .ok_or_else(|| AppError::Internal("Stripe returned no client secret".into()))?;
+                Ok(Some((intent.id, secret, key.clone())))
+            }
+            _ => Ok(None),
         }
     }
 

@@ -501,6 +501,12 @@ async fn submit(
             .await;
         }
     };
+    if let Some((intent, client_secret, publishable)) =
+        app.payments().gateway.embedded_payment(&d).await?
+    {
+        app.store().set_donation_session(d.id, &intent).await?;
+        return pay_page(&app, &d, &intent, &client_secret, &publishable).await;
+    }
     let site = app.site_view().await?;
     let description = format!("Gift to {}", site.title);
     let (session, url) = app
@@ -620,7 +626,13 @@ pub async fn show_thanks(
     // The donor may arrive before Stripe's webhook: ask Stripe for the session's state.
     if d.status == "pending" {
         if let crate::donations::Gateway::Stripe { client, .. } = &app.payments().gateway {
-            if let Ok(s) = client.checkout_session(&d.gateway_session).await {
+            if d.gateway_session.starts_with("pi_") {
+                if let Ok(pi) = client.payment_intent(&d.gateway_session).await {
+                    if pi.status == "succeeded" {
+                        flow::succeeded(&app, d.id, &pi.id, None).await?;
+                    }
+                }
+            } else if let Ok(s) = client.checkout_session(&d.gateway_session).await {
                 if s.payment_status == "paid"
                     || s.status.as_deref() == Some("complete") && s.payment_status != "unpaid"
                 {
@@ -663,4 +675,36 @@ pub async fn challenge(State(app): State<AppState>) -> Result<Response, AppError
         axum::Json(serde_json::json!({ "token": c.token, "difficulty": c.difficulty })),
     )
         .into_response())
+}
+
+/// Stripe's documented policy for Stripe.js and the Payment Element, and nothing else outside.
+const ELEMENTS_CSP: &str = "default-src 'self'; img-src 'self' data: https://*.stripe.com; \
+    style-src 'self' 'unsafe-inline'; script-src 'self' https://js.stripe.com https://*.js.stripe.com; \
+    frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com; \
+    connect-src 'self' https://api.stripe.com https://*.stripe.com; object-src 'none'; base-uri 'self'; \
+    form-action 'self'; frame-ancestors 'none'";
+
+/// The page that hosts Stripe's Payment Element for one gift (card fields live in Stripe's frames).
+async fn pay_page(
+    app: &AppState,
+    d: &tidings_store::Donation,
+    intent: &str,
+    client_secret: &str,
+    publishable: &str,
+) -> Result<Response, AppError> {
+    let currency = Currency::parse(&d.currency).ok_or(AppError::NotFound)?;
+    let ctx = context! {
+        total => money(currency, d.total), publishable_key => publishable, client_secret => client_secret,
+        return_url => format!("{}/donate/thanks/{}?session_id={intent}", app.site().url, d.id),
+        test_mode => app.payments().gateway.test_mode(),
+    };
+    let html = app.render_page("donate_pay.html", ctx).await?;
+    let mut r = axum::response::Html(html).into_response();
+    let h = r.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(ELEMENTS_CSP),
+    );
+    Ok(r)
 }

@@ -50,6 +50,14 @@ fn stripe_mock() -> (String, Seen) {
                         "url": format!("https://checkout.stripe.com/c/pay/cs_test_{}", form["metadata[donation_id]"])
                     }))
                     .into_response(),
+                    "/v1/payment_intents" => axum::Json(json!({
+                        "id": format!("pi_elements_{}", form["metadata[donation_id]"]),
+                        "object": "payment_intent", "status": "requires_payment_method",
+                        "amount": form["amount"].parse::<i64>().unwrap(), "currency": form["currency"],
+                        "client_secret": format!("pi_elements_{}_secret_xyz", form["metadata[donation_id]"]),
+                        "metadata": {"donation_id": form["metadata[donation_id]"]}
+                    }))
+                    .into_response(),
                     "/v1/refunds" => axum::Json(json!({
                         "id": "re_1", "object": "refund", "status": "succeeded",
                         "amount": form["amount"].parse::<i64>().unwrap()
@@ -374,3 +382,104 @@ fn stripe_calls() -> Vec<(String, Option<String>, String)> {
         .map(|m| m.1.lock().unwrap().clone())
         .unwrap_or_default()
 }
+
+fn elements_options(base: String) -> Options {
+    Options {
+        smtp: true,
+        configure: Some(Box::new(move |c| {
+            c.payments.gateway = "stripe".into();
+            c.payments.stripe_secret_key = "sk_test_routes".into();
+            c.payments.stripe_webhook_secret = WEBHOOK_SECRET.into();
+            c.payments.stripe_api_base = base.clone();
+            c.payments.stripe_mode = "elements".into();
+            c.payments.stripe_publishable_key = "pk_test_routes".into();
+        })),
+        ..Options::default()
+    }
+}
+
+server_test!(
+    the_embedded_payment_element_under_a_strict_policy,
+    elements_options(stripe_mock_base()),
+    |app| {
+        let mut b = Browser::new(&app.base);
+        let page = b.get("/donate/").await;
+        let key = attr(&page.body, "<input type=\"hidden\" name=\"key\"", "value").unwrap();
+        let challenge = attr(&page.body, "<form method=\"post\"", "data-challenge").unwrap();
+        let difficulty = attr(&page.body, "<form method=\"post\"", "data-difficulty")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let solution = solve(&challenge, difficulty).to_string();
+        let fields = [
+            ("amount", "5000"),
+            ("frequency", "once"),
+            ("first_name", "Dee"),
+            ("last_name", "Reader"),
+            ("email", "dee@example.org"),
+            ("key", key.as_str()),
+            ("challenge", challenge.as_str()),
+            ("solution", solution.as_str()),
+        ];
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let res = app
+            .client
+            .post(format!("{}/donate/", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self' https://js.stripe.com")
+                && csp.contains("frame-src https://js.stripe.com"),
+            "{csp}"
+        );
+        assert!(
+            !csp.contains("*;") && !csp.contains("'unsafe-eval'"),
+            "{csp}"
+        );
+        let html = res.text().await.unwrap();
+        let (rows, _) = app.store.list_donations(&Default::default()).await.unwrap();
+        let id = rows[0].id;
+        assert!(
+            html.contains(&format!(
+                "data-client-secret=\"pi_elements_{id}_secret_xyz\""
+            )),
+            "{html}"
+        );
+        assert!(html.contains("data-publishable-key=\"pk_test_routes\""));
+        assert!(
+            !html.contains("sk_test"),
+            "the secret key never reaches a page"
+        );
+        let calls = stripe_calls();
+        assert!(calls
+            .iter()
+            .any(|(path, key, _)| path == "/v1/payment_intents"
+                && key.as_deref() == Some(&format!("donation-{id}"))));
+        let paid = event(
+            &format!("evt_pi_{id}"),
+            "payment_intent.succeeded",
+            json!({
+                "id": format!("pi_elements_{id}"), "object": "payment_intent", "status": "succeeded",
+                "amount": 5000, "currency": "usd", "metadata": {"donation_id": id.to_string()}
+            }),
+        );
+        assert_eq!(
+            webhook(&app, &paid, chrono::Utc::now().timestamp(), WEBHOOK_SECRET).await,
+            200
+        );
+        assert_eq!(
+            app.store.donation(id).await.unwrap().unwrap().status,
+            "succeeded"
+        );
+    }
+);
