@@ -142,7 +142,53 @@ pub async fn fill(store: &Store, media_dir: &Path) -> anyhow::Result<Summary> {
     }
 
     store.set_settings(pages::SETTINGS).await?;
+    donations(store).await?;
     Ok(summary)
+}
+
+/// A member drive with a goal on the default form, and a few test-mode gifts towards it.
+async fn donations(store: &Store) -> anyhow::Result<()> {
+    store.ensure_default_form("USD", 100).await?;
+    let campaign = store
+        .save_campaign("spring-drive", "Spring member drive", 2_500_000, "USD")
+        .await?;
+    if let Some(mut form) = store.donation_form("default").await? {
+        form.title = "Keep Port Alder informed".into();
+        form.body = "The Harbour Ledger is free for everyone because readers chip in. A gift of any size pays for the reporting the town relies on.".into();
+        form.campaign_id = Some(campaign);
+        store.save_donation_form(&form).await?;
+    }
+    let gifts = [
+        ("mara@example.org", "Mara", "Quinn", 10_000, "once"),
+        ("teo@example.org", "Teo", "Brandt", 2_500, "once"),
+        ("iris@example.org", "Iris", "Okafor", 25_000, "once"),
+        ("sam@example.org", "Sam", "Holm", 5_000, "once"),
+    ];
+    for (i, (email, first, last, amount, frequency)) in gifts.into_iter().enumerate() {
+        let started = store
+            .start_donation(&tidings_store::NewDonation {
+                email: email.into(),
+                first_name: first.into(),
+                last_name: last.into(),
+                campaign_id: Some(campaign),
+                amount,
+                currency: "USD".into(),
+                frequency: frequency.into(),
+                gateway: "test".into(),
+                idempotency_key: format!("demo-gift-{i}"),
+                source: "demo".into(),
+                ..Default::default()
+            })
+            .await?;
+        let d = match started {
+            tidings_store::Started::New(d) | tidings_store::Started::Existing(d) => d,
+        };
+        store
+            .complete_donation(d.id, &format!("test_demo_{i}"))
+            .await?;
+        store.mark_receipt_sent(d.id).await?;
+    }
+    Ok(())
 }
 
 fn draw_feature(dir: &Path, story: &Story, seed: u32) -> anyhow::Result<FeatureImage> {
