@@ -181,6 +181,14 @@ pub fn format_amount(currency: Currency, minor: i64) -> String {
     }
 }
 
+/// Formats an amount stored with its currency code; unknown codes show the raw minor units.
+pub fn format_stored(currency: &str, minor: i64) -> String {
+    match Currency::parse(currency) {
+        Some(c) => format_amount(c, minor),
+        None => format!("{minor} {currency}"),
+    }
+}
+
 /// A gateway's processing fee: a proportion in basis points (1/100 of a percent) plus a fixed part
 /// in minor units, e.g. 2.9% + 30 cents = `FeeRate { basis_points: 290, fixed: 30 }`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

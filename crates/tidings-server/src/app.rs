@@ -221,12 +221,7 @@ impl AppState {
         let from = crate::server::mail_from(config);
         let dkim = match &config.mail.dkim_key_file {
             Some(path) => {
-                let domain = from
-                    .rsplit('@')
-                    .next()
-                    .unwrap_or_default()
-                    .trim_end_matches('>')
-                    .to_string();
+                let domain = crate::server::mail_domain(config);
                 Some(tidings_mail::DkimSigner::load(
                     path,
                     &config.mail.dkim_selector,

@@ -102,6 +102,16 @@ pub fn mail_from(config: &Config) -> String {
     )
 }
 
+/// The domain of the sender address (for DKIM and the DNS advice).
+pub fn mail_domain(config: &Config) -> String {
+    mail_from(config)
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('>')
+        .to_string()
+}
+
 /// Serves until `shutdown` resolves (Ctrl-C or SIGTERM in the binary).
 pub async fn serve(
     config: &Config,

@@ -104,6 +104,25 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
+/// A fresh proof-of-work challenge signed with the secret `secret_name`, as JSON for the form script.
+pub async fn challenge_json(
+    app: &crate::app::AppState,
+    secret_name: &str,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let secret = app.secret(secret_name).await?;
+    let c = tidings_newsletter::issue_challenge(
+        secret.as_bytes(),
+        chrono::Utc::now().timestamp(),
+        tidings_newsletter::SIGNUP_DIFFICULTY,
+    );
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({ "token": c.token, "difficulty": c.difficulty })),
+    )
+        .into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

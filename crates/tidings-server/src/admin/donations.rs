@@ -2,15 +2,14 @@
 //! currency, money raised over time (SVG), refunds, CSV for the accountant, forms and campaigns.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Form;
 use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::{context, Value};
 use serde::Deserialize;
 use tidings_accounts::Action;
-use tidings_donations::{format_amount, parse_amount, Currency};
+use tidings_donations::{parse_amount, Currency};
 use tidings_newsletter::escape_cell;
 use tidings_store::{DonationFilter, DonationForm};
 
@@ -21,11 +20,7 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::views::display_date;
 
-fn money(currency: &str, minor: i64) -> String {
-    Currency::parse(currency)
-        .map(|c| format_amount(c, minor))
-        .unwrap_or_else(|| format!("{minor} {currency}"))
-}
+use tidings_donations::format_stored as money;
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -198,18 +193,7 @@ pub async fn export(
         .audit(&app, "donations.export", &format!("{} rows", rows.len()))
         .await;
     let name = format!("donations-{}.csv", Utc::now().format("%Y-%m-%d"));
-    Ok((
-        [
-            (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::admin::page::csv_download(&name, body))
 }
 
 #[derive(Deserialize, Default)]

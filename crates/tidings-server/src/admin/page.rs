@@ -74,3 +74,20 @@ pub async fn message_page(app: &AppState, status: StatusCode, title: &str, text:
     )
     .await
 }
+
+/// A CSV file to download, never cached.
+pub fn csv_download(name: &str, body: Vec<u8>) -> Response {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+    (
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -1,9 +1,8 @@
 //! Subscribers in the admin: personal data, so owners and administrators only.
 
 use axum::extract::{Multipart, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::{context, Value};
 use serde::Deserialize;
 use tidings_accounts::Action;
@@ -158,18 +157,7 @@ pub async fn export(State(app): State<AppState>, signed: Signed) -> Result<Respo
         .audit(&app, "subscribers.export", &format!("{} rows", all.len()))
         .await;
     let name = format!("subscribers-{}.csv", chrono::Utc::now().format("%Y-%m-%d"));
-    Ok((
-        [
-            (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::admin::page::csv_download(&name, body))
 }
 
 /// `POST /admin/subscribers/import`: a Mailchimp, Substack or plain CSV; all or nothing, with a

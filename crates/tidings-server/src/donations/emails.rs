@@ -2,19 +2,13 @@
 //! links and the yearly summary. Links use `site.url`.
 
 use chrono::Datelike;
-use tidings_donations::{format_amount, Currency};
 use tidings_mail::Email;
 use tidings_store::{Donation, RecurringPlan, Settings};
 
 use crate::app::AppState;
 use crate::views::display_date;
 
-fn money(currency: &str, minor: i64) -> String {
-    match Currency::parse(currency) {
-        Some(c) => format_amount(c, minor),
-        None => format!("{minor} {currency}"),
-    }
-}
+use tidings_donations::format_stored as money;
 
 fn organisation(settings: &Settings, title: &str) -> String {
     let name = settings.get("organisation_name");

@@ -664,17 +664,7 @@ pub async fn show_thanks(
 
 /// The challenge for donation forms (for pages whose challenge expired while open).
 pub async fn challenge(State(app): State<AppState>) -> Result<Response, AppError> {
-    let secret = app.secret(SECRET).await?;
-    let c = issue_challenge(
-        secret.as_bytes(),
-        chrono::Utc::now().timestamp(),
-        SIGNUP_DIFFICULTY,
-    );
-    Ok((
-        [(CACHE_CONTROL, "no-store")],
-        axum::Json(serde_json::json!({ "token": c.token, "difficulty": c.difficulty })),
-    )
-        .into_response())
+    crate::web::challenge_json(&app, SECRET).await
 }
 
 /// Stripe's documented policy for Stripe.js and the Payment Element, and nothing else outside.

@@ -96,11 +96,7 @@ async fn donor(app: &AppState, token: &str) -> Result<i64, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-fn money(currency: &str, minor: i64) -> String {
-    Currency::parse(currency)
-        .map(|c| format_amount(c, minor))
-        .unwrap_or_else(|| format!("{minor} {currency}"))
-}
+use tidings_donations::format_stored as money;
 
 async fn history(
     app: &AppState,

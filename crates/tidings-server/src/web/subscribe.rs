@@ -83,17 +83,7 @@ async fn form_page(
 
 /// `GET /subscribe/challenge`: a fresh challenge for the signup boxes on cached pages.
 pub async fn challenge(State(app): State<AppState>) -> Result<Response, AppError> {
-    let secret = app.secret(SECRET).await?;
-    let c = issue_challenge(
-        secret.as_bytes(),
-        chrono::Utc::now().timestamp(),
-        SIGNUP_DIFFICULTY,
-    );
-    Ok((
-        [(CACHE_CONTROL, "no-store")],
-        axum::Json(serde_json::json!({ "token": c.token, "difficulty": c.difficulty })),
-    )
-        .into_response())
+    crate::web::challenge_json(&app, SECRET).await
 }
 
 /// `GET /subscribe/`

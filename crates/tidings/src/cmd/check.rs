@@ -74,12 +74,7 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
 /// Checks the mail transport and DKIM key, then prints the DNS records bulk senders need.
 async fn check_mail(config: &tidings_config::Config) -> bool {
     let from = tidings_server::server::mail_from(config);
-    let domain = from
-        .rsplit('@')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('>')
-        .to_string();
+    let domain = tidings_server::server::mail_domain(config);
     let mut ok = true;
     let dkim = match &config.mail.dkim_key_file {
         Some(path) => match DkimSigner::load(path, &config.mail.dkim_selector, &domain) {
