@@ -104,6 +104,7 @@ struct Inner {
     site_view: RwLock<Option<(i64, Arc<SiteView>)>>,
     reads: crate::newsletter::ReadCounter,
     payments: crate::donations::Payments,
+    send_slot: tokio::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 /// Handle to everything a request may need; cheap to clone.
@@ -140,6 +141,7 @@ impl AppState {
             site_view: RwLock::new(None),
             reads: crate::newsletter::ReadCounter::default(),
             payments,
+            send_slot: tokio::sync::Mutex::new(None),
         }));
         state.refresh_generation().await?;
         Ok(state)
@@ -196,6 +198,12 @@ impl AppState {
     /// The payment gateway and donation settings.
     pub fn payments(&self) -> &crate::donations::Payments {
         &self.0.payments
+    }
+
+    /// When this node may send its next newsletter message (`newsletter.rate_limit` is per node,
+    /// however many workers run).
+    pub fn send_slot(&self) -> &tokio::sync::Mutex<Option<tokio::time::Instant>> {
+        &self.0.send_slot
     }
 
     /// Per-article read counts not yet written to the database.

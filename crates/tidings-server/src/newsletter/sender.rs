@@ -11,7 +11,6 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use tidings_store::{ClaimedDelivery, DeliveryOutcome};
-use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::app::AppState;
@@ -57,9 +56,10 @@ pub struct Sender {
     id: String,
 }
 
+/// Spaces sends out to the configured rate, across every worker of this process.
 struct Pacer {
+    app: AppState,
     interval: Option<StdDuration>,
-    next: Mutex<Instant>,
 }
 
 impl Pacer {
@@ -68,9 +68,9 @@ impl Pacer {
             return;
         };
         let at = {
-            let mut next = self.next.lock().await;
-            let at = (*next).max(Instant::now());
-            *next = at + interval;
+            let mut next = self.app.send_slot().lock().await;
+            let at = next.unwrap_or_else(Instant::now).max(Instant::now());
+            *next = Some(at + interval);
             at
         };
         tokio::time::sleep_until(at).await;
@@ -112,8 +112,8 @@ impl Sender {
         };
         let rate = self.app.site().send_rate;
         let pacer = Arc::new(Pacer {
+            app: self.app.clone(),
             interval: (rate > 0).then(|| StdDuration::from_secs_f64(1.0 / f64::from(rate))),
-            next: Mutex::new(Instant::now()),
         });
         let tasks: Vec<_> = (0..self.app.site().send_connections)
             .map(|_| tokio::spawn(self.clone().connection(pacer.clone())))

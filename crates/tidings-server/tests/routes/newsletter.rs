@@ -583,3 +583,45 @@ server_test!(
         assert!(smtp.messages_to("digest-only@example.org").is_empty());
     }
 );
+
+server_test!(
+    the_send_rate_limit_spaces_messages_out,
+    Options {
+        smtp: true,
+        configure: Some(Box::new(|c| c.newsletter.rate_limit = 20)),
+        ..Options::default()
+    },
+    |app| {
+        let smtp = app.smtp.clone().unwrap();
+        story(
+            &app.store,
+            "Story",
+            Utc::now() - chrono::Duration::hours(1),
+            false,
+            0,
+        )
+        .await;
+        let emails: Vec<String> = (0..10).map(|i| format!("r{i}@example.org")).collect();
+        let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+        confirmed(&app.store, &refs).await;
+        let s = state(&app);
+        let now = Utc::now();
+        let QueueOutcome::Queued(id) =
+            digest::queue_digest(&s, &digest::upcoming(&s, now), now, None)
+                .await
+                .unwrap()
+        else {
+            panic!("not queued");
+        };
+        let started = std::time::Instant::now();
+        let n = deliver(&app, id).await;
+        // 20 a second: ten messages need at least nine intervals of 50 ms.
+        assert!(
+            started.elapsed() >= Duration::from_millis(450),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(n.counts.sent, 10);
+        assert_eq!(smtp.messages().len(), 10);
+    }
+);
