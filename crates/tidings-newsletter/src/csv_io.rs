@@ -190,6 +190,14 @@ pub fn parse_subscribers(bytes: &[u8]) -> Result<(SourceFormat, Vec<ImportRow>),
                 consent_ip: String::new(),
             },
         };
+        // Names end up in emails: refuse line breaks (header injection) and absurd lengths.
+        if row.name.chars().any(char::is_control) || row.name.chars().count() > 200 {
+            errors.push(LineError {
+                line,
+                message: "the name must be one line of at most 200 characters".into(),
+            });
+            continue;
+        }
         rows.push(row);
     }
     if errors.is_empty() {
@@ -261,6 +269,9 @@ mod tests {
 
     #[test]
     fn bad_lines_fail_the_whole_file_with_their_numbers() {
+        let injected = "email,name\nok@example.org,\"Eve\r\nBcc: x@example.net\"\n";
+        let errors = parse_subscribers(injected.as_bytes()).unwrap_err();
+        assert!(errors[0].message.contains("one line"), "{errors:?}");
         let csv = "email,name\nok@example.org,A\nnot-an-address,B\nalso@bad,C\n";
         let errors = parse_subscribers(csv.as_bytes()).unwrap_err();
         assert_eq!(

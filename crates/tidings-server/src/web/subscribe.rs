@@ -204,6 +204,18 @@ pub async fn submit(
             .await
         }
     };
+    // Names end up in emails: one line, a sensible length, no control characters (header injection).
+    let name = form.name.trim();
+    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return form_page(
+            &app,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form.email,
+            "",
+            Some("Name: at most 100 characters, on one line."),
+        )
+        .await;
+    }
     // A filled honeypot gets the same friendly answer and nothing else.
     if form.website.trim().is_empty() {
         let site = app.site_view().await?;
@@ -212,7 +224,7 @@ pub async fn submit(
             source: form.source.chars().take(300).collect(),
             text: consent_text(&site.newsletter_name, &site.title),
         };
-        match app.store().sign_up(&email, &form.name, &consent).await? {
+        match app.store().sign_up(&email, name, &consent).await? {
             Signup::New(s) | Signup::Pending(s) => {
                 let token = new_token();
                 app.store()

@@ -16,6 +16,10 @@ async fn challenge(b: &mut Browser) -> (String, u32) {
 }
 
 async fn sign_up(app: &TestApp, email: &str, honeypot: &str) -> (u16, String) {
+    sign_up_named(app, email, "Reader", honeypot).await
+}
+
+async fn sign_up_named(app: &TestApp, email: &str, name: &str, honeypot: &str) -> (u16, String) {
     let mut b = Browser::new(&app.base);
     let (token, difficulty) = challenge(&mut b).await;
     let solution = solve(&token, difficulty).to_string();
@@ -24,7 +28,7 @@ async fn sign_up(app: &TestApp, email: &str, honeypot: &str) -> (u16, String) {
             "/subscribe/",
             &[
                 ("email", email),
-                ("name", "Reader"),
+                ("name", name),
                 ("website", honeypot),
                 ("challenge", &token),
                 ("solution", &solution),
@@ -328,5 +332,30 @@ server_test!(
             403,
             "personal data: owners and administrators only"
         );
+    }
+);
+
+server_test!(
+    header_injection_and_oversized_names_are_refused,
+    Options::default(),
+    |app| {
+        let (status, body) =
+            sign_up_named(&app, "eve@example.org", "Eve\r\nBcc: all@example.net", "").await;
+        assert_eq!(status, 422);
+        assert!(
+            body.contains("Name: at most 100 characters, on one line."),
+            "{body}"
+        );
+        let (status, _) = sign_up_named(&app, "eve@example.org", &"x".repeat(101), "").await;
+        assert_eq!(status, 422);
+        assert!(app
+            .store
+            .subscriber_by_email("eve@example.org")
+            .await
+            .unwrap()
+            .is_none());
+        let (status, _) =
+            sign_up_named(&app, &format!("{}@example.org", "a".repeat(300)), "Eve", "").await;
+        assert_eq!(status, 422, "oversized address");
     }
 );
