@@ -124,6 +124,15 @@ async fn handle(app: &AppState, kind: &str, object: &Value) -> Result<(), AppErr
         }
         "payment_intent.payment_failed" => {
             if let Some(d) = donation_for(app, object).await? {
+                // Events can arrive late: ask Stripe what the payment's state is now.
+                if let Gateway::Stripe { client, .. } = &app.payments().gateway {
+                    if let Ok(pi) = client.payment_intent(text(object, &["id"])).await {
+                        if pi.status == "succeeded" {
+                            flow::succeeded(app, d.id, &pi.id, None).await?;
+                            return Ok(());
+                        }
+                    }
+                }
                 let reason = text(object, &["last_payment_error", "message"]);
                 flow::failed(
                     app,

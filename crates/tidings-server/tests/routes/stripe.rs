@@ -58,6 +58,11 @@ fn stripe_mock() -> (String, Seen) {
                         "metadata": {"donation_id": form["metadata[donation_id]"]}
                     }))
                     .into_response(),
+                    path if path.starts_with("/v1/payment_intents/pi_route_") => axum::Json(json!({
+                        "id": path.trim_start_matches("/v1/payment_intents/"), "object": "payment_intent",
+                        "status": "succeeded", "amount": 10000, "currency": "usd", "metadata": {}
+                    }))
+                    .into_response(),
                     "/v1/refunds" => axum::Json(json!({
                         "id": "re_1", "object": "refund", "status": "succeeded",
                         "amount": form["amount"].parse::<i64>().unwrap()
@@ -206,6 +211,12 @@ server_test!(
             }),
         );
         assert_eq!(webhook(&app, &failed_late, now, WEBHOOK_SECRET).await, 200);
+        assert!(
+            stripe_calls()
+                .iter()
+                .any(|(path, _, _)| path == "/v1/payment_intents/pi_route_1"),
+            "the late event made the site re-read the payment"
+        );
         let d = app.store.donation(id).await.unwrap().unwrap();
         assert_eq!(
             (d.status.as_str(), d.gateway_payment.as_str()),
