@@ -80,6 +80,10 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
             post(donor_portal::summary),
         )
         .route(
+            "/donate/portal/{token}/receipts/{id}",
+            post(donor_portal::resend_receipt),
+        )
+        .route(
             "/donate/test-checkout/{session}",
             get(donate::show_test_checkout).post(donate::finish_test_checkout),
         )

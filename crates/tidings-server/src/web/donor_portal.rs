@@ -117,7 +117,7 @@ async fn history(
         .iter()
         .map(|d| {
             context! {
-                date => display_date(d.created_at, tz), total => money(&d.currency, d.total),
+                id => d.id, date => display_date(d.created_at, tz), total => money(&d.currency, d.total),
                 monthly => d.frequency == "monthly", status => d.status.clone(),
                 receipt => format!("{}-{}", d.created_at.year(), d.id),
             }
@@ -302,6 +302,36 @@ pub async fn summary(
         &token,
         StatusCode::OK,
         &format!("Your {} summary is on its way.", f.year),
+        "",
+    )
+    .await
+}
+
+/// `POST /donate/portal/{token}/receipts/{id}`: the receipt for one gift, emailed again.
+pub async fn resend_receipt(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((token, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    if !crate::web::subscribe::same_site(&app, &headers) {
+        return Err(AppError::Forbidden);
+    }
+    let donor_id = donor(&app, &token).await?;
+    let d = app
+        .store()
+        .donation(id)
+        .await?
+        .filter(|d| d.donor_id == donor_id && (d.status == "succeeded" || d.status == "refunded"))
+        .ok_or(AppError::NotFound)?;
+    let mail = emails::receipt(&app, &d).await?;
+    if let Err(e) = app.mailer().send(&mail).await {
+        tracing::error!(error = %e, "cannot resend a receipt");
+    }
+    history(
+        &app,
+        &token,
+        StatusCode::OK,
+        "The receipt is on its way.",
         "",
     )
     .await

@@ -441,6 +441,34 @@ server_test!(
             "{}",
             page.body
         );
+        let at = page
+            .body
+            .find("/receipts/")
+            .expect("a receipt form per gift");
+        let start = page.body[..at].rfind('"').unwrap() + 1;
+        let end = at + page.body[at..].find('"').unwrap();
+        let receipt_form = page.body[start..end].to_string();
+        let resent = b.post_raw(&receipt_form, &[]).await;
+        assert!(
+            resent.body.contains("The receipt is on its way."),
+            "{receipt_form}: {}",
+            resent.status
+        );
+        let again = smtp.wait_for("monthly@example.org", 4).await;
+        assert!(again[3].header("Subject").unwrap().contains("receipt"));
+        let summary = b
+            .post_raw(
+                &format!("{path}/summary"),
+                &[("year", &chrono::Utc::now().format("%Y").to_string())],
+            )
+            .await;
+        assert!(
+            summary.body.contains("summary is on its way"),
+            "{}",
+            summary.body
+        );
+        let yearly = smtp.wait_for("monthly@example.org", 5).await;
+        assert!(yearly[4].data.contains("Total: $"), "{}", yearly[4].data);
         let stopped = b.post_raw(&format!("{path}/plans/1/cancel"), &[]).await;
         assert!(stopped.body.contains("stopped"), "{}", stopped.body);
         assert_eq!(
