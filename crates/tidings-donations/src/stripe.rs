@@ -103,6 +103,38 @@ pub struct Subscription {
     /// Our metadata.
     #[serde(default)]
     pub metadata: HashMap<String, String>,
+    /// The subscription's items (a monthly gift has one).
+    #[serde(default)]
+    pub items: Option<SubscriptionItems>,
+}
+
+/// `subscription.items`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubscriptionItems {
+    /// The items.
+    pub data: Vec<SubscriptionItem>,
+}
+
+/// `subscription_item`, the fields Tidings reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubscriptionItem {
+    /// `si_...`
+    pub id: String,
+    /// Its price.
+    pub price: Price,
+}
+
+/// `price`, the fields Tidings reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Price {
+    /// `price_...`
+    pub id: String,
+    /// `prod_...`
+    pub product: String,
+    /// Minor units per month.
+    pub unit_amount: Option<i64>,
+    /// Lowercase ISO code.
+    pub currency: String,
 }
 
 /// What a new Checkout Session is for.
@@ -322,6 +354,48 @@ impl StripeClient {
             ("reason".into(), "requested_by_customer".into()),
         ];
         self.post("/v1/refunds", &form, idempotency_key).await
+    }
+
+    /// Changes a monthly gift's amount from the next invoice on (no proration: nothing is charged
+    /// or credited now).
+    pub async fn change_subscription_amount(
+        &self,
+        id: &str,
+        amount: i64,
+        idempotency_key: &str,
+    ) -> Result<Subscription, StripeError> {
+        let current = self.subscription(id).await?;
+        let item = current
+            .items
+            .as_ref()
+            .and_then(|i| i.data.first())
+            .ok_or_else(|| StripeError::Decode(format!("subscription {id} has no items")))?;
+        let form: Vec<(String, String)> = vec![
+            ("items[0][id]".into(), item.id.clone()),
+            (
+                "items[0][price_data][currency]".into(),
+                item.price.currency.clone(),
+            ),
+            (
+                "items[0][price_data][product]".into(),
+                item.price.product.clone(),
+            ),
+            (
+                "items[0][price_data][unit_amount]".into(),
+                amount.to_string(),
+            ),
+            (
+                "items[0][price_data][recurring][interval]".into(),
+                "month".into(),
+            ),
+            ("proration_behavior".into(), "none".into()),
+        ];
+        self.post(
+            &format!("/v1/subscriptions/{}", path_segment(id)?),
+            &form,
+            idempotency_key,
+        )
+        .await
     }
 
     /// Cancels a subscription at once.

@@ -95,6 +95,19 @@ async fn api(
             "id": "re_3Q1", "object": "refund", "amount": form["amount"].parse::<i64>().unwrap(),
             "currency": "usd", "payment_intent": form["payment_intent"], "status": "succeeded"
         })),
+        ("GET", "/v1/subscriptions/sub_1Q1") => ok(json!({
+            "id": "sub_1Q1", "object": "subscription", "status": "active", "metadata": {"donation_id": "8"},
+            "items": {"object": "list", "data": [{"id": "si_Q1", "object": "subscription_item", "quantity": 1,
+                "price": {"id": "price_Q1", "object": "price", "product": "prod_Q1", "unit_amount": 2500,
+                          "currency": "usd", "recurring": {"interval": "month", "interval_count": 1}}}]}
+        })),
+        ("POST", "/v1/subscriptions/sub_1Q1") => ok(json!({
+            "id": "sub_1Q1", "object": "subscription", "status": "active", "metadata": {"donation_id": "8"},
+            "items": {"object": "list", "data": [{"id": "si_Q1", "object": "subscription_item", "quantity": 1,
+                "price": {"id": "price_Q2", "object": "price", "product": form["items[0][price_data][product]"],
+                          "unit_amount": form["items[0][price_data][unit_amount]"].parse::<i64>().unwrap(),
+                          "currency": "usd", "recurring": {"interval": "month", "interval_count": 1}}}]}
+        })),
         ("DELETE", "/v1/subscriptions/sub_1Q1") => ok(json!({
             "id": "sub_1Q1", "object": "subscription", "status": "canceled", "metadata": {"donation_id": "8"}
         })),
@@ -206,6 +219,15 @@ async fn payment_intents_refunds_cancellations_and_errors() {
         }) => assert_eq!(code, "amount_too_large"),
         other => panic!("{other:?}"),
     }
+    let changed = client
+        .change_subscription_amount("sub_1Q1", 5_000, "plan-8-5000")
+        .await
+        .unwrap();
+    let price = &changed.items.unwrap().data[0].price;
+    assert_eq!(
+        (price.unit_amount, price.product.as_str()),
+        (Some(5_000), "prod_Q1")
+    );
     let sub = client.cancel_subscription("sub_1Q1").await.unwrap();
     assert_eq!(sub.status, "canceled");
     let seen = log.lock().unwrap().clone();
@@ -217,6 +239,12 @@ async fn payment_intents_refunds_cancellations_and_errors() {
         );
     }
     assert_eq!(seen[0].form["automatic_payment_methods[enabled]"], "true");
+    let update = seen
+        .iter()
+        .find(|s| s.method == Method::POST && s.path == "/v1/subscriptions/sub_1Q1")
+        .unwrap();
+    assert_eq!(update.form["items[0][id]"], "si_Q1");
+    assert_eq!(update.form["proration_behavior"], "none");
     assert!(matches!(
         client.payment_intent("pi_missing").await,
         Err(StripeError::Api { status: 404, .. })

@@ -203,6 +203,23 @@ impl Gateway {
         }
     }
 
+    /// Changes a monthly gift's amount at the gateway (from the next charge).
+    pub async fn change_amount(
+        &self,
+        subscription: &str,
+        plan_id: i64,
+        total: i64,
+    ) -> Result<(), AppError> {
+        match self {
+            Gateway::Stripe { client, .. } if !subscription.is_empty() => client
+                .change_subscription_amount(subscription, total, &format!("plan-{plan_id}-{total}"))
+                .await
+                .map(|_| ())
+                .map_err(|e| AppError::Internal(e.to_string())),
+            _ => Ok(()),
+        }
+    }
+
     /// Stops a monthly gift at the gateway.
     pub async fn cancel(&self, subscription: &str) -> Result<(), AppError> {
         match self {

@@ -207,21 +207,27 @@ pub async fn change_amount(
         return Err(AppError::Forbidden);
     }
     let p = own_plan(&app, &token, plan).await?;
-    if p.gateway != "test" {
-        return history(
-            &app,
-            &token,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "",
-            "To change the amount of this monthly gift, stop it and start a new one.",
-        )
-        .await;
-    }
     let currency = Currency::parse(&p.currency).ok_or(AppError::NotFound)?;
     let form = app.store().donation_form("default").await?;
     let minimum = form.map(|f| f.minimum).unwrap_or(currency.scale());
     match parse_amount(currency, &f.amount) {
         Ok(a) if a >= minimum => {
+            if let Err(e) = app
+                .payments()
+                .gateway
+                .change_amount(&p.gateway_subscription, p.id, a)
+                .await
+            {
+                tracing::warn!(error = %e, plan = p.id, "cannot change the monthly amount");
+                return history(
+                    &app,
+                    &token,
+                    StatusCode::BAD_GATEWAY,
+                    "",
+                    "The payment provider did not accept the change; your gift is unchanged.",
+                )
+                .await;
+            }
             app.store().set_plan_amount(p.id, a, 0).await?;
             history(
                 &app,

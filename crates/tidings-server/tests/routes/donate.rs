@@ -469,6 +469,19 @@ server_test!(
         );
         let yearly = smtp.wait_for("monthly@example.org", 5).await;
         assert!(yearly[4].data.contains("Total: $"), "{}", yearly[4].data);
+        let changed = b
+            .post_raw(&format!("{path}/plans/1/amount"), &[("amount", "30")])
+            .await;
+        assert!(
+            changed.body.contains("Your monthly gift is updated.")
+                && changed.body.contains("$30.00 a month"),
+            "{}",
+            changed.body
+        );
+        let too_small = b
+            .post_raw(&format!("{path}/plans/1/amount"), &[("amount", "1")])
+            .await;
+        assert_eq!(too_small.status, 422);
         let stopped = b.post_raw(&format!("{path}/plans/1/cancel"), &[]).await;
         assert!(stopped.body.contains("stopped"), "{}", stopped.body);
         assert_eq!(
