@@ -153,6 +153,25 @@ server_test!(
             !body.to_lowercase().contains("utm_") && !body.contains("/track"),
             "no tracking"
         );
+        // Every bulk message carries the one-click headers and both parts.
+        for m in smtp.messages() {
+            assert!(m
+                .header("List-Unsubscribe")
+                .unwrap()
+                .starts_with("<http://news.test/unsubscribe/"));
+            assert_eq!(
+                m.header("List-Unsubscribe-Post").unwrap(),
+                "List-Unsubscribe=One-Click"
+            );
+            assert!(m
+                .header("Content-Type")
+                .unwrap()
+                .starts_with("multipart/alternative"));
+            assert!(
+                m.data.contains("Content-Type: text/plain")
+                    && m.data.contains("Content-Type: text/html")
+            );
+        }
         // The other subscriber's message carries their own links.
         let ben = smtp.wait_for("ben@example.org", 1).await;
         assert_ne!(
