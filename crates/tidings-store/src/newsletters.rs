@@ -366,19 +366,33 @@ impl Store {
             Backend::Sqlite => "",
         };
         let mut tx = self.write_tx().await?;
-        let sql = format!(
-            "UPDATE deliveries SET status = 'sending', claimed_by = $1, lease_until = $2 \
-             WHERE id IN (SELECT id FROM deliveries WHERE status = 'queued' \
-             AND next_attempt_at <= $3 ORDER BY id LIMIT $4 {lock}) \
-             RETURNING id"
-        );
-        let claimed: Vec<(i64,)> = sqlx::query_as(&sql)
-            .bind(worker)
-            .bind(lease_until.timestamp())
-            .bind(now.timestamp())
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
+        // Breaking-news alerts go before anything else waiting (a digest to many thousands must not
+        // hold back news); then everything in queue order.
+        let mut claimed: Vec<(i64,)> = Vec::new();
+        for scope in [
+            "AND newsletter_id IN (SELECT id FROM newsletters WHERE kind = 'breaking' \
+             AND status = 'sending')",
+            "",
+        ] {
+            let room = limit - claimed.len() as i64;
+            if room <= 0 {
+                break;
+            }
+            let sql = format!(
+                "UPDATE deliveries SET status = 'sending', claimed_by = $1, lease_until = $2 \
+                 WHERE id IN (SELECT id FROM deliveries WHERE status = 'queued' \
+                 AND next_attempt_at <= $3 {scope} ORDER BY id LIMIT $4 {lock}) \
+                 RETURNING id"
+            );
+            let rows: Vec<(i64,)> = sqlx::query_as(&sql)
+                .bind(worker)
+                .bind(lease_until.timestamp())
+                .bind(now.timestamp())
+                .bind(room)
+                .fetch_all(&mut *tx)
+                .await?;
+            claimed.extend(rows);
+        }
         if claimed.is_empty() {
             tx.commit().await?;
             return Ok(Vec::new());
@@ -391,7 +405,7 @@ impl Store {
                THEN 1 ELSE 0 END AS BIGINT) \
              FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id \
              JOIN newsletters n ON n.id = d.newsletter_id \
-             WHERE d.id IN ({}) ORDER BY d.id",
+             WHERE d.id IN ({}) ORDER BY CASE WHEN n.kind = 'breaking' THEN 0 ELSE 1 END, d.id",
             ids_text(&ids)
         );
         let rows = sqlx::query(&sql).fetch_all(&mut *tx).await?;

@@ -274,3 +274,35 @@ each_backend!(digest_plans_and_read_counts_round_trip, |store| {
         1
     );
 });
+
+each_backend!(breaking_alerts_go_before_a_waiting_digest, |store| {
+    subscribers(&store, 30, "confirmed").await;
+    let all: Vec<i64> = store
+        .all_subscribers()
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    for id in &all[..3] {
+        store.set_preferences(*id, true, true).await.unwrap();
+    }
+    let digest_id = store
+        .queue_newsletter(&digest("2026-11-29"))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut alert = digest("99");
+    alert.audience = Audience::Breaking;
+    let alert_id = store.queue_newsletter(&alert).await.unwrap().unwrap();
+    let now = Utc::now();
+    let first = store
+        .claim_deliveries("a", 5, now, now + Duration::seconds(10))
+        .await
+        .unwrap();
+    let kinds: Vec<i64> = first.iter().map(|d| d.newsletter_id).collect();
+    assert_eq!(
+        kinds,
+        vec![alert_id, alert_id, alert_id, digest_id, digest_id]
+    );
+});
