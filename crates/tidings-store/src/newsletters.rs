@@ -369,11 +369,19 @@ impl Store {
         // Breaking-news alerts go before anything else waiting (a digest to many thousands must not
         // hold back news); then everything in queue order.
         let mut claimed: Vec<(i64,)> = Vec::new();
-        for scope in [
-            "AND newsletter_id IN (SELECT id FROM newsletters WHERE kind = 'breaking' \
-             AND status = 'sending')",
-            "",
-        ] {
+        // Only look for alerts when one is being sent: the scoped query costs a scan otherwise.
+        let breaking: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM newsletters WHERE kind = 'breaking' AND status = 'sending'",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut scopes = Vec::new();
+        if !breaking.is_empty() {
+            let ids: Vec<i64> = breaking.iter().map(|r| r.0).collect();
+            scopes.push(format!("AND newsletter_id IN ({})", ids_text(&ids)));
+        }
+        scopes.push(String::new());
+        for scope in scopes {
             let room = limit - claimed.len() as i64;
             if room <= 0 {
                 break;
