@@ -99,13 +99,6 @@ pub enum GiftError {
     Total,
 }
 
-impl FormRules {
-    /// Checks a request and computes the total on the server.
-    pub fn check(&self, req: &GiftRequest) -> Result<ValidGift, GiftError> {
-        validate_gift(self, req)
-    }
-}
-
 /// Checks a request against a form's rules; the total is always recomputed here.
 pub fn validate_gift(rules: &FormRules, req: &GiftRequest) -> Result<ValidGift, GiftError> {
     let c = rules.currency;

@@ -11,7 +11,6 @@ mod webhook;
 pub use challenge::{verify_challenge, ChallengeProvider};
 pub use form::{validate_gift, FormRules, Frequency, GiftError, GiftRequest, ValidGift};
 pub use money::{
-    cover_fee, format_amount, format_stored, minor_units, parse_amount, Currency, FeeRate,
-    MoneyError,
+    cover_fee, format_amount, format_stored, parse_amount, Currency, FeeRate, MoneyError,
 };
 pub use webhook::{sign_payload, verify_signature, SignatureError, TOLERANCE_SECS};

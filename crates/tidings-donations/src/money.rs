@@ -96,11 +96,6 @@ pub enum MoneyError {
     TooLarge,
 }
 
-/// `minor_units(Currency USD, 12.34)`-style conversion from whole units.
-pub fn minor_units(currency: Currency, major: i64) -> i64 {
-    major.saturating_mul(currency.scale())
-}
-
 /// Parses what a donor typed ("25", "25.5", "1,000.00", " $25 ") into minor units.
 pub fn parse_amount(currency: Currency, input: &str) -> Result<i64, MoneyError> {
     let cleaned: String = input

@@ -80,7 +80,6 @@ fn stripe_mock() -> (String, Seen) {
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
         axum::serve(listener, app).await.unwrap()
     });
-    let _ = &seen;
     (format!("http://{addr}"), seen)
 }
 
