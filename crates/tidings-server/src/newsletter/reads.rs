@@ -55,8 +55,20 @@ pub fn is_reader(headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    let ua = ua.to_ascii_lowercase();
-    ua.starts_with("mozilla/") && !BOT_MARKERS.iter().any(|m| ua.contains(m))
+    // Every article view passes here (cache hits too), so compare in place rather than allocate.
+    let ua = ua.as_bytes();
+    ua.len() >= 8
+        && ua[..8].eq_ignore_ascii_case(b"mozilla/")
+        && !BOT_MARKERS
+            .iter()
+            .any(|m| contains_ignore_case(ua, m.as_bytes()))
+}
+
+/// Whether `haystack` contains the lowercase `needle`, ignoring ASCII case.
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Reads counted since the last flush, by article slug.
