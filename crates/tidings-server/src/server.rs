@@ -230,12 +230,21 @@ async fn publish_scheduled(state: AppState, mut stopped: watch::Receiver<bool>) 
 /// Sends the digest when it is due, and drains the delivery queue (including sends queued by
 /// other processes, retries coming due, and sends a crashed process left unfinished).
 async fn newsletters(state: AppState, mut stopped: watch::Receiver<bool>) {
+    use crate::newsletter::digest::{run_schedule, QueueOutcome};
     let sender = crate::newsletter::Sender::new(state.clone());
+    // An empty edition stays empty (its window has closed), so it is asked about once a minute
+    // rather than assembled every second until its grace period ends.
+    let mut next_check = tokio::time::Instant::now();
     loop {
-        match crate::newsletter::digest::run_schedule(&state, chrono::Utc::now()).await {
-            Ok(Some(outcome)) => tracing::info!(?outcome, "daily digest queued"),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "digest schedule failed"),
+        if tokio::time::Instant::now() >= next_check {
+            match run_schedule(&state, chrono::Utc::now()).await {
+                Ok(Some(QueueOutcome::NoStories)) => {
+                    next_check = tokio::time::Instant::now() + Duration::from_secs(60);
+                }
+                Ok(Some(outcome)) => tracing::info!(?outcome, "daily digest queued"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "digest schedule failed"),
+            }
         }
         match state.store().deliveries_waiting().await {
             Ok(true) => {

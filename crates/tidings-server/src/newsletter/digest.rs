@@ -224,7 +224,8 @@ pub async fn queue_digest(
 }
 
 /// Sends the edition that is due at `now`, once, if it is not too late and has stories. The window
-/// ends at the scheduled instant, so what is published later waits for the next edition.
+/// ends at the scheduled instant, so what is published later waits for the next edition. Answers
+/// `None` when there is nothing to do, and `NoStories` when the due edition would be empty.
 pub async fn run_schedule(
     app: &AppState,
     now: DateTime<Utc>,
@@ -238,17 +239,8 @@ pub async fn run_schedule(
         return Ok(None);
     }
     let edition = date.format("%Y-%m-%d").to_string();
-    if app
-        .store()
-        .newsletter_for_edition(Audience::Digest, &edition)
-        .await?
-        .is_some()
-    {
-        return Ok(None);
-    }
-    let outcome = queue_digest(app, &edition, at, None).await?;
-    Ok(match outcome {
-        QueueOutcome::NoStories => None,
+    Ok(match queue_digest(app, &edition, at, None).await? {
+        QueueOutcome::AlreadySent(_) => None,
         other => Some(other),
     })
 }

@@ -350,6 +350,19 @@ server_test!(
                 .unwrap(),
             None
         );
+        // The next day's edition picks the late story up; the day after has nothing to say.
+        assert!(matches!(
+            digest::run_schedule(&s, utc("2026-03-10T06:30:00Z"))
+                .await
+                .unwrap(),
+            Some(QueueOutcome::Queued(_))
+        ));
+        assert_eq!(
+            digest::run_schedule(&s, utc("2026-03-11T06:30:00Z"))
+                .await
+                .unwrap(),
+            Some(QueueOutcome::NoStories)
+        );
     }
 );
 
