@@ -320,6 +320,16 @@ impl Store {
         Ok(row.as_ref().map(form_from_row).transpose()?)
     }
 
+    /// The form with this id.
+    pub async fn donation_form_by_id(&self, id: i64) -> Result<Option<DonationForm>, StoreError> {
+        let sql = format!("SELECT {FORM_COLUMNS} FROM donation_forms WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(form_from_row).transpose()?)
+    }
+
     /// Every form, the default first.
     pub async fn donation_forms(&self) -> Result<Vec<DonationForm>, StoreError> {
         let sql =
@@ -412,8 +422,20 @@ impl Store {
         &self,
         id: i64,
     ) -> Result<Option<(Campaign, i64, i64)>, StoreError> {
-        let Some(c) = self.campaigns().await?.into_iter().find(|c| c.id == id) else {
+        let row: Option<(i64, String, String, i64, String)> =
+            sqlx::query_as("SELECT id, slug, title, goal, currency FROM campaigns WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((id, slug, title, goal, currency)) = row else {
             return Ok(None);
+        };
+        let c = Campaign {
+            id,
+            slug,
+            title,
+            goal,
+            currency,
         };
         let (raised, donors): (Option<i64>, i64) = sqlx::query_as(
             "SELECT CAST(SUM(amount - refunded_amount) AS BIGINT), COUNT(DISTINCT donor_id) \

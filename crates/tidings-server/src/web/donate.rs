@@ -577,12 +577,7 @@ pub async fn finish_test_checkout(
         "decline" => {
             flow::failed(&app, d.id, "failed", "declined (test mode)").await?;
             let form = match d.form_id {
-                Some(id) => app
-                    .store()
-                    .donation_forms()
-                    .await?
-                    .into_iter()
-                    .find(|f| f.id == id),
+                Some(id) => app.store().donation_form_by_id(id).await?,
                 None => None,
             };
             let form = match form {
