@@ -36,6 +36,9 @@ pub fn retry_at(now: DateTime<Utc>, attempts: i64) -> Option<DateTime<Utc>> {
     Some(now + Duration::minutes(minutes))
 }
 
+/// Newsletters rendered in this run, shared by its connections.
+type RenderedNewsletters = Arc<tokio::sync::Mutex<HashMap<i64, Arc<Prepared>>>>;
+
 /// Tallies of one run of the worker.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SendReport {
@@ -115,8 +118,10 @@ impl Sender {
             app: self.app.clone(),
             interval: (rate > 0).then(|| StdDuration::from_secs_f64(1.0 / f64::from(rate))),
         });
+        // Each newsletter is rendered once per run, whichever connection meets it first.
+        let prepared: RenderedNewsletters = Arc::default();
         let tasks: Vec<_> = (0..self.app.site().send_connections)
-            .map(|_| tokio::spawn(self.clone().connection(pacer.clone())))
+            .map(|_| tokio::spawn(self.clone().connection(pacer.clone(), prepared.clone())))
             .collect();
         let mut report = SendReport::default();
         let mut first_error = None;
@@ -143,9 +148,12 @@ impl Sender {
     }
 
     /// One connection's loop: claim a few, send them one by one, record each, repeat.
-    async fn connection(self, pacer: Arc<Pacer>) -> Result<SendReport, AppError> {
+    async fn connection(
+        self,
+        pacer: Arc<Pacer>,
+        prepared: RenderedNewsletters,
+    ) -> Result<SendReport, AppError> {
         let store = self.app.store();
-        let mut prepared: HashMap<i64, Arc<Prepared>> = HashMap::new();
         let mut report = SendReport::default();
         loop {
             let now = Utc::now();
@@ -156,16 +164,19 @@ impl Sender {
                 return Ok(report);
             }
             for d in batch {
-                let p = match prepared.get(&d.newsletter_id) {
-                    Some(p) => p.clone(),
-                    None => {
-                        let n = store
-                            .newsletter(d.newsletter_id)
-                            .await?
-                            .ok_or(AppError::NotFound)?;
-                        let p = Arc::new(prepare(&self.app, &n).await?);
-                        prepared.insert(d.newsletter_id, p.clone());
-                        p
+                let p = {
+                    let mut cache = prepared.lock().await;
+                    match cache.get(&d.newsletter_id) {
+                        Some(p) => p.clone(),
+                        None => {
+                            let n = store
+                                .newsletter(d.newsletter_id)
+                                .await?
+                                .ok_or(AppError::NotFound)?;
+                            let p = Arc::new(prepare(&self.app, &n).await?);
+                            cache.insert(d.newsletter_id, p.clone());
+                            p
+                        }
                     }
                 };
                 let outcome = self.deliver(&p, &d, &pacer).await;
