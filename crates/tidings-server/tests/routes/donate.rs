@@ -87,6 +87,9 @@ server_test!(a_test_gateway_gift_from_start_to_receipt, smtp(), |app| {
             ("cover_fee", "on"),
             ("shown_total", "10330"),
             ("dedication", "For the harbour"),
+            // A forged page posting card details: they are ignored, never stored.
+            ("card_number", "4242424242424242"),
+            ("cvc", "123"),
         ],
     )
     .await;
@@ -143,6 +146,20 @@ server_test!(a_test_gateway_gift_from_start_to_receipt, smtp(), |app| {
         .text()
         .await
         .unwrap();
+    assert!(!csv.contains("4242424242424242") && !list.body.contains("4242424242424242"));
+    if let Some(path) = app.db_url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap();
+        let mut stored = Vec::new();
+        for file in [path.to_string(), format!("{path}-wal")] {
+            stored.extend(std::fs::read(&file).unwrap_or_default());
+        }
+        let has = |needle: &[u8]| stored.windows(needle.len()).any(|w| w == needle);
+        assert!(has(b"For the harbour"), "the database files were read");
+        assert!(
+            !has(b"4242424242424242") && !has(b"cvc"),
+            "no card data stored"
+        );
+    }
     let row = csv.lines().nth(1).unwrap();
     assert!(
         row.contains(",succeeded,once,USD,100.00,3.30,103.30,0.00,Ana,Reader,ana@example.org,"),
