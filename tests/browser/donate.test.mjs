@@ -62,6 +62,7 @@ test("a reader gives $100 from an article and gets a receipt; the newsroom sees 
   // The owner finds it in the admin list and the accountant's CSV.
   await page.goto(`${site.url}/admin/`);
   await page.waitForURL(/\/admin\/setup$/);
+  await page.getByLabel("Setup code").fill(site.setupCode());
   await page.getByLabel("Your name").fill("Olu Owner");
   await page.getByLabel("Email").fill("owner@example.org");
   await page.getByLabel("Password", { exact: true }).fill("a long and careful passphrase");

@@ -54,13 +54,25 @@ export async function startDemo(extraEnv = {}) {
   // Digests go out only when a test sends one.
   const child = spawn(bin, ["demo", "--data-dir", dataDir, "--listen", `127.0.0.1:${port}`], {
     env: { ...env, RUST_LOG: "warn", TIDINGS_NEWSLETTER__DIGEST_TIME: "off", ...extraEnv },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  // `serve` prints the one-time code that the first-run setup page asks for.
+  let printed = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk) => {
+    printed += chunk;
   });
   const url = `http://127.0.0.1:${port}`;
   await waitReady(url, child);
   return {
     url,
     dataDir,
+    /** The setup code `serve` printed at start. */
+    setupCode() {
+      const found = printed.match(/setup code (\S+)/);
+      if (!found) throw new Error(`no setup code printed: ${printed}`);
+      return found[1];
+    },
     /** Runs a `tidings` command beside the live demo, on its data. */
     run(args) {
       const result = spawnSync(bin, [...args, "--data-dir", dataDir], {

@@ -27,9 +27,10 @@ test("set up the owner, write an article with an image, preview, publish, read i
   page.on("pageerror", (err) => errors.push(String(err)));
   page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
 
-  // First run: /admin/ leads to the setup page, open to this machine without a code.
+  // First run: /admin/ leads to the setup page, which asks for the code `serve` printed.
   await page.goto(`${site.url}/admin/`);
   await page.waitForURL(/\/admin\/setup$/);
+  await page.getByLabel("Setup code").fill(site.setupCode());
   await page.getByLabel("Your name").fill("Olu Owner");
   await page.getByLabel("Email").fill("owner@example.org");
   await page.getByLabel("Password", { exact: true }).fill("a long and careful passphrase");

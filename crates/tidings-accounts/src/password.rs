@@ -1,6 +1,8 @@
 //! argon2id password hashing.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use std::sync::OnceLock;
+
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Shortest password accepted; length beats composition rules.
@@ -73,10 +75,9 @@ impl Passwords {
     /// Whether `password` matches `hash`; a missing hash still costs a verification, so that timing
     /// does not tell whether an account exists.
     pub fn verify(&self, password: &str, hash: Option<&str>) -> bool {
-        const DUMMY: &str = "$argon2id$v=19$m=256,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$0S5oVQ1m8bYk0Q3l3iQ7b0Tn4d8Qx4p6lJmK1wZc3xY";
         let (target, real) = match hash {
             Some(h) => (h, true),
-            None => (DUMMY, false),
+            None => (self.dummy(), false),
         };
         if password.len() > MAX_PASSWORD_LEN * 4 {
             return false;
@@ -88,6 +89,21 @@ impl Passwords {
             .verify_password(password.as_bytes(), &parsed)
             .is_ok();
         ok && real
+    }
+
+    /// A hash of a random password made with this hasher's own parameters, once per process, so
+    /// that checking an unknown address costs exactly what checking a real account does.
+    fn dummy(&self) -> &'static str {
+        static STANDARD: OnceLock<String> = OnceLock::new();
+        static TEST: OnceLock<String> = OnceLock::new();
+        let cell = match self.cost {
+            PasswordCost::Standard => &STANDARD,
+            PasswordCost::Test => &TEST,
+        };
+        cell.get_or_init(|| {
+            self.hash(&crate::new_token())
+                .expect("a random token is a valid password")
+        })
     }
 }
 
@@ -109,5 +125,22 @@ mod tests {
             .unwrap();
         assert!(standard.contains("m=19456,t=2,p=1"));
         assert!(p.verify("correct horse battery", Some(&standard)));
+    }
+
+    #[test]
+    fn the_stand_in_for_unknown_accounts_has_the_real_parameters() {
+        let dummy = Passwords::new(PasswordCost::Standard).dummy();
+        let parsed = PasswordHash::new(dummy).unwrap();
+        let params = Params::try_from(&parsed).unwrap();
+        assert_eq!(
+            (params.m_cost(), params.t_cost(), params.p_cost()),
+            (19 * 1024, 2, 1)
+        );
+        let real = Passwords::new(PasswordCost::Standard)
+            .hash("a long and careful passphrase")
+            .unwrap();
+        let real = Params::try_from(&PasswordHash::new(&real).unwrap()).unwrap();
+        assert_eq!(params.m_cost(), real.m_cost());
+        assert!(!Passwords::new(PasswordCost::Standard).verify("anything at all", None));
     }
 }

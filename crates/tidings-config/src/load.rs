@@ -343,4 +343,56 @@ mod tests {
             .to_string();
         assert!(!msg.contains("secret"), "{msg}");
     }
+
+    #[test]
+    fn smtp_credentials_without_tls_are_refused() {
+        for url in [
+            "smtp://user:secret@mail.example.org:587",
+            "smtp://user:secret@mail.example.org:587?tls=opportunistic",
+        ] {
+            let msg = load(&env(&[("TIDINGS_MAIL__URL", url)]))
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains("in clear"), "{msg}");
+            assert!(!msg.contains("secret"), "{msg}");
+        }
+        for url in [
+            "smtp://user:secret@mail.example.org:587?tls=required",
+            "smtps://user:secret@mail.example.org",
+            "smtp://127.0.0.1:2525",
+        ] {
+            assert!(load(&env(&[("TIDINGS_MAIL__URL", url)])).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn edge_limits_have_defaults_and_bounds() {
+        let c = load(&Sources::default()).unwrap();
+        assert_eq!(c.server.body_timeout_secs, 30);
+        assert_eq!(c.server.keep_alive_secs, 75);
+        assert_eq!(c.server.max_connections, 10_000);
+        let msg = load(&env(&[
+            ("TIDINGS_SERVER__BODY_TIMEOUT_SECS", "0"),
+            ("TIDINGS_SERVER__MAX_CONNECTIONS", "3"),
+            ("TIDINGS_SITE__SECURITY_CONTACT", "security@example.org"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        for key in [
+            "server.body_timeout_secs",
+            "server.max_connections",
+            "site.security_contact",
+        ] {
+            assert!(msg.contains(key), "{msg}");
+        }
+        let c = load(&env(&[(
+            "TIDINGS_SERVER__ALLOWED_HOSTS",
+            "www.example.org, example.org:8443",
+        )]))
+        .unwrap();
+        assert_eq!(
+            c.server.allowed_hosts,
+            ["www.example.org", "example.org:8443"]
+        );
+    }
 }

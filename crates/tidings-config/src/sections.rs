@@ -38,6 +38,19 @@ pub struct ServerConfig {
     /// environment); requests from anyone else are taken at their connection's address.
     #[serde(deserialize_with = "list_or_csv")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Seconds a request body may go without sending a byte before the connection is closed.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub body_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection is kept open waiting for the next request.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub keep_alive_secs: u64,
+    /// Most connections open at once; further clients wait in the kernel's backlog.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub max_connections: usize,
+    /// Further `Host` names (with `:port` when not 80/443) the site answers to, besides
+    /// `site.url`'s and the listen address (comma-separated in the environment).
+    #[serde(deserialize_with = "list_or_csv")]
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -47,6 +60,10 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./tidings-data"),
             header_timeout_secs: 10,
             trusted_proxies: Vec::new(),
+            body_timeout_secs: 30,
+            keep_alive_secs: 75,
+            max_connections: 10_000,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -66,6 +83,8 @@ pub struct SiteConfig {
     /// Whether RSS items carry the full article body or only the dek.
     #[serde(deserialize_with = "from_str_or_native")]
     pub feed_full_content: bool,
+    /// Where to report a vulnerability (`mailto:` or `https:` URI), for `/.well-known/security.txt`.
+    pub security_contact: String,
 }
 
 impl Default for SiteConfig {
@@ -76,6 +95,7 @@ impl Default for SiteConfig {
             language: "en".into(),
             timezone: "UTC".into(),
             feed_full_content: true,
+            security_contact: String::new(),
         }
     }
 }
@@ -282,6 +302,15 @@ impl Config {
         if !(1..=300).contains(&self.server.header_timeout_secs) {
             problems.push("server.header_timeout_secs: must be between 1 and 300".into());
         }
+        if !(1..=300).contains(&self.server.body_timeout_secs) {
+            problems.push("server.body_timeout_secs: must be between 1 and 300".into());
+        }
+        if !(1..=3600).contains(&self.server.keep_alive_secs) {
+            problems.push("server.keep_alive_secs: must be between 1 and 3600".into());
+        }
+        if !(16..=1_000_000).contains(&self.server.max_connections) {
+            problems.push("server.max_connections: must be between 16 and 1000000".into());
+        }
         if self.database.max_connections == 0 {
             problems.push("database.max_connections: must be at least 1".into());
         }
@@ -290,6 +319,27 @@ impl Config {
             problems.push(format!(
                 "mail.url: `{}` must be `outbox`, smtp://host:port or smtps://host:port",
                 redact(mail)
+            ));
+        }
+        if mail.starts_with("smtp://") {
+            if let Ok(u) = url::Url::parse(mail) {
+                let required = u.query_pairs().any(|(k, v)| k == "tls" && v == "required");
+                if (u.password().is_some() || !u.username().is_empty()) && !required {
+                    problems.push(
+                        "mail.url: a user name and password over smtp:// would travel in clear; add \
+                         ?tls=required (STARTTLS) or use smtps://"
+                            .into(),
+                    );
+                }
+            }
+        }
+        let contact = &self.site.security_contact;
+        if !contact.is_empty()
+            && !contact.starts_with("mailto:")
+            && !contact.starts_with("https://")
+        {
+            problems.push(format!(
+                "site.security_contact: `{contact}` must be a mailto: or https:// URI"
             ));
         }
         if !matches!(self.payments.gateway.as_str(), "test" | "stripe") {

@@ -71,7 +71,11 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/audit", get(people::audit))
         .route("/admin/subscribers", get(subscribers::list))
         .route("/admin/subscribers/export", get(subscribers::export))
-        .route("/admin/subscribers/import", post(subscribers::import))
+        .route(
+            "/admin/subscribers/import",
+            post(subscribers::import)
+                .layer(axum::extract::DefaultBodyLimit::max(guard::MAX_UPLOAD)),
+        )
         .route("/admin/donations", get(donations::list))
         .route("/admin/donations/export", get(donations::export))
         .route("/admin/donations/{id}/refund", post(donations::refund))

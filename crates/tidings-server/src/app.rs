@@ -46,6 +46,41 @@ pub struct SiteConfig {
     pub send_rate: u32,
     /// Messages a send keeps in flight at once (one per SMTP connection).
     pub send_connections: usize,
+    /// `Host` values requests may carry (lowercase, `host[:port]`); `None` when `site.url` was not
+    /// set, and so the site's public name is unknown.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// Where to report a vulnerability, for `security.txt`.
+    pub security_contact: String,
+}
+
+/// The `Host` values that name this site: `site.url`'s host (with and without its default port),
+/// the listen address, and `server.allowed_hosts`.
+fn allowed_hosts(config: &Config) -> Option<Vec<String>> {
+    if config.site.url.is_empty() {
+        return None;
+    }
+    let mut hosts = vec![config.server.listen.to_string()];
+    if let Ok(url) = url::Url::parse(&config.site.url) {
+        if let Some(host) = url.host_str() {
+            let host = host.to_ascii_lowercase();
+            match (url.port(), url.port_or_known_default()) {
+                (Some(port), _) => hosts.push(format!("{host}:{port}")),
+                (None, Some(default)) => {
+                    hosts.push(format!("{host}:{default}"));
+                    hosts.push(host);
+                }
+                (None, None) => hosts.push(host),
+            }
+        }
+    }
+    hosts.extend(
+        config
+            .server
+            .allowed_hosts
+            .iter()
+            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase()),
+    );
+    Some(hosts)
 }
 
 impl SiteConfig {
@@ -64,6 +99,13 @@ impl SiteConfig {
             max_stories: config.newsletter.max_stories as usize,
             send_rate: config.newsletter.rate_limit,
             send_connections: config.mail.connections.max(1) as usize,
+            allowed_hosts: allowed_hosts(config),
+            security_contact: match config.site.security_contact.as_str() {
+                "" => crate::server::mail_address(config)
+                    .map(|a| format!("mailto:{a}"))
+                    .unwrap_or_default(),
+                contact => contact.to_string(),
+            },
         }
     }
 }

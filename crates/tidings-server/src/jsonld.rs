@@ -49,6 +49,38 @@ pub fn news_article(
     if let Some(tag) = &a.primary_tag {
         doc["articleSection"] = json!(tag.name);
     }
-    // `</script>` inside a string would end the element early; `<\/` means the same to JSON.
-    doc.to_string().replace("</", "<\\/")
+    script_safe(&doc.to_string())
+}
+
+/// JSON made safe inside `<script>`: `<`, `>` and `&` can only occur inside JSON strings, where
+/// their `\uXXXX` escapes mean the same, so no `</script>`, `<!--` or entity survives.
+fn script_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_safe;
+
+    #[test]
+    fn markup_characters_are_escaped_and_the_json_means_the_same() {
+        let doc =
+            serde_json::json!({"headline": "</script><!-- a & b --><script>alert(1)</script>"});
+        let safe = script_safe(&doc.to_string());
+        assert!(
+            !safe.contains('<') && !safe.contains('>') && !safe.contains('&'),
+            "{safe}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, doc);
+    }
 }

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod app;
 pub mod cache;
+pub mod conn;
 pub mod donations;
 pub mod error;
 mod jsonld;
@@ -14,6 +15,7 @@ pub mod newsletter;
 pub mod router;
 pub mod server;
 pub mod theme;
+pub mod throttle;
 pub mod views;
 pub mod web;
 

@@ -30,6 +30,13 @@ pub async fn around(State(app): State<AppState>, request: Request, next: Next) -
     let mut response =
         if uri.path().len() > MAX_PATH || uri.query().is_some_and(|q| q.len() > MAX_QUERY) {
             (StatusCode::URI_TOO_LONG, "URI too long").into_response()
+        } else if !host_allowed(app.site().allowed_hosts.as_deref(), &request) {
+            (
+                StatusCode::MISDIRECTED_REQUEST,
+                "This server does not answer to that host name. If this is your site, add the name \
+                 to server.allowed_hosts or set site.url.\n",
+            )
+                .into_response()
         } else {
             let response = next.run(request).await;
             if response.extensions().get::<ErrorPage>().is_some() {
@@ -40,6 +47,35 @@ pub async fn around(State(app): State<AppState>, request: Request, next: Next) -
         };
     security_headers(app.site().https, &mut response);
     response
+}
+
+/// Whether the request names this site in its `Host` header, so a page on another domain that
+/// points its name at this server (DNS rebinding) cannot reach the admin or the forms. Health
+/// checks are exempt: load balancers probe by address.
+fn host_allowed(allowed: Option<&[String]>, request: &Request) -> bool {
+    let Some(allowed) = allowed else {
+        return true;
+    };
+    if matches!(request.uri().path(), "/healthz" | "/readyz") {
+        return true;
+    }
+    let host = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    let Some(host) = host else {
+        return false;
+    };
+    let host = host.trim().to_ascii_lowercase();
+    let host = match host.rsplit_once(':') {
+        // "example.org.:443" names the same host as "example.org:443".
+        Some((name, port)) if !name.ends_with(']') || host.starts_with('[') => {
+            format!("{}:{port}", name.trim_end_matches('.'))
+        }
+        _ => host.trim_end_matches('.').to_string(),
+    };
+    allowed.contains(&host)
 }
 
 /// Replaces the body of an error response marked by a handler with the theme's 404 or error page.

@@ -15,8 +15,11 @@ use crate::error::AppError;
 use crate::middleware::around;
 use crate::web::{
     archive, article, assets, donate, donor_portal, feed, health, home, listing, moved, preview,
-    sitemap, subscribe, webhooks,
+    security_txt, sitemap, subscribe, webhooks,
 };
+
+/// Largest body a public form (signup, donation, portal) may send.
+pub const PUBLIC_BODY: usize = 16 * 1024;
 
 /// Builds the application router; `media_dir` holds uploaded and generated images.
 pub fn router(app: AppState, media_dir: &Path) -> Router {
@@ -100,6 +103,8 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
             "/preview/{id}/{expires}/{signature}",
             get(preview::show_preview),
         )
+        // Reader forms are a few hundred bytes; refuse anything much larger unread.
+        .layer(axum::extract::DefaultBodyLimit::max(PUBLIC_BODY))
         // The newsroom.
         .merge(crate::admin::routes(app.clone()))
         .route("/admin", get(|| async { moved("/admin/") }))
@@ -107,6 +112,7 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         .route("/sitemap.xml", get(sitemap::show_sitemap))
         .route("/news-sitemap.xml", get(sitemap::show_news_sitemap))
         .route("/robots.txt", get(sitemap::show_robots))
+        .route("/.well-known/security.txt", get(security_txt::show))
         // Files.
         .route("/assets/{file}", get(assets::show_asset))
         .nest_service("/media", media)

@@ -7,7 +7,6 @@ use anyhow::Context;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tidings_config::Config;
 use tidings_store::Store;
 use tokio::sync::watch;
@@ -17,6 +16,7 @@ use tower::ServiceExt;
 use tidings_accounts::PasswordCost;
 
 use crate::app::AppState;
+use crate::conn::{Limits, Served, TimedBody, TimedIo};
 use crate::router::router;
 
 /// How often the server looks for content written by other processes (CLI commands, other nodes).
@@ -27,6 +27,37 @@ const MAX_HEADER_BYTES: usize = 64 * 1024;
 const SCHEDULE_TICK: Duration = Duration::from_secs(1);
 /// How often in-memory read counts are written to the database.
 const READS_FLUSH: Duration = Duration::from_secs(60);
+
+/// Limits on client connections, from `[server]`.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    limits: Limits,
+    max_connections: usize,
+}
+
+impl Edge {
+    fn from_config(config: &Config) -> Edge {
+        let open_files = crate::conn::raise_open_files_limit();
+        let max_connections = config.server.max_connections;
+        // Each connection is one descriptor; the database, mail and files need a few more.
+        if open_files < max_connections as u64 + 256 {
+            tracing::warn!(
+                open_files,
+                max_connections,
+                "the open-files limit is below server.max_connections; raise it (ulimit -n) or \
+                 lower the cap"
+            );
+        }
+        Edge {
+            limits: Limits {
+                header: Duration::from_secs(config.server.header_timeout_secs),
+                body: Duration::from_secs(config.server.body_timeout_secs),
+                keep_alive: Duration::from_secs(config.server.keep_alive_secs),
+            },
+            max_connections,
+        }
+    }
+}
 
 /// A running server: its address and the handles to stop it.
 pub struct Server {
@@ -50,17 +81,21 @@ impl Server {
         store: Store,
         password_cost: PasswordCost,
     ) -> anyhow::Result<Server> {
-        let state = AppState::from_config(config, store, password_cost).await?;
-        let media_dir = config.server.data_dir.join("media");
-        let app = router(state.clone(), &media_dir);
         let listener = tokio::net::TcpListener::bind(config.server.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
         let addr = listener.local_addr()?;
+        // The address actually bound (port 0 becomes a real port) is one the site answers to.
+        let mut config = config.clone();
+        config.server.listen = addr;
+        let config = &config;
+        let state = AppState::from_config(config, store, password_cost).await?;
+        let media_dir = config.server.data_dir.join("media");
+        let app = router(state.clone(), &media_dir);
         let (stop, stopped) = watch::channel(false);
 
-        let header_timeout = Duration::from_secs(config.server.header_timeout_secs);
-        let http = tokio::spawn(accept_loop(listener, app, header_timeout, stopped.clone()));
+        let edge = Edge::from_config(config);
+        let http = tokio::spawn(accept_loop(listener, app, edge, stopped.clone()));
         let tasks = vec![
             http,
             tokio::spawn(watch_generation(state.clone(), stopped.clone())),
@@ -102,6 +137,19 @@ pub fn mail_from(config: &Config) -> String {
     )
 }
 
+/// The address part of an explicitly configured `mail.from`.
+pub fn mail_address(config: &Config) -> Option<String> {
+    let from = config.mail.from.trim();
+    if from.is_empty() {
+        return None;
+    }
+    let address = match (from.rfind('<'), from.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &from[a + 1..b],
+        _ => from,
+    };
+    Some(address.trim().to_string()).filter(|a| a.contains('@'))
+}
+
 /// The domain of the sender address (for DKIM and the DNS advice).
 pub fn mail_domain(config: &Config) -> String {
     mail_from(config)
@@ -122,8 +170,8 @@ pub async fn serve(
     tracing::info!(url = %server.state.site().url, addr = %server.addr, "Tidings is serving");
     if let Some(code) = server.state.setup_code() {
         println!(
-            "No account exists yet. Create the owner at {}/admin/setup (from this machine, or \
-             elsewhere with the one-time setup code {code}).",
+            "No account exists yet. Create the owner at {}/admin/setup with the one-time setup \
+             code {code} (or run `tidings user add`).",
             server.state.site().url
         );
     }
@@ -135,12 +183,12 @@ pub async fn serve(
 
 /// Serves HTTP/1.1 connections until stopped, then lets open requests finish (for up to 10 s).
 ///
-/// A hand-rolled loop rather than `axum::serve` because that one sets no timer, so a client that
-/// trickles its request headers forever would hold a connection forever.
+/// A hand-rolled loop rather than `axum::serve`: that one sets no timer, so a client that trickles
+/// its request forever would hold a connection forever, and it has no connection cap.
 async fn accept_loop(
     listener: tokio::net::TcpListener,
     app: axum::Router,
-    header_timeout: Duration,
+    edge: Edge,
     mut stopped: watch::Receiver<bool>,
 ) {
     let stop = async move {
@@ -149,11 +197,18 @@ async fn accept_loop(
     let mut stop = std::pin::pin!(stop);
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
+    // The header clock is kept by `TimedIo`, which tells a slow head from an idle keep-alive.
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
+        .header_read_timeout(None)
         .max_header_size(MAX_HEADER_BYTES);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(edge.max_connections));
     loop {
+        // At the cap, stop accepting: further clients wait in the kernel's backlog.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("semaphore open"),
+            _ = &mut stop => break,
+        };
         tokio::select! {
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
@@ -165,18 +220,33 @@ async fn accept_loop(
                         continue;
                     }
                 };
+                let _ = stream.set_nodelay(true);
+                let (io, tracker) = TimedIo::new(stream, edge.limits);
+                let body_timeout = edge.limits.body;
                 // Handlers that need the client's address (sign-in throttling, setup from loopback)
                 // read it as `ConnectInfo`.
-                let service = TowerToHyperService::new(app.clone().map_request(
-                    move |mut req: axum::http::Request<hyper::body::Incoming>| {
-                        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-                        req
+                let app = app.clone();
+                let service = hyper::service::service_fn(
+                    move |req: axum::http::Request<hyper::body::Incoming>| {
+                        let served = tracker.begin();
+                        let (mut parts, body) = req.into_parts();
+                        parts.extensions.insert(axum::extract::ConnectInfo(peer));
+                        let req = axum::http::Request::from_parts(
+                            parts,
+                            axum::body::Body::new(TimedBody::new(body, body_timeout)),
+                        );
+                        let response = app.clone().oneshot(req);
+                        async move {
+                            let response = response.await?;
+                            Ok::<_, std::convert::Infallible>(finish_with_body(response, served))
+                        }
                     },
-                ));
-                let conn = builder.serve_connection(TokioIo::new(stream), service);
+                );
+                let conn = builder.serve_connection(TokioIo::new(io), service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    drop(slot);
                 });
             }
             _ = &mut stop => break,
@@ -189,6 +259,21 @@ async fn accept_loop(
             tracing::warn!("some connections were still open at shutdown");
         }
     }
+}
+
+/// Keeps the request's [`Served`] guard alive until the response body has been sent (or dropped),
+/// which is when the connection becomes idle.
+fn finish_with_body(
+    response: axum::response::Response,
+    served: Served,
+) -> axum::response::Response {
+    use http_body_util::BodyExt;
+    response.map(|body| {
+        axum::body::Body::new(body.map_frame(move |frame| {
+            let _ = &served;
+            frame
+        }))
+    })
 }
 
 /// Notices writes from other processes within a second and drops stale cached pages.
@@ -287,6 +372,14 @@ async fn flush_reads(state: AppState, mut stopped: watch::Receiver<bool>) {
             .await
         {
             tracing::warn!(error = %e, "cannot prune read counts");
+        }
+        // The longest rate window is a day.
+        if let Err(e) = state
+            .store()
+            .prune_rate_events(now.timestamp() - 86_400)
+            .await
+        {
+            tracing::warn!(error = %e, "cannot prune rate limits");
         }
         if stop {
             return;

@@ -11,6 +11,7 @@ pub mod home;
 pub mod listing;
 pub mod newsletter_mail;
 pub mod preview;
+pub mod security_txt;
 pub mod sitemap;
 pub mod subscribe;
 pub mod webhooks;
@@ -20,8 +21,14 @@ use serde::Serialize;
 use crate::error::AppError;
 
 /// A 301 to `location`: the classic permanent redirect that every crawler and cache understands.
+///
+/// Only a path on this site is ever sent; anything a browser could read as another host becomes
+/// the 404 instead.
 pub fn moved(location: &str) -> axum::response::Response {
     use axum::response::IntoResponse;
+    if !is_local_path(location) {
+        return AppError::NotFound.into_response();
+    }
     match axum::http::HeaderValue::from_str(location) {
         Ok(value) => (
             axum::http::StatusCode::MOVED_PERMANENTLY,
@@ -30,6 +37,19 @@ pub fn moved(location: &str) -> axum::response::Response {
             .into_response(),
         Err(_) => AppError::NotFound.into_response(),
     }
+}
+
+/// Whether `target` is a path on this site that no browser resolves to another host: one leading
+/// slash, then no second slash or backslash (raw or percent-encoded) that could start an authority.
+pub fn is_local_path(target: &str) -> bool {
+    let path = target.split(['?', '#']).next().unwrap_or_default();
+    let lower = path.to_ascii_lowercase();
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !lower.contains("%2f")
+        && !lower.contains("%5c")
+        && !target.chars().any(|c| c.is_control())
 }
 
 /// Stories per listing page.

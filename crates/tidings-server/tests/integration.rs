@@ -2,7 +2,7 @@
 
 mod support;
 
-mod routes {
+pub mod routes {
     mod admin {
         mod auth;
         mod editor;
@@ -13,11 +13,13 @@ mod routes {
     mod articles;
     mod caching;
     mod donate;
+    mod edge;
     mod errors;
     mod feeds;
     mod home;
     mod listings;
     mod newsletter;
+    pub mod security;
     mod stripe;
     mod subscribe;
     mod system;

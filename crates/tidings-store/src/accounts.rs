@@ -211,12 +211,25 @@ impl Store {
     }
 
     /// Sets a new password hash.
+    ///
+    /// Every other reset and sign-in link of the user is spent with it: a link mailed before the
+    /// change (perhaps to an inbox an attacker reads) must not undo it.
     pub async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "UPDATE user_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL \
+             AND purpose IN ('reset', 'signin')",
+        )
+        .bind(now())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -17,6 +17,26 @@ struct Prepared {
     published_at: Option<i64>,
 }
 
+/// A canonical URL is empty or an absolute http(s) URL: it lands in `<link rel="canonical">` and
+/// JSON-LD, where `javascript:` or a relative path would be an injection or a broken signal.
+fn check_canonical_url(url: &str) -> Result<(), StoreError> {
+    if url.is_empty() {
+        return Ok(());
+    }
+    let ok = url.len() <= 2000
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        && url::Url::parse(url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "canonical_url",
+            "use a full address starting with https:// (or leave it empty)",
+        ))
+    }
+}
+
 fn prepare(new: &NewArticle) -> Result<Prepared, StoreError> {
     let title = new.title.trim();
     if title.is_empty() {
@@ -41,6 +61,7 @@ fn prepare(new: &NewArticle) -> Result<Prepared, StoreError> {
             "describe the feature image for readers who cannot see it",
         ));
     }
+    check_canonical_url(new.canonical_url.trim())?;
     let body_html = render_markdown(&new.body_markdown);
     let word_count = count_words(&body_html) as i64;
     let now_ts = now();

@@ -146,6 +146,21 @@ pub struct Donation {
     pub created_at: DateTime<Utc>,
     /// Succeeded (or failed) at.
     pub completed_at: Option<DateTime<Utc>>,
+    /// Postal address given with the gift.
+    pub address: String,
+    /// Why a gateway event about this gift was not believed (empty when none was refused).
+    pub mismatch: String,
+}
+
+/// What asking for a refund found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundStart {
+    /// The amount is reserved: call the gateway, then [`Store::finish_refund`].
+    Reserved,
+    /// This form was sent before; the refund it made has this status.
+    Repeated(String),
+    /// The gift changed since the form was shown (another refund, a webhook): nothing reserved.
+    Changed,
 }
 
 /// A monthly gift.
@@ -228,10 +243,15 @@ fn form_from_row(r: &AnyRow) -> Result<DonationForm, sqlx::Error> {
     })
 }
 
-const DONATION_COLUMNS: &str = "d.id, d.donor_id, o.email, o.first_name, o.last_name, d.form_id, \
+/// A gift shows the name and address given with it; gifts recorded without one (renewals) show
+/// the donor's.
+const DONATION_COLUMNS: &str = "d.id, d.donor_id, o.email, \
+    CASE WHEN d.first_name <> '' THEN d.first_name ELSE o.first_name END, \
+    CASE WHEN d.last_name <> '' THEN d.last_name ELSE o.last_name END, d.form_id, \
     d.campaign_id, d.plan_id, d.source, d.amount, d.fee, d.total, d.currency, d.frequency, d.status, \
     d.gateway, d.gateway_session, d.gateway_payment, d.anonymous, d.dedication, d.failure, d.disputed, \
-    d.refunded_amount, d.created_at, d.completed_at";
+    d.refunded_amount, d.created_at, d.completed_at, \
+    CASE WHEN d.address <> '' THEN d.address ELSE o.address END, d.mismatch";
 
 fn donation_from_row(r: &AnyRow) -> Result<Donation, sqlx::Error> {
     let completed: Option<i64> = r.try_get(24)?;
@@ -261,6 +281,8 @@ fn donation_from_row(r: &AnyRow) -> Result<Donation, sqlx::Error> {
         refunded_amount: r.try_get(22)?,
         created_at: at(r.try_get(23)?),
         completed_at: completed.map(at),
+        address: r.try_get(25)?,
+        mismatch: r.try_get(26)?,
     })
 }
 
@@ -455,12 +477,11 @@ impl Store {
         }
         let t = now();
         let mut tx = self.write_tx().await?;
+        // A new donor starts with the name given; an existing one is left as it is until a payment
+        // succeeds (see `complete_donation`): anyone may type anyone's address into a form.
         let (donor,): (i64,) = sqlx::query_as(
             "INSERT INTO donors (email, first_name, last_name, address, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO UPDATE SET \
-             first_name = CASE WHEN excluded.first_name = '' THEN donors.first_name ELSE excluded.first_name END, \
-             last_name = CASE WHEN excluded.last_name = '' THEN donors.last_name ELSE excluded.last_name END, \
-             address = CASE WHEN excluded.address = '' THEN donors.address ELSE excluded.address END \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO UPDATE SET email = donors.email \
              RETURNING id",
         )
         .bind(&d.email)
@@ -472,8 +493,9 @@ impl Store {
         .await?;
         let inserted: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO donations (donor_id, form_id, campaign_id, plan_id, source, amount, fee, total, \
-             currency, frequency, status, gateway, anonymous, dedication, idempotency_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13, $14, $15) \
+             currency, frequency, status, gateway, anonymous, dedication, idempotency_key, created_at, \
+             first_name, last_name, address) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13, $14, $15, $16, $17, $18) \
              ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
         )
         .bind(donor)
@@ -491,6 +513,9 @@ impl Store {
         .bind(&d.dedication)
         .bind(&d.idempotency_key)
         .bind(t)
+        .bind(&d.first_name)
+        .bind(&d.last_name)
+        .bind(&d.address)
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -560,17 +585,150 @@ impl Store {
     /// Marks a pending (or failed, then paid) donation as succeeded. Returns true only for the call
     /// that made the change, so receipts go out once.
     pub async fn complete_donation(&self, id: i64, payment: &str) -> Result<bool, StoreError> {
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE donations SET status = 'succeeded', gateway_payment = CASE WHEN $1 = '' \
-             THEN gateway_payment ELSE $1 END, completed_at = $2, failure = '' \
+             THEN gateway_payment ELSE $1 END, completed_at = $2, failure = '', mismatch = '' \
              WHERE id = $3 AND status IN ('pending', 'failed', 'expired')",
         )
         .bind(payment)
         .bind(now())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let changed = done.rows_affected() == 1;
+        if changed {
+            // Paid: now the name and address given with this gift are the donor's.
+            sqlx::query(
+                "UPDATE donors SET \
+                 first_name = COALESCE(NULLIF((SELECT first_name FROM donations WHERE id = $1), ''), first_name), \
+                 last_name = COALESCE(NULLIF((SELECT last_name FROM donations WHERE id = $1), ''), last_name), \
+                 address = COALESCE(NULLIF((SELECT address FROM donations WHERE id = $1), ''), address) \
+                 WHERE id = (SELECT donor_id FROM donations WHERE id = $1)",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Records why a gateway event about a gift was not believed; the gift keeps its status.
+    pub async fn flag_donation_mismatch(&self, id: i64, reason: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE donations SET mismatch = $1 WHERE id = $2")
+            .bind(reason)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records why a gateway event about a monthly plan was not believed.
+    pub async fn flag_plan_mismatch(&self, id: i64, reason: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE recurring_plans SET mismatch = $1 WHERE id = $2")
+            .bind(reason)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Starts a refund asked for under `key`: reserves `amount` on the gift only if nothing was
+    /// refunded since the asker saw `seen_refunded`, so two clicks (or two admins) make one refund.
+    pub async fn begin_refund(
+        &self,
+        donation: i64,
+        amount: i64,
+        key: &str,
+        seen_refunded: i64,
+    ) -> Result<RefundStart, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let existing: Option<(String,)> =
+            sqlx::query_as("SELECT status FROM refunds WHERE idempotency_key = $1")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some((status,)) = existing {
+            return Ok(RefundStart::Repeated(status));
+        }
+        let reserved = sqlx::query(
+            "UPDATE donations SET refunded_amount = refunded_amount + $1, \
+             status = CASE WHEN refunded_amount + $1 >= total THEN 'refunded' ELSE status END \
+             WHERE id = $2 AND status = 'succeeded' AND refunded_amount = $3 AND refunded_amount + $1 <= total",
+        )
+        .bind(amount)
+        .bind(donation)
+        .bind(seen_refunded)
+        .execute(&mut *tx)
+        .await?;
+        if reserved.rows_affected() != 1 {
+            return Ok(RefundStart::Changed);
+        }
+        sqlx::query(
+            "INSERT INTO refunds (donation_id, amount, idempotency_key, status, created_at) \
+             VALUES ($1, $2, $3, 'pending', $4)",
+        )
+        .bind(donation)
+        .bind(amount)
+        .bind(key)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(RefundStart::Reserved)
+    }
+
+    /// Ends a refund begun with [`Store::begin_refund`]: kept when the gateway refunded, given back
+    /// to the gift when it refused.
+    pub async fn finish_refund(&self, key: &str, refunded: bool) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT donation_id, amount FROM refunds WHERE idempotency_key = $1 AND status = 'pending'",
+        )
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((donation, amount)) = row else {
+            return Ok(());
+        };
+        sqlx::query("UPDATE refunds SET status = $1 WHERE idempotency_key = $2")
+            .bind(if refunded { "succeeded" } else { "failed" })
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        if !refunded {
+            sqlx::query(
+                "UPDATE donations SET refunded_amount = refunded_amount - $1, status = 'succeeded' \
+                 WHERE id = $2 AND status IN ('succeeded', 'refunded')",
+            )
+            .bind(amount)
+            .bind(donation)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The status of the refund asked for under `key`, if one was.
+    pub async fn refund_status(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT status FROM refunds WHERE idempotency_key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(s,)| s))
+    }
+
+    /// Refunds recorded for a gift: (amount, status), oldest first.
+    pub async fn refunds(&self, donation: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT amount, status FROM refunds WHERE donation_id = $1 ORDER BY id")
+                .bind(donation)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// Marks a pending donation as failed (declined) or expired (abandoned checkout).

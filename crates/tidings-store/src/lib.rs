@@ -15,6 +15,7 @@ mod listing;
 mod media;
 mod models;
 mod newsletters;
+mod rate;
 mod revisions;
 mod site;
 mod subscribers;
@@ -25,7 +26,8 @@ pub use accounts::{NewUser, Session, User, UserToken};
 pub use audit::AuditEntry;
 pub use db::{Backend, Store};
 pub use donations::{
-    Campaign, Donation, DonationFilter, DonationForm, NewDonation, RecurringPlan, Started,
+    Campaign, Donation, DonationFilter, DonationForm, NewDonation, RecurringPlan, RefundStart,
+    Started,
 };
 pub use error::StoreError;
 pub use listing::{AdminArticle, AdminFilter, Page, SitemapEntry};
@@ -37,6 +39,7 @@ pub use newsletters::{
     Audience, ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DigestPlan, FailedDelivery,
     NewNewsletter, Newsletter,
 };
+pub use rate::Window;
 pub use revisions::{Note, Revision};
 pub use site::Settings;
 pub use subscribers::{Consent, ImportedSubscriber, Signup, Subscriber};

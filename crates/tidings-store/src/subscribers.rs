@@ -135,6 +135,9 @@ impl Store {
             .await?;
         let outcome = match existing.as_ref().map(from_row).transpose()? {
             Some(s) if s.status == "confirmed" || s.status == "suppressed" => Signup::Unchanged(s),
+            // A repeat while pending keeps the first consent record: a stranger re-submitting the
+            // address must not rewrite when, where and from which page it was given.
+            Some(s) if s.status == "pending" => Signup::Pending(s),
             Some(s) => {
                 sqlx::query(
                     "UPDATE subscribers SET status = 'pending', consent_at = $1, consent_ip = $2, \

@@ -234,3 +234,97 @@ each_backend!(totp_steps_and_recovery_codes_are_used_once, |store| {
     let log = store.audit_log(10).await.unwrap();
     assert_eq!(log[0].user.as_deref(), Some("di@example.org"));
 });
+
+each_backend!(rate_limits_slide_over_their_window, |store| {
+    use tidings_store::Window;
+    let hour = [Window {
+        max: 3,
+        window_secs: 3600,
+    }];
+    let t = 1_000_000;
+    for i in 0..3 {
+        assert_eq!(store.rate_hit("k", &hour, t + i * 600).await.unwrap(), None);
+    }
+    // Full: the fourth waits until the first of the three leaves the window, and is not counted.
+    assert_eq!(
+        store.rate_hit("k", &hour, t + 1800).await.unwrap(),
+        Some(1800)
+    );
+    assert_eq!(
+        store.rate_wait("k", &hour, t + 1800).await.unwrap(),
+        Some(1800)
+    );
+    // A sliding window, not a fixed hour: one slot opens as the first request ages out.
+    assert_eq!(store.rate_hit("k", &hour, t + 3600).await.unwrap(), None);
+    assert!(store
+        .rate_hit("k", &hour, t + 3601)
+        .await
+        .unwrap()
+        .is_some());
+    // Other keys are their own.
+    assert_eq!(
+        store.rate_hit("other", &hour, t + 3601).await.unwrap(),
+        None
+    );
+    // Two windows at once: one per 10 minutes and three a day.
+    let cooldown = [
+        Window {
+            max: 1,
+            window_secs: 600,
+        },
+        Window {
+            max: 3,
+            window_secs: 86_400,
+        },
+    ];
+    assert_eq!(store.rate_hit("m", &cooldown, t).await.unwrap(), None);
+    assert_eq!(
+        store.rate_hit("m", &cooldown, t + 60).await.unwrap(),
+        Some(540)
+    );
+    assert_eq!(store.rate_hit("m", &cooldown, t + 600).await.unwrap(), None);
+    assert_eq!(
+        store.rate_hit("m", &cooldown, t + 1200).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.rate_hit("m", &cooldown, t + 1800).await.unwrap(),
+        Some(86_400 - 1800)
+    );
+    store.prune_rate_events(t + 100_000).await.unwrap();
+    assert_eq!(
+        store.rate_wait("m", &cooldown, t + 1800).await.unwrap(),
+        None
+    );
+});
+
+each_backend!(
+    a_new_password_spends_every_other_reset_and_sign_in_link,
+    |store| {
+        let user = store
+            .create_user(&new_user("cy@example.org", Role::Editor))
+            .await
+            .unwrap();
+        let reset = hash_token("reset-a");
+        let signin = hash_token("signin-a");
+        store
+            .create_user_token(user.id, UserToken::Reset, &reset, 3600)
+            .await
+            .unwrap();
+        store
+            .create_user_token(user.id, UserToken::SignIn, &signin, 3600)
+            .await
+            .unwrap();
+        store.set_password(user.id, "$argon2id$new").await.unwrap();
+        assert!(store
+            .consume_user_token(&reset, UserToken::Reset)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(store
+            .consume_user_token(&signin, UserToken::SignIn)
+            .await
+            .unwrap()
+            .is_none());
+    }
+);

@@ -268,3 +268,25 @@ each_backend!(
         );
     }
 );
+
+each_backend!(canonical_urls_are_absolute_http_or_nothing, |store| {
+    for bad in [
+        "javascript:alert(1)",
+        "/relative/path/",
+        "//evil.example/x",
+        "data:text/html,hi",
+        "https://",
+        "https://example.org/a b",
+    ] {
+        let mut new = NewArticle::published(&format!("Story {bad}"), "Text.");
+        new.canonical_url = bad.into();
+        match store.create_article(&new).await {
+            Err(StoreError::Invalid { field, .. }) => assert_eq!(field, "canonical_url", "{bad}"),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+    let mut new = NewArticle::published("Syndicated", "Text.");
+    new.canonical_url = " https://partner.example/story ".into();
+    let a = store.create_article(&new).await.unwrap();
+    assert_eq!(a.canonical_url, "https://partner.example/story");
+});

@@ -113,6 +113,19 @@ fn migrate_and_check_act_on_the_data_dir() {
         "{}",
         text(&out)
     );
+    assert!(
+        text(&out).contains("warn site.url is not set"),
+        "the Host check is off without a site.url: {}",
+        text(&out)
+    );
+    let out = run(tidings(dir.path())
+        .args(["check", "--data-dir", "site"])
+        .env("TIDINGS_SITE__URL", "https://news.example.org"));
+    assert!(
+        !text(&out).contains("site.url is not set"),
+        "{}",
+        text(&out)
+    );
     let out = run(tidings(dir.path())
         .args(["check", "--data-dir", "site"])
         .env(

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use tidings_accounts::Action;
 use tidings_donations::{parse_amount, Currency};
 use tidings_newsletter::escape_cell;
+use tidings_store::RefundStart;
 use tidings_store::{DonationFilter, DonationForm};
 
 use crate::admin::page::{me, render, see_other};
@@ -75,6 +76,10 @@ async fn list_page(
             fee => money(&d.currency, d.fee), status => d.status.clone(), frequency => d.frequency.clone(),
             disputed => d.disputed, refunded => money(&d.currency, d.refunded_amount),
             refundable => d.status == "succeeded" && d.refunded_amount < d.total,
+            // Each rendering of the refund form gets its own key: a second click of the same form
+            // finds the first refund; a new refund needs the page shown again.
+            refund_key => tidings_accounts::new_token(), refunded_minor => d.refunded_amount,
+            mismatch => d.mismatch.clone(),
             source => d.source.clone(), failure => d.failure.clone(), gateway => d.gateway.clone(),
             anonymous => d.anonymous, dedication => d.dedication.clone(),
         })
@@ -200,6 +205,12 @@ pub async fn export(
 pub struct RefundForm {
     #[serde(default)]
     amount: String,
+    /// The form's idempotency key.
+    #[serde(default)]
+    key: String,
+    /// What had been refunded when the form was shown.
+    #[serde(default)]
+    seen: i64,
 }
 
 /// `POST /admin/donations/{id}/refund`: through the gateway's API, then recorded.
@@ -212,6 +223,29 @@ pub async fn refund(
     signed.require(Action::ViewPersonalData)?;
     let d = app.store().donation(id).await?.ok_or(AppError::NotFound)?;
     let q = ListQuery::default();
+    if f.key.len() < 16 || f.key.len() > 64 || !f.key.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return list_page(
+            &app,
+            &signed,
+            &q,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+            "The refund form was incomplete. Reload the page and try again.",
+        )
+        .await;
+    }
+    let key = format!("refund-{}-{}", d.id, f.key);
+    if app.store().refund_status(&key).await?.is_some() {
+        return list_page(
+            &app,
+            &signed,
+            &q,
+            StatusCode::OK,
+            "That refund was already made; nothing more was refunded.",
+            "",
+        )
+        .await;
+    }
     let currency = Currency::parse(&d.currency).ok_or(AppError::NotFound)?;
     let amount = if f.amount.trim().is_empty() {
         Ok(d.total - d.refunded_amount)
@@ -243,8 +277,20 @@ pub async fn refund(
             .await
         }
     };
-    if let Err(e) = app.payments().gateway.refund(&d, amount).await {
+    match app.store().begin_refund(id, amount, &key, f.seen).await? {
+        RefundStart::Reserved => {}
+        RefundStart::Repeated(_) => {
+            return list_page(&app, &signed, &q, StatusCode::OK,
+                "That refund was already made; nothing more was refunded.", "").await
+        }
+        RefundStart::Changed => {
+            return list_page(&app, &signed, &q, StatusCode::CONFLICT, "",
+                "This gift changed since the page was shown (another refund was made). Check it and try again.").await
+        }
+    }
+    if let Err(e) = app.payments().gateway.refund(&d, amount, &key).await {
         tracing::warn!(error = %e, donation = id, "refund refused");
+        app.store().finish_refund(&key, false).await?;
         return list_page(
             &app,
             &signed,
@@ -255,9 +301,7 @@ pub async fn refund(
         )
         .await;
     }
-    app.store()
-        .refund_donation(id, d.refunded_amount + amount)
-        .await?;
+    app.store().finish_refund(&key, true).await?;
     signed
         .audit(
             &app,

@@ -18,6 +18,7 @@ use crate::admin::session::{
 };
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::throttle;
 
 /// Failures per account before delays start.
 const ACCOUNT_THRESHOLD: i64 = 5;
@@ -33,7 +34,9 @@ fn ip_of(peer: &Peer) -> String {
 /// Where to go after signing in: only a local admin path.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/admin/") && !n.starts_with("//") && !n.contains("..") => {
+        Some(n)
+            if n.starts_with("/admin/") && crate::web::is_local_path(n) && !n.contains("..") =>
+        {
             n.to_string()
         }
         _ => "/admin/".to_string(),
@@ -133,14 +136,24 @@ pub async fn submit(
     let ip_key = format!("ip:{ip}");
     let account_key = format!("account:{email}");
     let keys = [ip_key.as_str(), account_key.as_str()];
-    // During a lockout even the right password is refused, so guessing gains nothing.
-    if let Some(wait) = locked_for(&app, &keys).await? {
+    // During a lockout even the right password is refused, so guessing gains nothing...
+    if let Some(wait) = locked_for(&app, &[ip_key.as_str()]).await? {
         return Ok(throttled(&app, &headers, &form.email, &next, wait).await);
     }
+    let account_lock = locked_for(&app, &[account_key.as_str()]).await?;
     let user = app.store().user_by_email(&email).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
     let ok =
         app.passwords().verify(&form.password, hash) && user.as_ref().is_some_and(|u| !u.disabled);
+    if let Some(wait) = account_lock {
+        // ...except that the right password of an account with a second factor still leads to
+        // that step: the code is what a guesser lacks, and strangers' wrong guesses must not
+        // lock the owner out for as long as they keep guessing.
+        let second_factor = user.as_ref().is_some_and(|u| u.totp_secret.is_some());
+        if !(ok && second_factor) {
+            return Ok(throttled(&app, &headers, &form.email, &next, wait).await);
+        }
+    }
     let Some(user) = user.filter(|_| ok) else {
         app.store()
             .throttle_failure(&account_key, |n| throttle_delay(n, ACCOUNT_THRESHOLD))
@@ -166,9 +179,12 @@ pub async fn submit(
         )
         .await);
     };
-    app.store().throttle_clear(&account_key).await?;
-    app.store().throttle_clear(&ip_key).await?;
     let two_factor = user.totp_secret.is_some();
+    // With a second factor still to come, the account's lock stays until that step succeeds.
+    if !two_factor {
+        app.store().throttle_clear(&account_key).await?;
+    }
+    app.store().throttle_clear(&ip_key).await?;
     let cookie = start_session(&app, &headers, &user, !two_factor, &ip).await?;
     app.store()
         .audit(Some(user.id), "sign_in", &user.email, &ip)
@@ -221,8 +237,10 @@ pub async fn submit_second_factor(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     let ip = ip_of(&peer);
+    // Wrong codes have their own counter: the password's lock does not block the code step.
+    let code_key = format!("second-factor:{}", pending.user.email);
     let account_key = format!("account:{}", pending.user.email);
-    if let Some(wait) = locked_for(&app, &[account_key.as_str()]).await? {
+    if let Some(wait) = locked_for(&app, &[code_key.as_str()]).await? {
         let mut r = second_factor_page(
             &app,
             &pending,
@@ -255,7 +273,7 @@ pub async fn submit_second_factor(
     }
     if !ok {
         app.store()
-            .throttle_failure(&account_key, |n| throttle_delay(n, ACCOUNT_THRESHOLD))
+            .throttle_failure(&code_key, |n| throttle_delay(n, ACCOUNT_THRESHOLD))
             .await?;
         app.store()
             .audit(
@@ -274,6 +292,7 @@ pub async fn submit_second_factor(
         .await);
     }
     app.store().throttle_clear(&account_key).await?;
+    app.store().throttle_clear(&code_key).await?;
     app.store()
         .verify_session(&pending.session.token_hash)
         .await?;
@@ -322,25 +341,21 @@ pub async fn submit_reset_request(
     let ip = ip_of(&peer);
     let key = format!("reset:{ip}");
     if let Some(wait) = locked_for(&app, &[key.as_str()]).await? {
-        let mut r = message_page(
+        let r = message_page(
             &app,
             StatusCode::TOO_MANY_REQUESTS,
             "Please wait",
             "Too many reset requests from your network; try again later.",
         )
         .await;
-        r.headers_mut().insert(
-            RETRY_AFTER,
-            HeaderValue::from_str(&wait.to_string()).expect("digits"),
-        );
-        return Ok(r);
+        return Ok(throttle::too_many(r, wait));
     }
-    // Every request counts, so that nobody can flood an inbox with reset links.
     app.store()
         .throttle_failure(&key, |n| throttle_delay(n, 5))
         .await?;
     if let Some(user) = app.store().user_by_email(&form.email).await? {
-        if !user.disabled {
+        // At most one link per account per 10 minutes (five a day), so nobody can flood an inbox.
+        if !user.disabled && throttle::may_mail(&app, "reset", &user.email).await? {
             let token = new_token();
             app.store()
                 .create_user_token(user.id, UserToken::Reset, &hash_token(&token), RESET_TTL)
@@ -348,7 +363,10 @@ pub async fn submit_reset_request(
             app.store()
                 .audit(Some(user.id), "password.reset_requested", &user.email, &ip)
                 .await?;
-            emails::send(&app, emails::reset(&app, &user.email, &token)).await;
+            // Sent after the answer: how long SMTP takes must not tell who has an account.
+            let mail = emails::reset(&app, &user.email, &token);
+            let app = app.clone();
+            tokio::spawn(async move { emails::send(&app, mail).await });
         }
     }
     Ok(reset_request_page(&app, &headers, StatusCode::OK, true).await)

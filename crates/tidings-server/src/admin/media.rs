@@ -82,10 +82,7 @@ pub async fn upload(
         )
         .await;
     };
-    // Decoding and resizing take real CPU time; keep it off the request threads.
-    let processed = tokio::task::spawn_blocking(move || process(&bytes))
-        .await
-        .map_err(|_| AppError::BadRequest("image processing failed"))?;
+    let processed = decode(bytes).await?;
     let processed = match processed {
         Ok(p) => p,
         Err(
@@ -151,4 +148,45 @@ pub async fn upload(
         "/admin/media?uploaded={}",
         crate::admin::session::urlencode(&saved.path)
     )))
+}
+
+/// Images decoded at once. Each decode may hold a few hundred MB (the pixel limit times the
+/// variants) and a core; uploads beyond this wait their turn instead of exhausting the machine.
+const DECODE_SLOTS: u32 = 2;
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODE_SLOTS as usize);
+
+/// Decodes and resizes an upload on the blocking pool, once a decode slot is free.
+async fn decode(bytes: Vec<u8>) -> Result<Result<tidings_media::Processed, MediaError>, AppError> {
+    let _slot = DECODES
+        .acquire()
+        .await
+        .map_err(|_| AppError::Internal("image decoding stopped".into()))?;
+    tokio::task::spawn_blocking(move || process(&bytes))
+        .await
+        .map_err(|_| AppError::BadRequest("image processing failed"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn decoding_waits_for_a_free_slot() {
+        let held = DECODES.acquire_many(DECODE_SLOTS).await.unwrap();
+        let waiting = tokio::time::timeout(
+            std::time::Duration::from_millis(200),
+            decode(b"not an image".to_vec()),
+        )
+        .await;
+        assert!(
+            waiting.is_err(),
+            "no decode starts while every slot is taken"
+        );
+        drop(held);
+        let done = decode(b"not an image".to_vec()).await.unwrap();
+        assert!(
+            done.is_err(),
+            "then it runs (and refuses what is not an image)"
+        );
+    }
 }

@@ -69,10 +69,24 @@ pub async fn show(State(app): State<AppState>, signed: Signed) -> Result<Respons
 
 /// The plan form: intro, the stories in their shown order with a position each, and which to
 /// leave out or bring back.
+/// Most fields the desk's form may carry: four a story, for far more stories than a day brings.
+const MAX_FIELDS: usize = 1024;
+
 fn plan_from_form(
     fields: &[(String, String)],
     current: &DigestPlan,
 ) -> Result<DigestPlan, &'static str> {
+    // Each story brings a few fields; anything far beyond that is not this page's form (and
+    // would make the lookups below quadratic).
+    if fields.len() > MAX_FIELDS {
+        return Err("The form has too many fields.");
+    }
+    if fields
+        .iter()
+        .any(|(k, v)| k.len() > 64 || (k != "intro" && v.len() > 64))
+    {
+        return Err("A field in the form is not valid.");
+    }
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let intro = get("intro")
         .unwrap_or_default()
@@ -92,9 +106,13 @@ fn plan_from_form(
                 None | Some("") => i as i64,
                 Some(p) => p
                     .parse::<i64>()
-                    .map_err(|_| "Positions must be whole numbers.")?,
+                    .ok()
+                    .filter(|p| p.abs() <= 10_000)
+                    .ok_or("Positions must be whole numbers.")?,
             };
-            shown.push((pos, id, i));
+            if shown.iter().all(|(_, seen, _)| *seen != id) {
+                shown.push((pos, id, i));
+            }
         }
     }
     shown.sort();

@@ -1,5 +1,6 @@
-//! First run: the page that creates the owner account, open only to this machine or to whoever
-//! holds the one-time code that `serve` printed.
+//! First run: the page that creates the owner account, open only to whoever holds the one-time
+//! code that `serve` printed. Being "on this machine" proves nothing: a reverse proxy on the same
+//! host makes every visitor look local.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -33,14 +34,12 @@ async fn page(
     app: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
-    local: bool,
     form: Option<&SetupForm>,
     error: Option<String>,
 ) -> Response {
     let (csrf, set) = pre_session_token(app, headers).await;
     let ctx = context! {
         csrf => csrf,
-        local => local,
         email => form.map(|f| f.email.clone()),
         name => form.map(|f| f.name.clone()),
         error => error,
@@ -53,23 +52,11 @@ async fn page(
 }
 
 /// `GET /admin/setup`
-pub async fn show(
-    State(app): State<AppState>,
-    peer: Peer,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+pub async fn show(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     if app.store().count_users().await? > 0 {
         return Ok(see_other("/admin/login"));
     }
-    Ok(page(
-        &app,
-        &headers,
-        StatusCode::OK,
-        peer.is_loopback(),
-        None,
-        None,
-    )
-    .await)
+    Ok(page(&app, &headers, StatusCode::OK, None, None).await)
 }
 
 /// `POST /admin/setup`
@@ -82,17 +69,16 @@ pub async fn submit(
     if app.store().count_users().await? > 0 {
         return Ok(see_other("/admin/login"));
     }
-    let local = peer.is_loopback();
-    let code_ok = app
-        .setup_code()
-        .is_some_and(|c| !form.code.trim().is_empty() && c == form.code.trim());
-    if !local && !code_ok {
+    let code_ok = app.setup_code().is_some_and(|c| {
+        let given = form.code.trim();
+        !given.is_empty() && crate::admin::guard::constant_time_eq(c.as_bytes(), given.as_bytes())
+    });
+    if !code_ok {
         let msg = "Enter the setup code printed by `tidings serve` when it started.".to_string();
         return Ok(page(
             &app,
             &headers,
             StatusCode::FORBIDDEN,
-            local,
             Some(&form),
             Some(msg),
         )
@@ -103,7 +89,6 @@ pub async fn submit(
             &app,
             &headers,
             StatusCode::UNPROCESSABLE_ENTITY,
-            local,
             Some(&form),
             Some(msg),
         )

@@ -12,6 +12,65 @@ pub fn next_month(t: DateTime<Utc>) -> DateTime<Utc> {
     t.checked_add_months(Months::new(1)).unwrap_or(t)
 }
 
+/// What a gateway reported about a payment, to be checked against the gift it names.
+#[derive(Debug, Clone, Copy)]
+pub struct Reported<'a> {
+    /// The checkout session's or payment intent's id.
+    pub object: &'a str,
+    /// The amount it says was paid, in minor units.
+    pub amount: Option<i64>,
+    /// Its currency (any case).
+    pub currency: Option<&'a str>,
+}
+
+/// Why a report is not about `d` as stored: another session or intent, or another amount or
+/// currency than the gift's total. A forged or replayed event for a cheaper payment (metadata is
+/// set by whoever creates the payment) must not mark a gift paid.
+pub fn mismatch(d: &tidings_store::Donation, r: &Reported<'_>) -> Option<String> {
+    let known = [d.gateway_session.as_str(), d.gateway_payment.as_str()];
+    if r.object.is_empty() || !known.contains(&r.object) {
+        return Some(format!(
+            "payment {} is not the one recorded for this gift",
+            r.object
+        ));
+    }
+    if r.amount != Some(d.total) {
+        return Some(format!(
+            "{} paid, but the gift is {} (minor units)",
+            r.amount.map_or("no amount".into(), |a| a.to_string()),
+            d.total
+        ));
+    }
+    if !r
+        .currency
+        .is_some_and(|c| c.eq_ignore_ascii_case(&d.currency))
+    {
+        return Some(format!(
+            "paid in {}, but the gift is in {}",
+            r.currency.unwrap_or("no currency"),
+            d.currency
+        ));
+    }
+    None
+}
+
+/// Marks `d` paid only if the report matches it; otherwise records the mismatch for the admin and
+/// leaves the gift as it was.
+pub async fn succeeded_if_matching(
+    app: &AppState,
+    d: &tidings_store::Donation,
+    reported: Reported<'_>,
+    payment: &str,
+    subscription: Option<&str>,
+) -> Result<bool, AppError> {
+    if let Some(why) = mismatch(d, &reported) {
+        tracing::warn!(donation = d.id, reason = %why, "payment report does not match the gift");
+        app.store().flag_donation_mismatch(d.id, &why).await?;
+        return Ok(false);
+    }
+    succeeded(app, d.id, payment, subscription).await
+}
+
 /// A payment went through: mark it, start the monthly plan it opens, send the receipt once.
 pub async fn succeeded(
     app: &AppState,

@@ -188,18 +188,15 @@ impl Gateway {
         }
     }
 
-    /// Refunds `amount` of a donation through the gateway.
-    pub async fn refund(&self, d: &Donation, amount: i64) -> Result<(), AppError> {
+    /// Refunds `amount` of a donation through the gateway, once per `key`.
+    pub async fn refund(&self, d: &Donation, amount: i64, key: &str) -> Result<(), AppError> {
         match self {
             Gateway::Test => Ok(()),
-            Gateway::Stripe { client, .. } => {
-                let key = format!("refund-{}-{amount}", d.id);
-                client
-                    .refund(&d.gateway_payment, amount, &key)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| AppError::Internal(e.to_string()))
-            }
+            Gateway::Stripe { client, .. } => client
+                .refund(&d.gateway_payment, amount, key)
+                .await
+                .map(|_| ())
+                .map_err(|e| AppError::Internal(e.to_string())),
         }
     }
 

@@ -2,7 +2,7 @@
 //! thank-you page. Card details never reach these pages: the donor pays on the gateway's page.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERER, RETRY_AFTER};
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
@@ -18,6 +18,7 @@ use crate::admin::{see_other, Peer};
 use crate::app::AppState;
 use crate::donations::flow;
 use crate::error::AppError;
+use crate::throttle;
 
 /// The key donation challenges are signed with.
 const SECRET: &str = "donation_secret";
@@ -282,12 +283,35 @@ async fn again(
     form_page(app, form, status, shown, "").await
 }
 
+async fn too_many_attempts(
+    app: &AppState,
+    form: &DonationForm,
+    f: &DonateForm,
+    wait: i64,
+) -> Result<Response, AppError> {
+    let r = again(
+        app,
+        form,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many donation attempts just now. Please wait a while and try again.".into(),
+        f,
+    )
+    .await?;
+    Ok(throttle::too_many(r, wait))
+}
+
 fn clean(s: &str) -> String {
     s.trim().to_string()
 }
 
+/// Names and dedications go into email headers and receipts: one line, no control characters.
 fn has_control(s: &str) -> bool {
-    s.chars().any(|c| c.is_control() && c != '\n' && c != '\r')
+    s.chars().any(char::is_control)
+}
+
+/// A postal address may span lines, and nothing else out of the ordinary.
+fn bad_address(s: &str) -> bool {
+    s.chars().count() > MAX_ADDRESS || s.chars().any(|c| c.is_control() && c != '\n' && c != '\r')
 }
 
 /// `POST /donate/`
@@ -323,7 +347,6 @@ async fn submit(
     }
     let form = find_form(&app, slug).await?;
     // Card-testing defences first: attempts per address and per email, whatever else is wrong.
-    let limit = app.payments().attempt_limit;
     let ip_key = format!("donate-ip:{}", peer.ip());
     let email = normalise_address(&f.email);
     let email_key = email.as_ref().ok().map(|e| format!("donate-email:{e}"));
@@ -331,28 +354,15 @@ async fn submit(
     if let Some(k) = &email_key {
         keys.push(k.as_str());
     }
-    let until = app.store().throttle_locked_until(&keys).await?;
-    let wait = until - chrono::Utc::now().timestamp();
-    if wait > 0 {
-        let mut r = again(
-            &app,
-            &form,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many donation attempts just now. Please wait a while and try again.".into(),
-            &f,
-        )
-        .await?;
-        r.headers_mut().insert(
-            RETRY_AFTER,
-            HeaderValue::from_str(&wait.to_string()).expect("digits"),
-        );
-        return Ok(r);
-    }
-    let lock = |n: i64| if n >= limit { 3600 } else { 0 };
+    let windows = throttle::per_hour(app.payments().attempt_limit);
+    let now = chrono::Utc::now().timestamp();
+    let mut wait = 0;
     for k in &keys {
-        app.store().throttle_failure(k, lock).await?;
+        wait = wait.max(app.store().rate_wait(k, &windows, now).await?.unwrap_or(0));
     }
-
+    if wait > 0 {
+        return too_many_attempts(&app, &form, &f, wait).await;
+    }
     if !f.website.trim().is_empty() {
         return again(
             &app,
@@ -364,7 +374,6 @@ async fn submit(
         .await;
     }
     let secret = app.secret(SECRET).await?;
-    let now = chrono::Utc::now().timestamp();
     let checked = match f.solution.trim().parse::<u64>() {
         Ok(n) => verify_solution(secret.as_bytes(), &f.challenge, n, now).map_err(|e| e.to_string()),
         Err(_) => Err("This form needs JavaScript for a short, private security check. Please turn it on and try again.".to_string()),
@@ -392,6 +401,12 @@ async fn submit(
             .await;
         }
     }
+    // Counted only past the honeypot and the proof-of-work, so bots cannot use up the allowance.
+    for k in &keys {
+        if let Some(wait) = throttle::hit(&app, k, &windows).await? {
+            return too_many_attempts(&app, &form, &f, wait).await;
+        }
+    }
     if !app
         .store()
         .use_challenge(&format!("donate:{nonce}"), now + 7200)
@@ -413,11 +428,12 @@ async fn submit(
         Some("Please enter your email address, for your receipt.".to_string())
     } else if let Err(e) = &email {
         Some(format!("Email: {e}."))
-    } else if f.address.chars().count() > MAX_ADDRESS
-        || f.dedication.chars().count() > MAX_DEDICATION
-        || has_control(&f.dedication)
-    {
-        Some("The address or dedication is too long.".to_string())
+    } else if bad_address(&f.address) {
+        Some("The address is too long or has characters we cannot print.".to_string())
+    } else if f.dedication.chars().count() > MAX_DEDICATION || has_control(&f.dedication) {
+        Some(format!(
+            "A dedication can be at most {MAX_DEDICATION} characters, on one line."
+        ))
     } else if f.cover_fee.is_some() && !form.offer_fee_cover {
         Some("This form does not offer to cover the fee.".to_string())
     } else if f.key.len() < 20
@@ -624,16 +640,27 @@ pub async fn show_thanks(
             if d.gateway_session.starts_with("pi_") {
                 if let Ok(pi) = client.payment_intent(&d.gateway_session).await {
                     if pi.status == "succeeded" {
-                        flow::succeeded(&app, d.id, &pi.id, None).await?;
+                        let reported = flow::Reported {
+                            object: &pi.id,
+                            amount: Some(pi.amount),
+                            currency: Some(&pi.currency),
+                        };
+                        flow::succeeded_if_matching(&app, &d, reported, &pi.id, None).await?;
                     }
                 }
             } else if let Ok(s) = client.checkout_session(&d.gateway_session).await {
                 if s.payment_status == "paid"
                     || s.status.as_deref() == Some("complete") && s.payment_status != "unpaid"
                 {
-                    flow::succeeded(
+                    let reported = flow::Reported {
+                        object: &s.id,
+                        amount: s.amount_total,
+                        currency: s.currency.as_deref(),
+                    };
+                    flow::succeeded_if_matching(
                         &app,
-                        d.id,
+                        &d,
+                        reported,
                         s.payment_intent.as_deref().unwrap_or_default(),
                         s.subscription.as_deref(),
                     )

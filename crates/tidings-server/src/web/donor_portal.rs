@@ -17,6 +17,7 @@ use crate::admin::Peer;
 use crate::app::AppState;
 use crate::donations::emails;
 use crate::error::AppError;
+use crate::throttle;
 use crate::views::display_date;
 
 /// Portal links work for an hour.
@@ -52,19 +53,15 @@ pub async fn request(
         return Err(AppError::Forbidden);
     }
     let key = format!("portal:{}", peer.ip());
-    let wait =
-        app.store().throttle_locked_until(&[key.as_str()]).await? - chrono::Utc::now().timestamp();
-    if wait > 0 {
-        return page(
+    if let Some(wait) = throttle::hit(&app, &key, &throttle::PORTAL_PER_IP).await? {
+        let r = page(
             &app,
             StatusCode::TOO_MANY_REQUESTS,
             context! { error => "Too many requests just now. Please try again later." },
         )
-        .await;
-    }
-    app.store()
-        .throttle_failure(&key, |n| if n >= 10 { 3600 } else { 0 })
         .await?;
+        return Ok(throttle::too_many(r, wait));
+    }
     let Ok(email) = normalise_address(&f.email) else {
         return page(
             &app,
@@ -73,7 +70,12 @@ pub async fn request(
         )
         .await;
     };
-    if let Some((donor, _)) = app.store().donor_by_email(&email).await? {
+    // One link per address per 10 minutes (five a day); the answer is the same either way.
+    let known = app.store().donor_by_email(&email).await?;
+    if let Some((donor, _)) = known {
+        if !throttle::may_mail(&app, "portal", &email).await? {
+            return sent(&app).await;
+        }
         let token = new_token();
         app.store()
             .create_donor_token(donor, &hash_token(&token), LINK_TTL)
@@ -83,7 +85,11 @@ pub async fn request(
             tracing::error!(error = %e, "cannot send donor portal link");
         }
     }
-    page(&app, StatusCode::OK, context! { notice => "If that address has given before, a link is on its way. It works for one hour." }).await
+    sent(&app).await
+}
+
+async fn sent(app: &AppState) -> Result<Response, AppError> {
+    page(app, StatusCode::OK, context! { notice => "If that address has given before, a link is on its way. It works for one hour." }).await
 }
 
 async fn donor(app: &AppState, token: &str) -> Result<i64, AppError> {
@@ -207,15 +213,50 @@ pub async fn change_amount(
         return Err(AppError::Forbidden);
     }
     let p = own_plan(&app, &token, plan).await?;
+    if p.status == "cancelled" {
+        return history(
+            &app,
+            &token,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+            "This monthly gift has ended; start a new one from the donation page.",
+        )
+        .await;
+    }
     let currency = Currency::parse(&p.currency).ok_or(AppError::NotFound)?;
-    let form = app.store().donation_form("default").await?;
-    let minimum = form.map(|f| f.minimum).unwrap_or(currency.scale());
+    // The limits of the form the plan came from, when it is in the plan's own currency.
+    let form = match p.form_id {
+        Some(id) => app.store().donation_form_by_id(id).await?,
+        None => None,
+    }
+    .filter(|f| f.currency.eq_ignore_ascii_case(&p.currency));
+    let minimum = form.as_ref().map_or(currency.scale(), |f| f.minimum);
+    let maximum = form.as_ref().map_or(i64::MAX, |f| f.maximum);
     match parse_amount(currency, &f.amount) {
+        Ok(a) if a > maximum => {
+            history(
+                &app,
+                &token,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "",
+                &format!(
+                    "The largest monthly gift here is {}.",
+                    format_amount(currency, maximum)
+                ),
+            )
+            .await
+        }
         Ok(a) if a >= minimum => {
+            // A donor who chose to cover the fee keeps covering it at the new amount.
+            let (total, fee) = if p.fee > 0 {
+                tidings_donations::cover_fee(a, app.payments().fee)
+            } else {
+                (a, 0)
+            };
             if let Err(e) = app
                 .payments()
                 .gateway
-                .change_amount(&p.gateway_subscription, p.id, a)
+                .change_amount(&p.gateway_subscription, p.id, total)
                 .await
             {
                 tracing::warn!(error = %e, plan = p.id, "cannot change the monthly amount");
@@ -228,7 +269,7 @@ pub async fn change_amount(
                 )
                 .await;
             }
-            app.store().set_plan_amount(p.id, a, 0).await?;
+            app.store().set_plan_amount(p.id, a, fee).await?;
             history(
                 &app,
                 &token,

@@ -6,13 +6,13 @@
 //! address was already subscribed.
 
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ORIGIN, RETRY_AFTER};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ORIGIN};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use minijinja::context;
 use serde::Deserialize;
-use tidings_accounts::{hash_token, new_token, throttle_delay};
+use tidings_accounts::{hash_token, new_token};
 use tidings_newsletter::{
     issue_challenge, normalise_address, sign_token, verify_solution, verify_token,
     SIGNUP_DIFFICULTY,
@@ -22,14 +22,13 @@ use tidings_store::{Consent, Signup};
 use crate::admin::Peer;
 use crate::app::{AppState, HTML};
 use crate::error::AppError;
+use crate::throttle;
 use crate::web::newsletter_mail;
 
 /// Where signing keys for newsletter links and challenges are kept.
 pub const SECRET: &str = "newsletter_secret";
 /// Confirmation links work for two days.
 const CONFIRM_TTL: i64 = 48 * 3600;
-/// Signups per address before delays start.
-const SIGNUP_THRESHOLD: i64 = 10;
 
 /// The consent wording shown beside the form, recorded with each signup.
 pub fn consent_text(newsletter: &str, site: &str) -> String {
@@ -129,6 +128,22 @@ pub(crate) fn same_site(app: &AppState, headers: &HeaderMap) -> bool {
     }
 }
 
+async fn too_many_signups(
+    app: &AppState,
+    form: &SignupForm,
+    wait: i64,
+) -> Result<Response, AppError> {
+    let r = form_page(
+        app,
+        StatusCode::TOO_MANY_REQUESTS,
+        &form.email,
+        &form.name,
+        Some("Too many signups from your network just now. Please try again in a few minutes."),
+    )
+    .await?;
+    Ok(throttle::too_many(r, wait))
+}
+
 /// `POST /subscribe/`
 pub async fn submit(
     State(app): State<AppState>,
@@ -141,28 +156,15 @@ pub async fn submit(
     }
     let ip = peer.ip();
     let key = format!("signup:{ip}");
-    let until = app.store().throttle_locked_until(&[key.as_str()]).await?;
-    let wait = until - chrono::Utc::now().timestamp();
-    if wait > 0 {
-        let mut r = form_page(
-            &app,
-            StatusCode::TOO_MANY_REQUESTS,
-            &form.email,
-            &form.name,
-            Some("Too many signups from your network just now. Please try again in a few minutes."),
-        )
-        .await?;
-        r.headers_mut().insert(
-            RETRY_AFTER,
-            HeaderValue::from_str(&wait.to_string()).expect("digits"),
-        );
-        return Ok(r);
-    }
-    app.store()
-        .throttle_failure(&key, |n| throttle_delay(n, SIGNUP_THRESHOLD))
-        .await?;
-    let secret = app.secret(SECRET).await?;
     let now = chrono::Utc::now().timestamp();
+    if let Some(wait) = app
+        .store()
+        .rate_wait(&key, &throttle::SIGNUP_PER_IP, now)
+        .await?
+    {
+        return too_many_signups(&app, &form, wait).await;
+    }
+    let secret = app.secret(SECRET).await?;
     let solution = form.solution.trim().parse::<u64>().ok();
     let checked = match solution {
         Some(n) => verify_solution(secret.as_bytes(), &form.challenge, n, now).map_err(|e| e.to_string()),
@@ -218,6 +220,10 @@ pub async fn submit(
     }
     // A filled honeypot gets the same friendly answer and nothing else.
     if form.website.trim().is_empty() {
+        // Counted only now, past the proof-of-work and the honeypot.
+        if let Some(wait) = throttle::hit(&app, &key, &throttle::SIGNUP_PER_IP).await? {
+            return too_many_signups(&app, &form, wait).await;
+        }
         let site = app.site_view().await?;
         let consent = Consent {
             ip: ip.clone(),
@@ -225,7 +231,11 @@ pub async fn submit(
             text: consent_text(&site.newsletter_name, &site.title),
         };
         match app.store().sign_up(&email, name, &consent).await? {
-            Signup::New(s) | Signup::Pending(s) => {
+            // One confirmation per address per 10 minutes (five a day), whoever asks: the
+            // answer is the same either way, so it tells nobody whether the address is known.
+            Signup::New(s) | Signup::Pending(s)
+                if throttle::may_mail(&app, "confirm", &s.email).await? =>
+            {
                 let token = new_token();
                 app.store()
                     .create_confirmation(s.id, &hash_token(&token), CONFIRM_TTL)
@@ -236,7 +246,7 @@ pub async fn submit(
                 )
                 .await;
             }
-            Signup::Unchanged(_) => {}
+            Signup::New(_) | Signup::Pending(_) | Signup::Unchanged(_) => {}
         }
     }
     Ok(page(

@@ -108,7 +108,19 @@ async fn handle(app: &AppState, kind: &str, object: &Value) -> Result<(), AppErr
                 );
                 if paid {
                     let sub = Some(text(object, &["subscription"])).filter(|s| !s.is_empty());
-                    flow::succeeded(app, d.id, text(object, &["payment_intent"]), sub).await?;
+                    let reported = flow::Reported {
+                        object: text(object, &["id"]),
+                        amount: object["amount_total"].as_i64(),
+                        currency: object["currency"].as_str(),
+                    };
+                    flow::succeeded_if_matching(
+                        app,
+                        &d,
+                        reported,
+                        text(object, &["payment_intent"]),
+                        sub,
+                    )
+                    .await?;
                 }
             }
         }
@@ -119,7 +131,21 @@ async fn handle(app: &AppState, kind: &str, object: &Value) -> Result<(), AppErr
         }
         "payment_intent.succeeded" => {
             if let Some(d) = donation_for(app, object).await? {
-                flow::succeeded(app, d.id, text(object, &["id"]), None).await?;
+                let id = text(object, &["id"]);
+                // A Checkout payment's intent is learned from its session's completion, which is
+                // the event that counts for it; its own event is not a mismatch.
+                let via_checkout =
+                    d.gateway_session.starts_with("cs_") && d.gateway_payment.is_empty();
+                if !via_checkout {
+                    let reported = flow::Reported {
+                        object: id,
+                        amount: object["amount_received"]
+                            .as_i64()
+                            .or_else(|| object["amount"].as_i64()),
+                        currency: object["currency"].as_str(),
+                    };
+                    flow::succeeded_if_matching(app, &d, reported, id, None).await?;
+                }
             }
         }
         "payment_intent.payment_failed" => {
@@ -128,7 +154,12 @@ async fn handle(app: &AppState, kind: &str, object: &Value) -> Result<(), AppErr
                 if let Gateway::Stripe { client, .. } = &app.payments().gateway {
                     if let Ok(pi) = client.payment_intent(text(object, &["id"])).await {
                         if pi.status == "succeeded" {
-                            flow::succeeded(app, d.id, &pi.id, None).await?;
+                            let reported = flow::Reported {
+                                object: &pi.id,
+                                amount: Some(pi.amount),
+                                currency: Some(&pi.currency),
+                            };
+                            flow::succeeded_if_matching(app, &d, reported, &pi.id, None).await?;
                             return Ok(());
                         }
                     }
@@ -172,9 +203,24 @@ async fn handle(app: &AppState, kind: &str, object: &Value) -> Result<(), AppErr
             let Some(plan) = store.plan_by_subscription(subscription_of(object)).await? else {
                 return Ok(());
             };
-            let amount_due = object["amount_due"]
-                .as_i64()
-                .unwrap_or(plan.amount + plan.fee);
+            // The invoice must be for this plan's own amount and currency.
+            let expected = plan.amount + plan.fee;
+            let billed = object["amount_due"].as_i64();
+            let currency = object["currency"].as_str().unwrap_or_default();
+            if billed != Some(expected) || !currency.eq_ignore_ascii_case(&plan.currency) {
+                let why = format!(
+                    "invoice {} is for {} {}, but the plan is {} {}",
+                    text(object, &["id"]),
+                    billed.map_or("no amount".into(), |a| a.to_string()),
+                    currency,
+                    expected,
+                    plan.currency
+                );
+                tracing::warn!(plan = plan.id, reason = %why, "invoice does not match the plan");
+                store.flag_plan_mismatch(plan.id, &why).await?;
+                return Ok(());
+            }
+            let amount_due = expected;
             let started = store
                 .start_donation(&NewDonation {
                     email: plan.email.clone(),

@@ -173,11 +173,34 @@ server_test!(a_test_gateway_gift_from_start_to_receipt, smtp(), |app| {
         "action",
     )
     .unwrap();
-    let refunded = admin.post(&id, &[("amount", "")]).await;
-    assert_eq!(refunded.status, 200, "{}", refunded.body);
-    assert!(refunded.body.contains("Refunded $103.30"));
+    let key = attr(&list.body, "<input type=\"hidden\" name=\"key\"", "value").unwrap();
+    let form = [("amount", ""), ("key", key.as_str()), ("seen", "0")];
+    // Two clicks of the same form, at once: one refund.
+    let (mut a, mut b) = (admin.clone(), admin.clone());
+    let (first, second) = tokio::join!(a.post(&id, &form), b.post(&id, &form));
+    let mut bodies = [first.body.clone(), second.body.clone()];
+    bodies.sort_by_key(|b| !b.contains("Refunded $103.30"));
+    assert!(bodies[0].contains("Refunded $103.30"), "{}", bodies[0]);
+    assert!(
+        bodies[1].contains("already made")
+            || bodies[1].contains("changed since")
+            || bodies[1].contains("no more than what is left"),
+        "{}",
+        bodies[1]
+    );
     let (rows, _) = app.store.list_donations(&Default::default()).await.unwrap();
     assert_eq!(rows[0].status, "refunded");
+    assert_eq!(rows[0].refunded_amount, 10330);
+    let refunds = app.store.refunds(rows[0].id).await.unwrap();
+    assert_eq!(
+        refunds,
+        vec![(10330, "succeeded".to_string())],
+        "one refund"
+    );
+    // The same form sent again later changes nothing either.
+    let again = admin.post(&id, &form).await;
+    assert!(again.body.contains("already made"), "{}", again.body);
+    assert_eq!(app.store.refunds(rows[0].id).await.unwrap().len(), 1);
 });
 
 server_test!(
@@ -262,6 +285,7 @@ server_test!(
     },
     |app| {
         let mut b = Browser::new(&app.base);
+        let long_dedication = "x".repeat(301);
         let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
             (
                 vec![("amount", "custom"), ("custom_amount", "2")],
@@ -275,6 +299,18 @@ server_test!(
             (vec![("email", "")], "Please enter your email address"),
             (vec![("email", "not an address")], "Email:"),
             (vec![("first_name", "")], "first and last name"),
+            (
+                vec![("first_name", "Ana\r\nBcc: x@example.org")],
+                "on one line",
+            ),
+            (vec![("last_name", "Rea\nder")], "on one line"),
+            (vec![("last_name", "Rea\u{7}der")], "on one line"),
+            (vec![("dedication", "For the\nharbour")], "on one line"),
+            (
+                vec![("dedication", &long_dedication)],
+                "at most 300 characters",
+            ),
+            (vec![("address", "1 Quay St\u{0}")], "cannot print"),
             (vec![("frequency", "weekly")], "one-time or monthly"),
             (
                 vec![
@@ -329,18 +365,41 @@ server_test!(
     },
     |app| {
         let mut statuses = Vec::new();
-        for i in 0..50 {
+        // Bots that cannot pass the proof-of-work are turned away without using up the allowance.
+        for _ in 0..20 {
+            let res = app
+                .client
+                .post(format!("{}/donate/", app.base))
+                .header("x-forwarded-for", "203.0.113.9")
+                .form(&[
+                    ("amount", "500"),
+                    ("email", "bot@example.org"),
+                    ("key", "k"),
+                    ("challenge", "x"),
+                    ("solution", "1"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 422);
+        }
+        // A card tester who solves every challenge gets five attempts.
+        let mut b = Browser::new(&app.base);
+        for i in 0..12 {
+            let (key, challenge, solution) = open_form(&mut b, "/donate/").await;
             let email = format!("tester{i}@example.org");
             let body = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs([
-                    ("amount", "500"),
+                    // Below the form's minimum: refused after counting, so no gift is made.
+                    ("amount", "1"),
+                    ("custom_amount", "0.01"),
                     ("frequency", "once"),
                     ("first_name", "T"),
                     ("last_name", "T"),
                     ("email", email.as_str()),
-                    ("key", "k"),
-                    ("challenge", "x"),
-                    ("solution", "1"),
+                    ("key", key.as_str()),
+                    ("challenge", challenge.as_str()),
+                    ("solution", solution.as_str()),
                 ])
                 .finish();
             let res = app
@@ -486,21 +545,42 @@ server_test!(
         );
         let yearly = smtp.wait_for("monthly@example.org", 5).await;
         assert!(yearly[4].data.contains("Total: $"), "{}", yearly[4].data);
+        // This donor covers the fee; a new amount keeps it covered.
+        app.store.set_plan_amount(1, 2500, 106).await.unwrap();
         let changed = b
             .post_raw(&format!("{path}/plans/1/amount"), &[("amount", "30")])
             .await;
         assert!(
             changed.body.contains("Your monthly gift is updated.")
-                && changed.body.contains("$30.00 a month"),
-            "{}",
+                && changed.body.contains("$31.21 a month"),
+            "$30 and its fee: {}",
             changed.body
+        );
+        let plan = app.store.plan(1).await.unwrap().unwrap();
+        let rate = tidings_donations::FeeRate {
+            basis_points: 290,
+            fixed: 30,
+        };
+        assert_eq!(
+            (plan.amount, plan.fee),
+            (3000, tidings_donations::cover_fee(3000, rate).1),
+            "fee cover kept"
         );
         let too_small = b
             .post_raw(&format!("{path}/plans/1/amount"), &[("amount", "1")])
             .await;
         assert_eq!(too_small.status, 422);
+        let too_large = b
+            .post_raw(&format!("{path}/plans/1/amount"), &[("amount", "10001")])
+            .await;
+        assert_eq!(too_large.status, 422, "the form's maximum holds here too");
         let stopped = b.post_raw(&format!("{path}/plans/1/cancel"), &[]).await;
         assert!(stopped.body.contains("stopped"), "{}", stopped.body);
+        let revived = b
+            .post_raw(&format!("{path}/plans/1/amount"), &[("amount", "40")])
+            .await;
+        assert_eq!(revived.status, 422, "a stopped gift cannot be changed");
+        assert_eq!(app.store.plan(1).await.unwrap().unwrap().amount, 3000);
         assert_eq!(
             renew_due(&state, later + Duration::days(40)).await.unwrap(),
             1,
@@ -656,5 +736,126 @@ server_test!(
             .text("/subscribe/")
             .await
             .contains("challenges.cloudflare.com"));
+    }
+);
+
+/// Gives as ana@example.org through the test gateway and completes (or abandons) the checkout.
+async fn give_as(b: &mut Browser, first: &str, last: &str, complete: bool) {
+    let sent = donate(
+        b,
+        &[("first_name", first), ("last_name", last), ("address", "")],
+    )
+    .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let path = sent
+        .location
+        .unwrap()
+        .trim_start_matches("http://news.test")
+        .to_string();
+    if complete {
+        let done = b.post_raw(&path, &[("outcome", "complete")]).await;
+        assert_eq!(done.status, 303);
+    }
+}
+
+server_test!(
+    an_abandoned_form_cannot_rename_a_donor,
+    Options::default(),
+    |app| {
+        let mut ana = Browser::new(&app.base);
+        give_as(&mut ana, "Ana", "Reader", true).await;
+        // Someone who knows Ana's address submits the form in another name and walks away.
+        let mut mallory = Browser::new(&app.base);
+        give_as(&mut mallory, "Mallory", "Renamer", false).await;
+        let (rows, _) = app.store.list_donations(&Default::default()).await.unwrap();
+        let paid = rows.iter().find(|d| d.status == "succeeded").unwrap();
+        assert_eq!(
+            (paid.first_name.as_str(), paid.last_name.as_str()),
+            ("Ana", "Reader")
+        );
+        let (_, first) = app
+            .store
+            .donor_by_email("ana@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first, "Ana", "the donor record is untouched");
+        let pending = rows.iter().find(|d| d.status == "pending").unwrap();
+        assert_eq!(
+            pending.first_name, "Mallory",
+            "the name stays with its own attempt"
+        );
+
+        // A paid gift in a new name does update the donor.
+        let mut again = Browser::new(&app.base);
+        give_as(&mut again, "Ana", "Married-Name", true).await;
+        let (_, first) = app
+            .store
+            .donor_by_email("ana@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first, "Ana");
+        let history = app
+            .store
+            .list_donations(&Default::default())
+            .await
+            .unwrap()
+            .0;
+        let earlier = history.iter().find(|d| d.id == paid.id).unwrap();
+        assert_eq!(
+            earlier.last_name, "Reader",
+            "earlier receipts keep their name"
+        );
+    }
+);
+
+server_test!(
+    portal_links_are_limited_per_address_and_per_network,
+    Options {
+        smtp: true,
+        ..Options::default()
+    },
+    |app| {
+        let smtp = app.smtp.clone().unwrap();
+        let mut ana = Browser::new(&app.base);
+        give_as(&mut ana, "Ana", "Reader", true).await;
+        smtp.wait_for("ana@example.org", 1).await;
+        let mut b = Browser::new(&app.base);
+        b.get("/donate/portal").await;
+        let first = b
+            .post_raw("/donate/portal", &[("email", "ana@example.org")])
+            .await;
+        assert_eq!(first.status, 200);
+        let again = b
+            .post_raw("/donate/portal", &[("email", "ana@example.org")])
+            .await;
+        assert_eq!(
+            (again.status, &again.body),
+            (first.status, &first.body),
+            "same answer"
+        );
+        let mut tripped = None;
+        for i in 0..20 {
+            let page = b
+                .post_raw("/donate/portal", &[("email", &format!("n{i}@example.org"))])
+                .await;
+            if page.status == 429 {
+                tripped = Some((i, page.retry_after));
+                break;
+            }
+        }
+        let (at, retry) = tripped.expect("the per-network limit trips within 20 requests");
+        assert!(at < 18, "{at}");
+        assert!(retry.unwrap().parse::<i64>().unwrap() > 0);
+        // Another receipt arriving after the repeat proves its mail would have been sent by now.
+        give_as(&mut Browser::new(&app.base), "Ana", "Reader", true).await;
+        let to_ana = smtp.wait_for("ana@example.org", 3).await;
+        let links = to_ana
+            .iter()
+            .filter(|m| m.data.contains("/donate/portal/"))
+            .count();
+        assert_eq!(links, 1, "one portal link");
+        assert_eq!(smtp.messages_to("ana@example.org").len(), 3);
     }
 );

@@ -15,8 +15,9 @@ use tidings_donations::sign_payload;
 use tidings_newsletter::solve;
 
 use crate::server_test;
-use crate::support::browser::Browser;
+use crate::support::browser::{account, Browser, PASSWORD};
 use crate::support::{attr, Options, TestApp};
+use tidings_accounts::Role;
 
 const WEBHOOK_SECRET: &str = "whsec_route_tests";
 
@@ -222,10 +223,16 @@ server_test!(
             ("succeeded", "pi_route_1")
         );
         let receipts = smtp.wait_for("ana@example.org", 1).await;
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // A later mail to the same donor arriving proves a second receipt would have by now.
+        let asked = Browser::new(&app.base)
+            .post_raw("/donate/portal", &[("email", "ana@example.org")])
+            .await;
+        assert_eq!(asked.status, 200);
+        let mails = smtp.wait_for("ana@example.org", 2).await;
+        assert!(mails[1].data.contains("/donate/portal/"));
         assert_eq!(
             smtp.messages_to("ana@example.org").len(),
-            1,
+            2,
             "processed once: one receipt"
         );
         assert!(
@@ -305,7 +312,7 @@ server_test!(
             "checkout.session.completed",
             json!({
                 "id": format!("cs_test_{id}"), "object": "checkout.session", "mode": "subscription",
-                "payment_status": "paid", "status": "complete", "payment_intent": null,
+                "payment_status": "paid", "status": "complete", "amount_total": 10000, "currency": "usd", "payment_intent": null,
                 "subscription": "sub_route_1", "metadata": {"donation_id": id.to_string()}
             }),
         );
@@ -497,5 +504,84 @@ server_test!(
             app.store.donation(id).await.unwrap().unwrap().status,
             "succeeded"
         );
+    }
+);
+
+server_test!(
+    webhooks_must_match_the_payment_they_name,
+    stripe_options(stripe_mock_base()),
+    |app| {
+        let id = give(&app, "once", "mia@example.org").await;
+        let now = chrono::Utc::now().timestamp();
+        let session = |evt: &str, session: String, amount: i64, currency: &str| {
+            event(
+                evt,
+                "checkout.session.completed",
+                json!({
+                    "id": session, "object": "checkout.session", "mode": "payment",
+                    "payment_status": "paid", "status": "complete", "amount_total": amount,
+                    "currency": currency, "payment_intent": "pi_cheap", "subscription": null,
+                    "metadata": {"donation_id": id.to_string()}
+                }),
+            )
+        };
+        // A $1 payment whose metadata names this $100 gift, another checkout session, and the
+        // right amount in another currency: none of them pays the gift.
+        for (evt, sid, amount, currency) in [
+            ("evt_mm_1", format!("cs_test_{id}"), 100, "usd"),
+            ("evt_mm_2", "cs_test_someone_else".to_string(), 10000, "usd"),
+            ("evt_mm_3", format!("cs_test_{id}"), 10000, "eur"),
+        ] {
+            let e = session(evt, sid, amount, currency);
+            assert_eq!(webhook(&app, &e, now, WEBHOOK_SECRET).await, 200, "{evt}");
+            let d = app.store.donation(id).await.unwrap().unwrap();
+            assert_eq!(d.status, "pending", "{evt}");
+            assert!(!d.mismatch.is_empty(), "{evt}: the mismatch is recorded");
+        }
+        // The admin sees why.
+        account(&app.store, "owner@example.org", Role::Owner).await;
+        let mut owner = Browser::new(&app.base);
+        owner.sign_in("owner@example.org", PASSWORD).await;
+        let list = owner.get("/admin/donations").await;
+        assert!(list.body.contains("payment mismatch"), "{}", list.body);
+        // The real payment still counts.
+        let paid = session("evt_mm_4", format!("cs_test_{id}"), 10000, "usd");
+        assert_eq!(webhook(&app, &paid, now, WEBHOOK_SECRET).await, 200);
+        let d = app.store.donation(id).await.unwrap().unwrap();
+        assert_eq!((d.status.as_str(), d.mismatch.as_str()), ("succeeded", ""));
+
+        // An invoice for another amount than the plan's makes no renewal.
+        let monthly = give(&app, "monthly", "max@example.org").await;
+        let completed = event(
+            "evt_mm_5",
+            "checkout.session.completed",
+            json!({
+                "id": format!("cs_test_{monthly}"), "object": "checkout.session", "mode": "subscription",
+                "payment_status": "paid", "status": "complete", "amount_total": 10000, "currency": "usd",
+                "payment_intent": null, "subscription": "sub_mm", "metadata": {"donation_id": monthly.to_string()}
+            }),
+        );
+        assert_eq!(webhook(&app, &completed, now, WEBHOOK_SECRET).await, 200);
+        let invoice = event(
+            "evt_mm_6",
+            "invoice.paid",
+            json!({
+                "id": "in_mm", "object": "invoice", "billing_reason": "subscription_cycle", "amount_due": 500,
+                "amount_paid": 500, "currency": "usd", "subscription": "sub_mm"
+            }),
+        );
+        assert_eq!(webhook(&app, &invoice, now, WEBHOOK_SECRET).await, 200);
+        let (rows, _) = app.store.list_donations(&Default::default()).await.unwrap();
+        assert!(
+            !rows.iter().any(|d| d.source == "renewal"),
+            "no renewal from a mismatched invoice"
+        );
+        let plan = app
+            .store
+            .plan_by_subscription("sub_mm")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(plan.status, "active");
     }
 );

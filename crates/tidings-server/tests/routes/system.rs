@@ -59,7 +59,26 @@ server_test!(media_files_are_served_from_the_data_dir, demo(), |app| {
     let bytes = res.bytes().await.unwrap();
     assert_eq!(&bytes[..3], &[0xFF, 0xD8, 0xFF], "a real JPEG");
     assert_eq!(app.get("/media/demo/missing.jpg").await.status(), 404);
-    assert_eq!(app.get("/media/../tidings.db").await.status(), 404);
+    // Sent as raw bytes: an HTTP client would normalise these paths away before sending them.
+    for path in [
+        "/media/../tidings.db",
+        "/media/%2e%2e/tidings.db",
+        "/media/..%2ftidings.db",
+        "/media/..%2Ftidings.db",
+        "/media/%2e%2e%2ftidings.db",
+        "/media/..%5ctidings.db",
+        "/media/demo/../../tidings.db",
+        "/media/..\\tidings.db",
+    ] {
+        let raw = crate::support::raw_get(app.addr(), path).await;
+        let status = raw.split(' ').nth(1).unwrap_or_default().to_string();
+        assert!(
+            status == "404" || status == "400",
+            "{path}: {}",
+            raw.lines().next().unwrap_or_default()
+        );
+        assert!(!raw.contains("SQLite format"), "{path} served the database");
+    }
 });
 
 server_test!(

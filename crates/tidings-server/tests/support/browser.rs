@@ -6,6 +6,7 @@ use tidings_accounts::{PasswordCost, Passwords, Role};
 use tidings_store::{NewUser, Store, User};
 
 /// One browser: its own cookies, talking to one test server.
+#[derive(Clone)]
 pub struct Browser {
     base: String,
     client: reqwest::Client,

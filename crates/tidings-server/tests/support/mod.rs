@@ -101,6 +101,11 @@ impl TestApp {
         })
     }
 
+    /// The address the server listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.as_ref().expect("running").addr
+    }
+
     /// GET a path and return the response.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
@@ -152,7 +157,7 @@ impl Drop for TestApp {
     }
 }
 
-/// Runs a test body against a server on each available engine.
+/// Runs a test body against a server on each engine (PostgreSQL ignored unless asked for).
 #[macro_export]
 macro_rules! server_test {
     ($name:ident, $options:expr, |$app:ident| $body:block) => {
@@ -170,14 +175,12 @@ macro_rules! server_test {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "PostgreSQL: set TIDINGS_TEST_DATABASE_URL and run with --ignored"]
             async fn postgres() {
-                let Some($app) =
+                let $app =
                     $crate::support::TestApp::start(tidings_store::Backend::Postgres, $options)
                         .await
-                else {
-                    eprintln!("skipped: TIDINGS_TEST_DATABASE_URL is not set");
-                    return;
-                };
+                        .expect("TIDINGS_TEST_DATABASE_URL is not set: this test needs PostgreSQL");
                 $body
             }
         }
@@ -203,4 +206,27 @@ pub fn attr(html: &str, tag_start: &str, attr: &str) -> Option<String> {
     let start = tag.find(&key)? + key.len();
     let end = tag[start..].find('"')? + start;
     Some(tag[start..end].to_string())
+}
+
+/// Sends `request` as raw bytes over a fresh socket, so the server sees exactly what was written
+/// (no client normalises the path), and returns the whole response as text.
+pub async fn raw_request(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    socket.write_all(request).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut out))
+        .await
+        .expect("the server answers and closes")
+        .unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A GET of `path` exactly as written, with `Connection: close`.
+pub async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+    raw_request(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
 }

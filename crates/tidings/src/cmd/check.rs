@@ -24,6 +24,18 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
         config.site.timezone
     );
 
+    if config.site.url.is_empty() {
+        println!(
+            "warn site.url is not set: the site's public address is guessed from the listen address, \
+             and requests for any host name are answered (set site.url to turn on the Host check)"
+        );
+    }
+    if config.site.security_contact.is_empty() && config.mail.from.is_empty() {
+        println!(
+            "warn no site.security_contact (or mail.from): /.well-known/security.txt is not served"
+        );
+    }
+
     let dir = &config.server.data_dir;
     match std::fs::create_dir_all(dir).and_then(|_| {
         let probe = dir.join(".tidings-write-check");

@@ -6,7 +6,7 @@ use crate::support::browser::{account, link, Browser, PASSWORD};
 use crate::support::Options;
 
 server_test!(
-    first_run_setup_creates_the_owner_from_loopback,
+    first_run_setup_creates_the_owner_with_the_printed_code,
     Options::default(),
     |app| {
         let mut b = Browser::new(&app.base);
@@ -25,9 +25,34 @@ server_test!(
         let page = b.get("/admin/setup").await;
         assert_eq!(page.status, 200);
         assert!(
-            !page.body.contains("name=\"code\""),
-            "from this machine no setup code is needed"
+            page.body.contains("name=\"code\""),
+            "the setup code is asked for, even from this machine"
         );
+        let code = app.server.as_ref().unwrap().state.setup_code().unwrap();
+        let without = b
+            .post(
+                "/admin/setup",
+                &[
+                    ("email", "owner@example.org"),
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(without.status, 403, "no code, no owner");
+        let wrong = b
+            .post(
+                "/admin/setup",
+                &[
+                    ("email", "owner@example.org"),
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                    ("code", "not-the-code"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, 403);
+        assert_eq!(app.store.count_users().await.unwrap(), 0);
         let bad = b
             .post(
                 "/admin/setup",
@@ -35,6 +60,7 @@ server_test!(
                     ("email", "owner@example.org"),
                     ("password", "short"),
                     ("confirm", "short"),
+                    ("code", &code),
                 ],
             )
             .await;
@@ -56,6 +82,7 @@ server_test!(
                     ("name", "Olu"),
                     ("password", PASSWORD),
                     ("confirm", PASSWORD),
+                    ("code", &code),
                 ],
             )
             .await;
@@ -415,19 +442,111 @@ server_test!(
 );
 
 server_test!(
-    setup_through_a_proxy_needs_the_code,
+    setup_from_loopback_or_through_a_proxy_needs_the_code,
     Options::default(),
     |app| {
-        // A reverse proxy on the same machine forwards internet traffic from loopback: that is not local.
-        let res = app
-            .get_with("/admin/setup", &[("x-forwarded-for", "198.51.100.7")])
+        // A reverse proxy on the same machine forwards internet traffic from loopback, with or
+        // without X-Forwarded-For: being local proves nothing.
+        for headers in [vec![("x-forwarded-for", "198.51.100.7")], vec![]] {
+            let res = app.get_with("/admin/setup", &headers).await;
+            assert_eq!(res.status(), 200);
+            assert!(
+                res.text().await.unwrap().contains("name=\"code\""),
+                "the setup code is asked for"
+            );
+        }
+        let mut b = Browser::new(&app.base);
+        b.get("/admin/setup").await;
+        let res = b
+            .post(
+                "/admin/setup",
+                &[
+                    ("email", "intruder@example.org"),
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                ],
+            )
             .await;
-        assert_eq!(res.status(), 200);
-        assert!(
-            res.text().await.unwrap().contains("name=\"code\""),
-            "the setup code is asked for"
-        );
-        let local = app.text("/admin/setup").await;
-        assert!(!local.contains("name=\"code\""));
+        assert_eq!(res.status, 403);
+        assert_eq!(app.store.count_users().await.unwrap(), 0);
+    }
+);
+
+server_test!(
+    strangers_guesses_cannot_lock_out_an_owner_with_a_second_factor,
+    Options::default(),
+    |app| {
+        let owner = account(&app.store, "tf-owner@example.org", Role::Owner).await;
+        let tf = TwoFactor::generate();
+        app.store
+            .set_two_factor(owner.id, Some(tf.secret()), &[])
+            .await
+            .unwrap();
+        let mut guesser = Browser::new(&app.base);
+        guesser.get("/admin/login").await;
+        for _ in 0..6 {
+            guesser
+                .post(
+                    "/admin/login",
+                    &[
+                        ("email", "tf-owner@example.org"),
+                        ("password", "wrong guess here"),
+                    ],
+                )
+                .await;
+        }
+        let locked = guesser
+            .post(
+                "/admin/login",
+                &[
+                    ("email", "tf-owner@example.org"),
+                    ("password", "wrong guess again"),
+                ],
+            )
+            .await;
+        assert_eq!(locked.status, 429, "the account is paused for guessers");
+
+        // The owner: right password, then a valid code, during the pause.
+        let mut b = Browser::new(&app.base);
+        b.get("/admin/login").await;
+        let first = b
+            .post(
+                "/admin/login",
+                &[("email", "tf-owner@example.org"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(first.status, 303, "{}", first.body);
+        assert_eq!(first.location.as_deref(), Some("/admin/two-factor"));
+        b.get("/admin/two-factor").await;
+        let now = chrono::Utc::now().timestamp() as u64;
+        let done = b
+            .post("/admin/two-factor", &[("code", &tf.code_at(now))])
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert_eq!(b.get("/admin/").await.status, 200, "signed in");
+
+        // Without a second factor the pause holds for the right password too, as documented.
+        account(&app.store, "plain@example.org", Role::Editor).await;
+        let mut g = Browser::new(&app.base);
+        g.get("/admin/login").await;
+        for _ in 0..6 {
+            g.post(
+                "/admin/login",
+                &[
+                    ("email", "plain@example.org"),
+                    ("password", "wrong guess here"),
+                ],
+            )
+            .await;
+        }
+        let mut p = Browser::new(&app.base);
+        p.get("/admin/login").await;
+        let refused = p
+            .post(
+                "/admin/login",
+                &[("email", "plain@example.org"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(refused.status, 429);
     }
 );

@@ -145,6 +145,18 @@ server_test!(
         assert_eq!(res.status(), 301);
         assert_eq!(res.headers()["location"], "/winter-ferry-timetable/");
         assert_eq!(app.get("/winter-ferry-timetable/").await.status(), 200);
+        // The old slug behind a doubled or encoded slash never becomes an off-site redirect.
+        for path in [
+            "//ferry-timetable/",
+            "/%2Fferry-timetable/",
+            "//ferry-timetable",
+        ] {
+            let raw = crate::support::raw_get(app.addr(), path).await;
+            assert!(
+                crate::routes::security::stays_on_site(&raw),
+                "{path}: {raw}"
+            );
+        }
     }
 );
 
