@@ -6,7 +6,8 @@
 //! at all on a request body that stops arriving. This wrapper keeps three separate clocks instead:
 //!
 //! - **header**: from the first byte of a request head (or from accepting the connection) until the
-//!   head is complete;
+//!   head is complete, for a connection's first request; later heads must be complete within the
+//!   keep-alive time of the previous response;
 //! - **body**: while a handler reads a request body, the longest wait for its next bytes (like
 //!   nginx's `client_body_timeout`; kept by [`TimedBody`]), and likewise for the client to take
 //!   response bytes;
@@ -118,11 +119,16 @@ impl<T> TimedIo<T> {
         if p.busy {
             return None;
         }
-        Some(match self.head_started {
-            Some(t) => t + self.limits.header,
-            // A new connection must start its first request as promptly as a head is sent.
-            None if p.started == 0 => p.idle_since + self.limits.header,
-            None => p.idle_since + self.limits.keep_alive,
+        let header = self.head_started.map(|t| t + self.limits.header);
+        Some(if p.started == 0 {
+            // A new connection must send its first head promptly: nothing is owed to it yet.
+            header.unwrap_or(p.idle_since + self.limits.header)
+        } else {
+            // Between requests the connection may idle for the keep-alive time whatever bytes
+            // were seen since (a drained request body looks like a head begun), so a client that
+            // reuses it in time is never cut off.
+            let idle = p.idle_since + self.limits.keep_alive;
+            header.map_or(idle, |h| h.max(idle))
         })
     }
 }
