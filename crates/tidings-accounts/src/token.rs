@@ -34,11 +34,6 @@ pub fn recovery_codes() -> Vec<String> {
         .collect()
 }
 
-/// Trimmed and lowercased, so that `Ana@Example.org ` and `ana@example.org` are one account.
-pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -57,7 +52,6 @@ mod tests {
         let codes = recovery_codes();
         assert_eq!(codes.len(), 10);
         assert_eq!(codes[0].len(), 14);
-        assert_eq!(normalise_email("  Ana@Example.ORG "), "ana@example.org");
     }
 }
 

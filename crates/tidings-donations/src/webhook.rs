@@ -2,8 +2,7 @@
 //! `"<t>.<raw body>"` with the endpoint's signing secret; events older than the tolerance are refused
 //! so a captured request cannot be replayed later.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use tidings_accounts::{constant_time_eq, hmac_hex};
 
 /// Stripe's default tolerance, in seconds.
 pub const TOLERANCE_SECS: i64 = 300;
@@ -22,16 +21,9 @@ pub enum SignatureError {
     Stale,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn signature(secret: &str, timestamp: i64, payload: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(payload);
-    hex(&mac.finalize().into_bytes())
+    let timestamp = timestamp.to_string();
+    hmac_hex(secret.as_bytes(), &[timestamp.as_bytes(), b".", payload])
 }
 
 /// The header Stripe would send for `payload` at `timestamp` (for tests and local tools).
@@ -61,13 +53,9 @@ pub fn verify_signature(
         return Err(SignatureError::Malformed);
     }
     let expected = signature(secret, timestamp, payload);
-    let matches = candidates.iter().any(|c| {
-        c.len() == expected.len()
-            && c.bytes()
-                .zip(expected.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-    });
+    let matches = candidates
+        .iter()
+        .any(|c| constant_time_eq(c.as_bytes(), expected.as_bytes()));
     if !matches {
         return Err(SignatureError::Mismatch);
     }

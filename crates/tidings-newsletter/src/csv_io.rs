@@ -1,7 +1,7 @@
 //! Subscriber CSV files: reading Mailchimp and Substack exports (and a plain `email` column), and
 //! writing cells that spreadsheets will not run as formulas.
 
-use crate::address::normalise_address;
+use tidings_accounts::normalise_address;
 
 /// Which export a file came from, recognised by its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,14 +2,12 @@
 //! proof-of-work that signup forms require, signed recipient-specific tokens, and when and with
 //! which stories the daily digest goes out.
 
-mod address;
 mod csv_io;
 mod pow;
 mod ranking;
 mod schedule;
 mod signed;
 
-pub use address::{normalise_address, AddressError};
 pub use csv_io::{
     escape_cell, parse_subscribers, ImportRow, ImportStatus, LineError, SourceFormat,
 };
@@ -17,3 +15,4 @@ pub use pow::{issue_challenge, solve, verify_solution, Challenge, PowError, SIGN
 pub use ranking::{arrange, rank, Candidate};
 pub use schedule::{due_edition, parse_time, send_instant, upcoming_edition};
 pub use signed::{sign_token, verify_token};
+pub use tidings_accounts::{normalise_address, AddressError};

@@ -3,7 +3,6 @@
 //! server checks it in one hash. People never notice a fraction of a second; a bot sending
 //! thousands of signups pays for every one. No third party is involved.
 
-use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -36,9 +35,7 @@ pub enum PowError {
 }
 
 fn signature(secret: &[u8], payload: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
-    mac.update(payload.as_bytes());
-    hex(&mac.finalize().into_bytes())
+    tidings_accounts::hmac_hex(secret, &[payload.as_bytes()])
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -83,13 +80,7 @@ pub fn verify_solution(
     };
     let payload = format!("{issued}.{nonce}.{difficulty}");
     let expected = signature(secret, &payload);
-    let same = expected.len() == sig.len()
-        && expected
-            .bytes()
-            .zip(sig.bytes())
-            .fold(0u8, |a, (x, y)| a | (x ^ y))
-            == 0;
-    if !same {
+    if !tidings_accounts::constant_time_eq(expected.as_bytes(), sig.as_bytes()) {
         return Err(PowError::Invalid);
     }
     let issued: i64 = issued.parse().map_err(|_| PowError::Invalid)?;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use tidings_accounts::{normalise_email, Role};
+use tidings_accounts::{normalise_address, Role};
 
 use crate::db::{now, Store};
 use crate::error::{on_unique, StoreError};
@@ -111,21 +111,6 @@ fn at(ts: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(ts, 0).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
-/// A plausible address: something@something.tld, no spaces, bounded length.
-pub(crate) fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return false;
-    };
-    email.len() <= 254
-        && !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
-}
-
 impl Store {
     /// Number of accounts.
     pub async fn count_users(&self) -> Result<i64, StoreError> {
@@ -152,10 +137,8 @@ impl Store {
         new: &NewUser,
         only_first: bool,
     ) -> Result<Option<User>, StoreError> {
-        let email = normalise_email(&new.email);
-        if !valid_email(&email) {
-            return Err(StoreError::invalid("email", "enter a valid email address"));
-        }
+        let email = normalise_address(&new.email)
+            .map_err(|_| StoreError::invalid("email", "enter a valid email address"))?;
         let mut tx = self.write_tx().await?;
         if only_first {
             let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
@@ -195,7 +178,8 @@ impl Store {
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1");
         let row = sqlx::query(&sql)
-            .bind(normalise_email(email))
+            // Nothing stored matches an address that does not normalise.
+            .bind(normalise_address(email).unwrap_or_default())
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)

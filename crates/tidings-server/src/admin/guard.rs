@@ -114,7 +114,7 @@ pub async fn csrf_guard(State(app): State<AppState>, request: Request, next: Nex
         })
         .or(in_query);
     match (expected, provided) {
-        (Some(e), Some(p)) if constant_time_eq(e.as_bytes(), p.as_bytes()) => {
+        (Some(e), Some(p)) if tidings_accounts::constant_time_eq(e.as_bytes(), p.as_bytes()) => {
             next.run(Request::from_parts(parts, Body::from(bytes))).await
         }
         _ => {
@@ -166,9 +166,4 @@ fn same_origin(app: &AppState, headers: &axum::http::HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     origin == format!("http://{host}") || origin == format!("https://{host}")
-}
-
-/// Compares secrets in time that does not depend on where they differ.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

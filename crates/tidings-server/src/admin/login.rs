@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::Form;
 use minijinja::context;
 use serde::Deserialize;
-use tidings_accounts::{hash_token, new_token, normalise_email, throttle_delay, TwoFactor};
+use tidings_accounts::{hash_token, new_token, normalise_address, throttle_delay, TwoFactor};
 use tidings_store::{User, UserToken};
 
 use crate::admin::emails;
@@ -131,7 +131,8 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let ip = ip_of(&peer);
-    let email = normalise_email(&form.email);
+    // An address that does not normalise matches no account; it is throttled as typed.
+    let email = normalise_address(&form.email).unwrap_or_else(|_| form.email.trim().to_string());
     let next = safe_next(Some(&form.next));
     let ip_key = format!("ip:{ip}");
     let account_key = format!("account:{email}");

@@ -71,7 +71,7 @@ pub async fn submit(
     }
     let code_ok = app.setup_code().is_some_and(|c| {
         let given = form.code.trim();
-        !given.is_empty() && crate::admin::guard::constant_time_eq(c.as_bytes(), given.as_bytes())
+        !given.is_empty() && tidings_accounts::constant_time_eq(c.as_bytes(), given.as_bytes())
     });
     if !code_ok {
         let msg = "Enter the setup code printed by `tidings serve` when it started.".to_string();

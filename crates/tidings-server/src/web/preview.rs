@@ -7,8 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::HeaderName;
 use axum::response::{IntoResponse, Response};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::app::{AppState, HTML};
 use crate::error::AppError;
@@ -23,13 +21,7 @@ async fn secret(app: &AppState) -> Result<String, AppError> {
 }
 
 fn sign(secret: &str, id: i64, expires: i64) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(format!("{id}:{expires}").as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    tidings_accounts::hmac_hex(secret.as_bytes(), &[format!("{id}:{expires}").as_bytes()])
 }
 
 /// A new preview link (path) for an article, valid for [`PREVIEW_TTL`].
@@ -48,12 +40,7 @@ pub async fn show_preview(
         return Err(AppError::NotFound);
     };
     let expected = sign(&secret(&app).await?, id, expires);
-    let valid = expected.len() == sig.len()
-        && expected
-            .bytes()
-            .zip(sig.bytes())
-            .fold(0u8, |a, (x, y)| a | (x ^ y))
-            == 0;
+    let valid = tidings_accounts::constant_time_eq(expected.as_bytes(), sig.as_bytes());
     if !valid || expires < chrono::Utc::now().timestamp() {
         return Err(AppError::NotFound);
     }

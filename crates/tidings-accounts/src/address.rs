@@ -1,4 +1,5 @@
-//! Email addresses as subscribers type them, normalised so that one person is one subscriber.
+//! Email addresses as people type them, normalised so that one person is one account, subscriber
+//! or donor, whichever form they used.
 
 /// Why an address was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
