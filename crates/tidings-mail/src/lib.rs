@@ -5,6 +5,7 @@
 mod dkim;
 mod message;
 mod pool;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod transport;
 

@@ -193,6 +193,7 @@ fn encode_webp(img: &DynamicImage) -> Result<Vec<u8>, MediaError> {
 }
 
 /// Test helpers for code that handles uploads.
+#[cfg(feature = "testing")]
 pub mod testing {
     use image::codecs::png::PngEncoder;
     use image::{ImageBuffer, Rgba};

@@ -20,6 +20,7 @@ mod revisions;
 mod site;
 mod subscribers;
 mod tags;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use accounts::{NewUser, Session, User, UserToken};

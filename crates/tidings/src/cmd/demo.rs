@@ -16,9 +16,9 @@ pub async fn run(global: &Global, listen: &Listen) -> anyhow::Result<ExitCode> {
     let temp = if named {
         None
     } else {
-        Some(tempfile::Builder::new().prefix("tidings-demo-").tempdir()?)
+        Some(TempDataDir::create()?)
     };
-    let data_dir: Option<PathBuf> = temp.as_ref().map(|t| t.path().to_path_buf());
+    let data_dir: Option<PathBuf> = temp.as_ref().map(|t| t.0.clone());
     let mut config = load_config(&sources(global, listen.listen.as_deref(), data_dir))?;
     if config.site.title == tidings_config::SiteConfig::default().title {
         config.site.title = tidings_demo::DEMO_TITLE.to_string();
@@ -56,4 +56,29 @@ pub async fn run(global: &Global, listen: &Listen) -> anyhow::Result<ExitCode> {
     tidings_server::serve(&config, store, shutdown_signal()).await?;
     drop(temp);
     Ok(ExitCode::SUCCESS)
+}
+
+/// A fresh folder in the system's temporary directory, removed when the demo ends.
+struct TempDataDir(PathBuf);
+
+impl TempDataDir {
+    fn create() -> std::io::Result<TempDataDir> {
+        let name = format!(
+            "tidings-demo-{}-{}",
+            std::process::id(),
+            &tidings_accounts::new_token()[..12]
+        );
+        let path = std::env::temp_dir().join(name);
+        // create_dir, not create_dir_all: the folder must be new, never someone else's.
+        std::fs::create_dir(&path)?;
+        Ok(TempDataDir(path))
+    }
+}
+
+impl Drop for TempDataDir {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0) {
+            eprintln!("could not remove {}: {e}", self.0.display());
+        }
+    }
 }
