@@ -159,10 +159,34 @@ async fn donations(store: &Store) -> anyhow::Result<()> {
         store.save_donation_form(&form).await?;
     }
     let gifts = [
-        ("mara@example.org", "Mara", "Quinn", 10_000, "once"),
-        ("teo@example.org", "Teo", "Brandt", 2_500, "once"),
-        ("iris@example.org", "Iris", "Okafor", 25_000, "once"),
-        ("sam@example.org", "Sam", "Holm", 5_000, "once"),
+        (
+            "mara@example.org",
+            "Mara",
+            "Quinn",
+            10_000,
+            tidings_store::Frequency::Once,
+        ),
+        (
+            "teo@example.org",
+            "Teo",
+            "Brandt",
+            2_500,
+            tidings_store::Frequency::Once,
+        ),
+        (
+            "iris@example.org",
+            "Iris",
+            "Okafor",
+            25_000,
+            tidings_store::Frequency::Once,
+        ),
+        (
+            "sam@example.org",
+            "Sam",
+            "Holm",
+            5_000,
+            tidings_store::Frequency::Once,
+        ),
     ];
     for (i, (email, first, last, amount, frequency)) in gifts.into_iter().enumerate() {
         let started = store
@@ -173,8 +197,8 @@ async fn donations(store: &Store) -> anyhow::Result<()> {
                 campaign_id: Some(campaign),
                 amount,
                 currency: "USD".into(),
-                frequency: frequency.into(),
-                gateway: "test".into(),
+                frequency,
+                gateway: tidings_store::GatewayKind::Test,
                 idempotency_key: format!("demo-gift-{i}"),
                 source: "demo".into(),
                 ..Default::default()

@@ -2,34 +2,7 @@
 
 use crate::money::{cover_fee, format_amount, parse_amount, Currency, FeeRate};
 
-/// One-time or monthly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Frequency {
-    /// A single gift.
-    Once,
-    /// Charged every month until cancelled.
-    Monthly,
-}
-
-impl Frequency {
-    /// Stored and posted form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Frequency::Once => "once",
-            Frequency::Monthly => "monthly",
-        }
-    }
-
-    /// From the posted form.
-    pub fn parse(s: &str) -> Option<Frequency> {
-        match s {
-            "once" => Some(Frequency::Once),
-            "monthly" => Some(Frequency::Monthly),
-            _ => None,
-        }
-    }
-}
+pub use tidings_store::Frequency;
 
 /// A form's limits, from its settings.
 #[derive(Debug, Clone)]
@@ -105,7 +78,7 @@ pub fn validate_gift(rules: &FormRules, req: &GiftRequest) -> Result<ValidGift, 
     if !req.currency.is_empty() && !req.currency.eq_ignore_ascii_case(c.code()) {
         return Err(GiftError::Currency(c.code()));
     }
-    let frequency = match Frequency::parse(req.frequency.trim()) {
+    let frequency = match req.frequency.trim().parse::<Frequency>().ok() {
         Some(Frequency::Monthly) if !rules.allow_monthly => return Err(GiftError::Frequency),
         Some(f) => f,
         None => return Err(GiftError::Frequency),

@@ -36,6 +36,59 @@ pub enum StripeError {
     Decode(String),
 }
 
+/// A Checkout Session's `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// The donor has not finished.
+    Open,
+    /// Finished (paid, or a subscription set up).
+    Complete,
+    /// Abandoned.
+    Expired,
+    /// A value newer than this code.
+    #[serde(other)]
+    Other,
+}
+
+/// A Checkout Session's `payment_status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionPaymentStatus {
+    /// The money was taken.
+    Paid,
+    /// Not (yet) paid.
+    Unpaid,
+    /// Nothing to pay now (a subscription with a trial, say).
+    NoPaymentRequired,
+    /// A value newer than this code.
+    #[serde(other)]
+    Other,
+}
+
+/// A PaymentIntent's `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentStatus {
+    /// Waiting for a card.
+    RequiresPaymentMethod,
+    /// Waiting for the donor to confirm.
+    RequiresConfirmation,
+    /// Waiting for 3-D Secure or the like.
+    RequiresAction,
+    /// Being processed.
+    Processing,
+    /// Authorised, not captured.
+    RequiresCapture,
+    /// Cancelled.
+    Canceled,
+    /// Paid.
+    Succeeded,
+    /// A value newer than this code.
+    #[serde(other)]
+    Other,
+}
+
 /// `checkout.session`, the fields Tidings reads.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CheckoutSession {
@@ -45,10 +98,10 @@ pub struct CheckoutSession {
     pub url: Option<String>,
     /// `payment` or `subscription`.
     pub mode: String,
-    /// `open`, `complete` or `expired`.
-    pub status: Option<String>,
-    /// `paid`, `unpaid` or `no_payment_required`.
-    pub payment_status: String,
+    /// Open, complete or expired.
+    pub status: Option<SessionStatus>,
+    /// Paid, unpaid or no payment required.
+    pub payment_status: SessionPaymentStatus,
     /// Total in minor units.
     pub amount_total: Option<i64>,
     /// Lowercase ISO code.
@@ -71,8 +124,8 @@ pub struct PaymentIntent {
     pub id: String,
     /// For the Payment Element in the browser.
     pub client_secret: Option<String>,
-    /// `requires_payment_method`, `succeeded`, `canceled`, ...
-    pub status: String,
+    /// Where the payment stands.
+    pub status: IntentStatus,
     /// Minor units.
     pub amount: i64,
     /// Lowercase ISO code.

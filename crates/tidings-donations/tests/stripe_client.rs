@@ -13,7 +13,7 @@ use axum::response::IntoResponse;
 use axum::routing::any;
 use axum::Router;
 use serde_json::json;
-use tidings_donations::stripe::{NewCheckout, StripeClient, StripeError};
+use tidings_donations::stripe::{NewCheckout, SessionPaymentStatus, StripeClient, StripeError};
 use tidings_donations::Frequency;
 
 #[derive(Clone, Debug)]
@@ -181,8 +181,8 @@ async fn checkout_sessions_in_payment_and_subscription_mode() {
 
     let paid = client.checkout_session("cs_test_a1payment").await.unwrap();
     assert_eq!(
-        (paid.payment_status.as_str(), paid.payment_intent.as_deref()),
-        ("paid", Some("pi_3Q1"))
+        (paid.payment_status, paid.payment_intent.as_deref()),
+        (SessionPaymentStatus::Paid, Some("pi_3Q1"))
     );
     assert_eq!(paid.metadata["donation_id"], "7");
     assert!(

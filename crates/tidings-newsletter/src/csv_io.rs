@@ -14,27 +14,8 @@ pub enum SourceFormat {
     Plain,
 }
 
-/// What an imported person becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportStatus {
-    /// Opted in elsewhere (Mailchimp subscribed, active on Substack): mailed from now on.
-    Confirmed,
-    /// No proof of opt-in: not mailed until they confirm.
-    Pending,
-    /// Unsubscribed or cleaned elsewhere: never mailed.
-    Suppressed,
-}
-
-impl ImportStatus {
-    /// The stored status text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImportStatus::Confirmed => "confirmed",
-            ImportStatus::Pending => "pending",
-            ImportStatus::Suppressed => "suppressed",
-        }
-    }
-}
+/// Where an imported person starts: confirmed, pending or suppressed (the subscriber states).
+pub use tidings_store::SubscriberStatus as ImportStatus;
 
 /// One person to import.
 #[derive(Debug, Clone, PartialEq, Eq)]

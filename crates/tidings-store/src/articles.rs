@@ -206,7 +206,7 @@ impl Store {
         .await
         .map_err(|e| on_unique(e, "slug", &p.slug))?;
         // Readers and search engines may hold the old address of a story that was live.
-        if old_slug != p.slug && old_status == "published" {
+        if old_slug != p.slug && Status::parse(&old_status) == Some(Status::Published) {
             sqlx::query(
                 "INSERT INTO slug_redirects (old_slug, article_id, created_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (old_slug) DO UPDATE SET article_id = excluded.article_id",

@@ -11,6 +11,7 @@ use sqlx::Row;
 
 use crate::db::{now, Store};
 use crate::error::StoreError;
+use crate::states::{decode, DonationStatus, Frequency, GatewayKind, PlanStatus};
 
 /// A donation form.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -79,10 +80,10 @@ pub struct NewDonation {
     pub fee: i64,
     /// ISO code.
     pub currency: String,
-    /// `once` or `monthly`.
-    pub frequency: String,
-    /// `test` or `stripe`.
-    pub gateway: String,
+    /// Once or monthly.
+    pub frequency: Frequency,
+    /// The gateway it goes to.
+    pub gateway: GatewayKind,
     /// Keep the name off public lists.
     pub anonymous: bool,
     /// "In memory of ..."
@@ -122,12 +123,12 @@ pub struct Donation {
     pub total: i64,
     /// ISO code.
     pub currency: String,
-    /// `once` or `monthly`.
-    pub frequency: String,
-    /// `pending`, `succeeded`, `failed`, `refunded` or `expired`.
-    pub status: String,
-    /// Gateway name.
-    pub gateway: String,
+    /// Once or monthly.
+    pub frequency: Frequency,
+    /// Where it stands.
+    pub status: DonationStatus,
+    /// The gateway that took it.
+    pub gateway: GatewayKind,
     /// Gateway's checkout session id.
     pub gateway_session: String,
     /// Gateway's payment id.
@@ -180,10 +181,10 @@ pub struct RecurringPlan {
     pub fee: i64,
     /// ISO code.
     pub currency: String,
-    /// `pending`, `active`, `past_due` or `cancelled`.
-    pub status: String,
-    /// Gateway name.
-    pub gateway: String,
+    /// Where it stands.
+    pub status: PlanStatus,
+    /// The gateway that charges it.
+    pub gateway: GatewayKind,
     /// Gateway's subscription id.
     pub gateway_subscription: String,
     /// Next charge (gateways that renew through our job).
@@ -203,7 +204,7 @@ pub enum Started {
 #[derive(Debug, Clone, Default)]
 pub struct DonationFilter {
     /// Status to show, or all.
-    pub status: Option<String>,
+    pub status: Option<DonationStatus>,
     /// Currency to show, or all.
     pub currency: Option<String>,
     /// Address or name contains.
@@ -269,9 +270,9 @@ fn donation_from_row(r: &AnyRow) -> Result<Donation, sqlx::Error> {
         fee: r.try_get(10)?,
         total: r.try_get(11)?,
         currency: r.try_get(12)?,
-        frequency: r.try_get(13)?,
-        status: r.try_get(14)?,
-        gateway: r.try_get(15)?,
+        frequency: decode(r, 13)?,
+        status: decode(r, 14)?,
+        gateway: decode(r, 15)?,
         gateway_session: r.try_get(16)?,
         gateway_payment: r.try_get(17)?,
         anonymous: r.try_get::<i64, _>(18)? != 0,
@@ -299,8 +300,8 @@ fn plan_from_row(r: &AnyRow) -> Result<RecurringPlan, sqlx::Error> {
         amount: r.try_get(4)?,
         fee: r.try_get(5)?,
         currency: r.try_get(6)?,
-        status: r.try_get(7)?,
-        gateway: r.try_get(8)?,
+        status: decode(r, 7)?,
+        gateway: decode(r, 8)?,
         gateway_subscription: r.try_get(9)?,
         next_charge_at: next.map(at),
     })
@@ -507,8 +508,8 @@ impl Store {
         .bind(d.fee)
         .bind(d.amount + d.fee)
         .bind(&d.currency)
-        .bind(&d.frequency)
-        .bind(&d.gateway)
+        .bind(d.frequency.as_str())
+        .bind(d.gateway.as_str())
         .bind(i64::from(d.anonymous))
         .bind(&d.dedication)
         .bind(&d.idempotency_key)
@@ -735,14 +736,14 @@ impl Store {
     pub async fn fail_donation(
         &self,
         id: i64,
-        status: &str,
+        status: DonationStatus,
         reason: &str,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE donations SET status = $1, failure = $2, completed_at = $3 \
              WHERE id = $4 AND status = 'pending'",
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(reason)
         .bind(now())
         .bind(id)
@@ -827,7 +828,7 @@ impl Store {
         amount: i64,
         fee: i64,
         currency: &str,
-        gateway: &str,
+        gateway: GatewayKind,
     ) -> Result<i64, StoreError> {
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO recurring_plans (donor_id, form_id, amount, fee, currency, status, gateway, created_at) \
@@ -838,7 +839,7 @@ impl Store {
         .bind(amount)
         .bind(fee)
         .bind(currency)
-        .bind(gateway)
+        .bind(gateway.as_str())
         .bind(now())
         .fetch_one(&self.pool)
         .await?;
@@ -890,7 +891,7 @@ impl Store {
     pub async fn update_plan(
         &self,
         id: i64,
-        status: &str,
+        status: PlanStatus,
         subscription: Option<&str>,
         next_charge_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
@@ -899,7 +900,7 @@ impl Store {
              gateway_subscription = COALESCE($2, gateway_subscription), next_charge_at = $3, \
              cancelled_at = CASE WHEN $1 = 'cancelled' THEN $4 ELSE cancelled_at END WHERE id = $5",
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(subscription)
         .bind(next_charge_at.map(|t| t.timestamp()))
         .bind(now())
@@ -923,7 +924,7 @@ impl Store {
     /// Active plans of a gateway whose next charge is due at `now` (renewals we run ourselves).
     pub async fn plans_due(
         &self,
-        gateway: &str,
+        gateway: GatewayKind,
         now: DateTime<Utc>,
     ) -> Result<Vec<RecurringPlan>, StoreError> {
         let sql = format!(
@@ -932,7 +933,7 @@ impl Store {
              ORDER BY p.id"
         );
         let rows = sqlx::query(&sql)
-            .bind(gateway)
+            .bind(gateway.as_str())
             .bind(now.timestamp())
             .fetch_all(&self.pool)
             .await?;
@@ -1023,8 +1024,8 @@ impl Store {
             "%{}%",
             f.query.trim().to_lowercase().replace(['%', '_'], "")
         )];
-        if let Some(s) = &f.status {
-            binds.push(s.clone());
+        if let Some(s) = f.status {
+            binds.push(s.as_str().to_string());
             clauses.push(format!("d.status = ${}", binds.len()));
         }
         if let Some(c) = &f.currency {

@@ -18,6 +18,7 @@ mod newsletters;
 mod rate;
 mod revisions;
 mod site;
+mod states;
 mod subscribers;
 mod tags;
 #[cfg(feature = "testing")]
@@ -43,4 +44,8 @@ pub use newsletters::{
 pub use rate::Window;
 pub use revisions::{Note, Revision};
 pub use site::Settings;
+pub use states::{
+    DonationStatus, Frequency, GatewayKind, NewsletterState, PlanStatus, SubscriberStatus,
+    UnknownState,
+};
 pub use subscribers::{Consent, ImportedSubscriber, Signup, Subscriber};

@@ -13,25 +13,16 @@ use sqlx::Row;
 
 use crate::db::{bump_generation, Backend, Store};
 use crate::error::StoreError;
-
-/// Which subscribers a newsletter goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    /// Confirmed subscribers who want the daily digest.
-    Digest,
-    /// Confirmed subscribers who opted in to breaking-news alerts.
-    Breaking,
-}
+pub use crate::states::Audience;
+use crate::states::{decode, NewsletterState};
 
 impl Audience {
     /// The `kind` stored for newsletters sent to this audience.
     pub fn kind(self) -> &'static str {
-        match self {
-            Audience::Digest => "digest",
-            Audience::Breaking => "breaking",
-        }
+        self.as_str()
     }
 
+    /// The subscribers' column that says they want this kind.
     fn column(self) -> &'static str {
         match self {
             Audience::Digest => "digest",
@@ -88,8 +79,8 @@ impl DeliveryCounts {
 pub struct Newsletter {
     /// Row id (the archive URL's number).
     pub id: i64,
-    /// `digest` or `breaking`.
-    pub kind: String,
+    /// Who it goes to: the digest's or the breaking alerts' subscribers.
+    pub kind: Audience,
     /// See [`NewNewsletter::edition`].
     pub edition: String,
     /// Subject line.
@@ -98,8 +89,8 @@ pub struct Newsletter {
     pub intro: String,
     /// Stories as JSON.
     pub items: String,
-    /// `sending`, `sent` (every delivery accepted or skipped) or `failed` (some failed).
-    pub status: String,
+    /// Sending, sent (every delivery accepted or skipped) or failed (some failed).
+    pub status: NewsletterState,
     /// The digest window's end.
     pub cutoff_at: DateTime<Utc>,
     /// When it was queued.
@@ -183,12 +174,12 @@ fn from_row(r: &AnyRow) -> Result<Newsletter, sqlx::Error> {
     let finished: Option<i64> = r.try_get(9)?;
     Ok(Newsletter {
         id: r.try_get(0)?,
-        kind: r.try_get(1)?,
+        kind: decode(r, 1)?,
         edition: r.try_get(2)?,
         subject: r.try_get(3)?,
         intro: r.try_get(4)?,
         items: r.try_get(5)?,
-        status: r.try_get(6)?,
+        status: decode(r, 6)?,
         cutoff_at: at(r.try_get(7)?),
         created_at: at(r.try_get(8)?),
         finished_at: finished.map(at),
@@ -542,7 +533,12 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         for (id, failed) in &done {
-            let status = if *failed > 0 { "failed" } else { "sent" };
+            let status = if *failed > 0 {
+                NewsletterState::Failed
+            } else {
+                NewsletterState::Sent
+            }
+            .as_str();
             sqlx::query("UPDATE newsletters SET status = $1, finished_at = $2 WHERE id = $3")
                 .bind(status)
                 .bind(now)

@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use crate::db::{now, Store};
 use crate::error::StoreError;
+use crate::states::{decode, SubscriberStatus};
 
 /// A newsletter subscriber.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -16,8 +17,8 @@ pub struct Subscriber {
     pub email: String,
     /// Name, if given.
     pub name: String,
-    /// `pending`, `confirmed`, `unsubscribed` or `suppressed`.
-    pub status: String,
+    /// Where they stand.
+    pub status: SubscriberStatus,
     /// Wants the daily digest.
     pub digest: bool,
     /// Wants breaking-news alerts.
@@ -52,8 +53,8 @@ pub struct ImportedSubscriber {
     pub email: String,
     /// Name.
     pub name: String,
-    /// `confirmed`, `pending` or `suppressed`.
-    pub status: String,
+    /// Confirmed, pending or suppressed.
+    pub status: SubscriberStatus,
     /// When they opted in elsewhere (Unix seconds), if known.
     pub consent_at: Option<i64>,
     /// Where from, if known.
@@ -86,7 +87,7 @@ fn from_row(r: &AnyRow) -> Result<Subscriber, sqlx::Error> {
         id: r.try_get(0)?,
         email: r.try_get(1)?,
         name: r.try_get(2)?,
-        status: r.try_get(3)?,
+        status: decode(r, 3)?,
         digest: r.try_get::<i64, _>(4)? != 0,
         breaking: r.try_get::<i64, _>(5)? != 0,
         consent_at: at(r.try_get(6)?),
@@ -134,10 +135,17 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
         let outcome = match existing.as_ref().map(from_row).transpose()? {
-            Some(s) if s.status == "confirmed" || s.status == "suppressed" => Signup::Unchanged(s),
+            Some(s)
+                if matches!(
+                    s.status,
+                    SubscriberStatus::Confirmed | SubscriberStatus::Suppressed
+                ) =>
+            {
+                Signup::Unchanged(s)
+            }
             // A repeat while pending keeps the first consent record: a stranger re-submitting the
             // address must not rewrite when, where and from which page it was given.
-            Some(s) if s.status == "pending" => Signup::Pending(s),
+            Some(s) if s.status == SubscriberStatus::Pending => Signup::Pending(s),
             Some(s) => {
                 sqlx::query(
                     "UPDATE subscribers SET status = 'pending', consent_at = $1, consent_ip = $2, \
@@ -261,7 +269,7 @@ impl Store {
     pub async fn list_subscribers(
         &self,
         query: &str,
-        status: Option<&str>,
+        status: Option<SubscriberStatus>,
     ) -> Result<(Vec<Subscriber>, Vec<(String, i64)>), StoreError> {
         let pattern = format!("%{}%", query.trim().to_lowercase().replace(['%', '_'], ""));
         let mut sql = format!(
@@ -273,7 +281,7 @@ impl Store {
         sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT 200");
         let mut q = sqlx::query(&sql).bind(pattern);
         if let Some(s) = status {
-            q = q.bind(s.to_string());
+            q = q.bind(s.as_str());
         }
         let rows = q.fetch_all(&self.pool).await?;
         let list = rows.iter().map(from_row).collect::<Result<_, _>>()?;
@@ -311,12 +319,12 @@ impl Store {
             )
             .bind(&r.email)
             .bind(&r.name)
-            .bind(&r.status)
+            .bind(r.status.as_str())
             .bind(r.consent_at.unwrap_or(t))
             .bind(&r.consent_ip)
             .bind(&r.source)
             .bind("")
-            .bind((r.status == "confirmed").then(|| r.consent_at.unwrap_or(t)))
+            .bind((r.status == SubscriberStatus::Confirmed).then(|| r.consent_at.unwrap_or(t)))
             .bind(t)
             .execute(&mut *tx)
             .await?;

@@ -2,7 +2,10 @@
 //! recorded once, monthly plans coming due, and the admin's totals.
 
 use chrono::{Duration, Utc};
-use tidings_store::{each_backend, DonationFilter, NewDonation, Started};
+use tidings_store::{
+    each_backend, DonationFilter, DonationStatus, Frequency, GatewayKind, NewDonation, PlanStatus,
+    Started,
+};
 
 fn gift(key: &str, email: &str, amount: i64) -> NewDonation {
     NewDonation {
@@ -12,8 +15,8 @@ fn gift(key: &str, email: &str, amount: i64) -> NewDonation {
         amount,
         fee: 0,
         currency: "USD".into(),
-        frequency: "once".into(),
-        gateway: "test".into(),
+        frequency: Frequency::Once,
+        gateway: GatewayKind::Test,
         idempotency_key: key.into(),
         source: "/a-story/".into(),
         ..NewDonation::default()
@@ -33,7 +36,7 @@ each_backend!(a_submission_makes_one_donation_and_settles_once, |store| {
     else {
         panic!("not new");
     };
-    assert_eq!((d.status.as_str(), d.total), ("pending", 10_000));
+    assert_eq!((d.status, d.total), (DonationStatus::Pending, 10_000));
     let Started::Existing(again) = store
         .start_donation(&gift("k1", "ana@example.org", 10_000))
         .await
@@ -55,7 +58,7 @@ each_backend!(a_submission_makes_one_donation_and_settles_once, |store| {
     );
     assert!(
         !store
-            .fail_donation(d.id, "failed", "late decline")
+            .fail_donation(d.id, DonationStatus::Failed, "late decline")
             .await
             .unwrap(),
         "a paid gift stays paid"
@@ -75,7 +78,7 @@ each_backend!(a_submission_makes_one_donation_and_settles_once, |store| {
     assert!(!store.refund_donation(d.id, 10_000).await.unwrap());
     assert_eq!(
         store.donation(d.id).await.unwrap().unwrap().status,
-        "refunded"
+        DonationStatus::Refunded
     );
     assert!(store.dispute_donation(d.id).await.unwrap());
 
@@ -89,7 +92,7 @@ each_backend!(a_submission_makes_one_donation_and_settles_once, |store| {
     };
     assert_eq!(second.donor_id, d.donor_id);
     assert!(store
-        .fail_donation(second.id, "failed", "card declined")
+        .fail_donation(second.id, DonationStatus::Failed, "card declined")
         .await
         .unwrap());
 
@@ -100,7 +103,7 @@ each_backend!(a_submission_makes_one_donation_and_settles_once, |store| {
     assert_eq!(list.len(), 2);
     assert_eq!(totals, vec![("USD".to_string(), 10_000, 0, 10_000, 1)]);
     let failed = DonationFilter {
-        status: Some("failed".into()),
+        status: Some(DonationStatus::Failed),
         ..DonationFilter::default()
     };
     assert_eq!(store.list_donations(&failed).await.unwrap().0.len(), 1);
@@ -112,25 +115,34 @@ each_backend!(monthly_plans_come_due_and_campaigns_add_up, |store| {
         .await
         .unwrap();
     let mut g = gift("m1", "ben@example.org", 5_000);
-    g.frequency = "monthly".into();
+    g.frequency = Frequency::Monthly;
     g.campaign_id = Some(campaign);
     let Started::New(d) = store.start_donation(&g).await.unwrap() else {
         panic!()
     };
     let plan = store
-        .create_plan(d.donor_id, None, 5_000, 0, "USD", "test")
+        .create_plan(d.donor_id, None, 5_000, 0, "USD", GatewayKind::Test)
         .await
         .unwrap();
     store.set_donation_plan(d.id, plan).await.unwrap();
     store.complete_donation(d.id, "test_1").await.unwrap();
     let now = Utc::now();
     store
-        .update_plan(plan, "active", None, Some(now + Duration::days(30)))
+        .update_plan(
+            plan,
+            PlanStatus::Active,
+            None,
+            Some(now + Duration::days(30)),
+        )
         .await
         .unwrap();
-    assert!(store.plans_due("test", now).await.unwrap().is_empty());
+    assert!(store
+        .plans_due(GatewayKind::Test, now)
+        .await
+        .unwrap()
+        .is_empty());
     let due = store
-        .plans_due("test", now + Duration::days(31))
+        .plans_due(GatewayKind::Test, now + Duration::days(31))
         .await
         .unwrap();
     assert_eq!(due.len(), 1);
@@ -139,11 +151,11 @@ each_backend!(monthly_plans_come_due_and_campaigns_add_up, |store| {
         (5_000, "ben@example.org")
     );
     store
-        .update_plan(plan, "cancelled", None, None)
+        .update_plan(plan, PlanStatus::Cancelled, None, None)
         .await
         .unwrap();
     assert!(store
-        .plans_due("test", now + Duration::days(31))
+        .plans_due(GatewayKind::Test, now + Duration::days(31))
         .await
         .unwrap()
         .is_empty());

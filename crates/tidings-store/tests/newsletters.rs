@@ -4,15 +4,15 @@
 use chrono::{Duration, Utc};
 use tidings_store::{
     each_backend, Audience, DeliveryOutcome, DigestPlan, ImportedSubscriber, NewArticle,
-    NewNewsletter, Store,
+    NewNewsletter, NewsletterState, Store, SubscriberStatus,
 };
 
-async fn subscribers(store: &Store, n: usize, status: &str) {
+async fn subscribers(store: &Store, n: usize, status: SubscriberStatus) {
     let rows: Vec<ImportedSubscriber> = (0..n)
         .map(|i| ImportedSubscriber {
             email: format!("{status}{i}@example.org"),
             name: String::new(),
-            status: status.to_string(),
+            status,
             consent_at: None,
             consent_ip: String::new(),
             source: "test".into(),
@@ -36,9 +36,9 @@ fn digest(edition: &str) -> NewNewsletter {
 each_backend!(
     one_delivery_per_confirmed_subscriber_and_one_send_per_edition,
     |store| {
-        subscribers(&store, 5, "confirmed").await;
-        subscribers(&store, 3, "pending").await;
-        subscribers(&store, 2, "suppressed").await;
+        subscribers(&store, 5, SubscriberStatus::Confirmed).await;
+        subscribers(&store, 3, SubscriberStatus::Pending).await;
+        subscribers(&store, 2, SubscriberStatus::Suppressed).await;
         let opted_out = store
             .subscriber_by_email("confirmed0@example.org")
             .await
@@ -56,7 +56,7 @@ each_backend!(
             .unwrap();
         let n = store.newsletter(id).await.unwrap().unwrap();
         assert_eq!(n.counts.total, 4, "confirmed and wanting the digest only");
-        assert_eq!(n.status, "sending");
+        assert_eq!(n.status, NewsletterState::Sending);
         assert!(store
             .queue_newsletter(&digest("2026-11-29"))
             .await
@@ -71,7 +71,7 @@ each_backend!(
 );
 
 each_backend!(claims_are_exclusive_leased_and_settled, |store| {
-    subscribers(&store, 6, "confirmed").await;
+    subscribers(&store, 6, SubscriberStatus::Confirmed).await;
     let id = store
         .queue_newsletter(&digest("2026-11-29"))
         .await
@@ -151,7 +151,7 @@ each_backend!(claims_are_exclusive_leased_and_settled, |store| {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(refused.status, "suppressed");
+    assert_eq!(refused.status, SubscriberStatus::Suppressed);
 
     // The retry is not due yet; nothing finishes while it waits.
     assert!(store
@@ -177,7 +177,8 @@ each_backend!(claims_are_exclusive_leased_and_settled, |store| {
     assert_eq!(store.finish_newsletters().await.unwrap(), vec![id]);
     let n = store.newsletter(id).await.unwrap().unwrap();
     assert_eq!(
-        n.status, "failed",
+        n.status,
+        NewsletterState::Failed,
         "a send with failures never reports success"
     );
     assert_eq!(
@@ -193,7 +194,7 @@ each_backend!(claims_are_exclusive_leased_and_settled, |store| {
 each_backend!(
     an_unsubscribe_after_queueing_is_seen_at_claim_time,
     |store| {
-        subscribers(&store, 2, "confirmed").await;
+        subscribers(&store, 2, SubscriberStatus::Confirmed).await;
         store
             .queue_newsletter(&digest("2026-11-29"))
             .await
@@ -276,7 +277,7 @@ each_backend!(digest_plans_and_read_counts_round_trip, |store| {
 });
 
 each_backend!(breaking_alerts_go_before_a_waiting_digest, |store| {
-    subscribers(&store, 30, "confirmed").await;
+    subscribers(&store, 30, SubscriberStatus::Confirmed).await;
     let all: Vec<i64> = store
         .all_subscribers()
         .await

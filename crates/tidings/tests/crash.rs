@@ -8,6 +8,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use tidings_store::NewsletterState;
 
 use chrono::Utc;
 use tidings_mail::testing::SmtpCatcher;
@@ -68,7 +69,7 @@ async fn seed(dir: &Path) {
         .map(|i| ImportedSubscriber {
             email: format!("reader{i:05}@example.org"),
             name: String::new(),
-            status: "confirmed".into(),
+            status: tidings_store::SubscriberStatus::Confirmed,
             consent_at: None,
             consent_ip: String::new(),
             source: "test".into(),
@@ -158,14 +159,14 @@ async fn a_send_killed_mid_way_resumes_without_skipping_anyone() {
     let mut settled = None;
     for _ in 0..100 {
         let n = store.newsletters(1, 0).await.unwrap().remove(0);
-        if n.status != "sending" {
+        if n.status != NewsletterState::Sending {
             settled = Some(n);
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let n = settled.expect("the send was never marked finished");
-    assert_eq!(n.status, "sent");
+    assert_eq!(n.status, NewsletterState::Sent);
     assert_eq!(n.counts.sent as usize, SUBSCRIBERS);
     println!(
         "{} delivered before the kill, {} in all, {repeats} repeated (same Message-ID)",

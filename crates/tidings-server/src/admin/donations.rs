@@ -11,8 +11,8 @@ use serde::Deserialize;
 use tidings_accounts::Action;
 use tidings_donations::{parse_amount, Currency};
 use tidings_newsletter::escape_cell;
-use tidings_store::RefundStart;
 use tidings_store::{DonationFilter, DonationForm};
+use tidings_store::{DonationStatus, RefundStart};
 
 use crate::admin::page::{me, render, see_other};
 use crate::admin::session::Signed;
@@ -46,11 +46,7 @@ fn day(s: &str) -> Option<DateTime<Utc>> {
 
 fn filter(q: &ListQuery) -> DonationFilter {
     DonationFilter {
-        status: matches!(
-            q.status.as_str(),
-            "pending" | "succeeded" | "failed" | "refunded" | "expired"
-        )
-        .then(|| q.status.clone()),
+        status: q.status.parse().ok(),
         currency: Currency::parse(&q.currency).map(|c| c.code().to_string()),
         query: q.q.chars().take(200).collect(),
         since: day(&q.from),
@@ -75,7 +71,7 @@ async fn list_page(
             email => d.email.clone(), amount => money(&d.currency, d.amount), total => money(&d.currency, d.total),
             fee => money(&d.currency, d.fee), status => d.status.clone(), frequency => d.frequency.clone(),
             disputed => d.disputed, refunded => money(&d.currency, d.refunded_amount),
-            refundable => d.status == "succeeded" && d.refunded_amount < d.total,
+            refundable => d.status == DonationStatus::Succeeded && d.refunded_amount < d.total,
             // Each rendering of the refund form gets its own key: a second click of the same form
             // finds the first refund; a new refund needs the page shown again.
             refund_key => tidings_accounts::new_token(), refunded_minor => d.refunded_amount,
@@ -172,8 +168,8 @@ pub async fn export(
             d.id.to_string(),
             d.created_at.to_rfc3339(),
             d.completed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            d.status.clone(),
-            d.frequency.clone(),
+            d.status.to_string(),
+            d.frequency.to_string(),
             d.currency.clone(),
             decimal(d.amount),
             decimal(d.fee),
@@ -185,7 +181,7 @@ pub async fn export(
             d.anonymous.to_string(),
             escape_cell(&d.dedication),
             escape_cell(&d.source),
-            d.gateway.clone(),
+            d.gateway.to_string(),
             escape_cell(&d.gateway_payment),
             d.disputed.to_string(),
         ])
@@ -253,7 +249,13 @@ pub async fn refund(
         parse_amount(currency, &f.amount)
     };
     let amount = match amount {
-        Ok(a) if a > 0 && a + d.refunded_amount <= d.total && d.status == "succeeded" => a,
+        Ok(a)
+            if a > 0
+                && a + d.refunded_amount <= d.total
+                && d.status == DonationStatus::Succeeded =>
+        {
+            a
+        }
         Ok(_) => {
             return list_page(
                 &app,

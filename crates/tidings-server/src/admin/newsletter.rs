@@ -8,7 +8,7 @@ use axum::Form;
 use chrono::{Duration, Utc};
 use minijinja::{context, Value};
 use tidings_accounts::Action;
-use tidings_store::DigestPlan;
+use tidings_store::{DigestPlan, NewsletterState};
 
 use crate::admin::page::{me, render, see_other};
 use crate::admin::session::Signed;
@@ -32,7 +32,7 @@ async fn desk(
     let draft = digest::draft(app, &edition, now).await?;
     let history = app.store().newsletters(30, 0).await?;
     let tz = app.tz();
-    let sending = history.iter().any(|n| n.status == "sending");
+    let sending = history.iter().any(|n| n.status == NewsletterState::Sending);
     let history: Vec<Value> = history
         .iter()
         .map(|n| {
@@ -172,7 +172,7 @@ pub async fn digest_action(
             }
             let n = tidings_store::Newsletter {
                 id: 0,
-                kind: "digest".into(),
+                kind: tidings_store::Audience::Digest,
                 edition: edition.clone(),
                 subject: format!(
                     "{}: {}",
@@ -182,7 +182,7 @@ pub async fn digest_action(
                 intro: draft.intro.clone(),
                 items: serde_json::to_string(&draft.items)
                     .map_err(|e| AppError::Internal(e.to_string()))?,
-                status: "sending".into(),
+                status: NewsletterState::Sending,
                 cutoff_at: now,
                 created_at: now,
                 finished_at: None,
@@ -310,7 +310,7 @@ pub async fn detail(
             percent => if n.counts.total > 0 { (n.counts.total - n.counts.pending()) * 100 / n.counts.total } else { 100 },
         },
         failures => Value::from_serialize(&failures),
-        sending => n.status == "sending",
+        sending => n.status == NewsletterState::Sending,
     };
     Ok(render(
         &app,

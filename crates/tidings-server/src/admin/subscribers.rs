@@ -45,11 +45,7 @@ async fn page(
     status_code: StatusCode,
     report: ImportReport,
 ) -> Result<Response, AppError> {
-    let status = matches!(
-        q.status.as_str(),
-        "pending" | "confirmed" | "unsubscribed" | "suppressed"
-    )
-    .then_some(q.status.as_str());
+    let status = q.status.parse().ok();
     let query: String = q.q.chars().take(200).collect();
     let (rows, counts) = app.store().list_subscribers(&query, status).await?;
     let tz = app.tz();

@@ -31,7 +31,7 @@ pub async fn receipt(app: &AppState, d: &Donation) -> Result<Email, crate::error
     let settings = app.store().settings().await?;
     let site = app.site_view().await?;
     let when = display_date(d.completed_at.unwrap_or(d.created_at), app.tz());
-    let kind = if d.frequency == "monthly" {
+    let kind = if d.frequency == tidings_store::Frequency::Monthly {
         "Monthly gift"
     } else {
         "Gift"
@@ -59,7 +59,7 @@ pub async fn receipt(app: &AppState, d: &Donation) -> Result<Email, crate::error
     if !d.dedication.is_empty() {
         text.push_str(&format!("Dedication: {}\n", d.dedication));
     }
-    if d.frequency == "monthly" {
+    if d.frequency == tidings_store::Frequency::Monthly {
         text.push_str(&format!(
             "\nYour gift repeats every month. To change or stop it: {}/donate/portal\n",
             app.site().url

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Months, Utc};
 
+use tidings_store::{DonationStatus, Frequency, GatewayKind, PlanStatus};
+
 use crate::app::AppState;
 use crate::donations::emails;
 use crate::error::AppError;
@@ -83,7 +85,7 @@ pub async fn succeeded(
     let Some(d) = store.donation(donation_id).await? else {
         return Ok(false);
     };
-    if d.frequency == "monthly" {
+    if d.frequency == Frequency::Monthly {
         let plan = match d.plan_id {
             Some(p) => p,
             None => {
@@ -94,7 +96,7 @@ pub async fn succeeded(
                         d.amount,
                         d.fee,
                         &d.currency,
-                        &d.gateway,
+                        d.gateway,
                     )
                     .await?;
                 store.set_donation_plan(d.id, p).await?;
@@ -102,13 +104,13 @@ pub async fn succeeded(
             }
         };
         if let Some(plan) = store.plan(plan).await? {
-            if plan.status == "pending" || plan.status == "past_due" {
+            if matches!(plan.status, PlanStatus::Pending | PlanStatus::PastDue) {
                 // Gateways with their own subscriptions renew themselves; the test gateway's
                 // renewals are ours to run.
-                let next = (d.gateway == "test")
+                let next = (d.gateway == GatewayKind::Test)
                     .then(|| next_month(d.completed_at.unwrap_or_else(Utc::now)));
                 store
-                    .update_plan(plan.id, "active", subscription, next)
+                    .update_plan(plan.id, PlanStatus::Active, subscription, next)
                     .await?;
             }
         }
@@ -126,7 +128,7 @@ pub async fn succeeded(
 pub async fn failed(
     app: &AppState,
     donation_id: i64,
-    status: &str,
+    status: DonationStatus,
     reason: &str,
 ) -> Result<bool, AppError> {
     let store = app.store();
@@ -138,9 +140,9 @@ pub async fn failed(
                 Some(p) => store.plan(p).await?,
                 None => None,
             } {
-                if plan.status == "active" || plan.status == "past_due" {
+                if matches!(plan.status, PlanStatus::Active | PlanStatus::PastDue) {
                     store
-                        .update_plan(plan.id, "past_due", None, plan.next_charge_at)
+                        .update_plan(plan.id, PlanStatus::PastDue, None, plan.next_charge_at)
                         .await?;
                     let email = emails::charge_failed(app, &plan, reason).await?;
                     if let Err(e) = app.mailer().send(&email).await {

@@ -3,7 +3,7 @@
 
 use tidings_donations::stripe::{NewCheckout, StripeClient};
 use tidings_donations::{Currency, FeeRate, Frequency};
-use tidings_store::Donation;
+use tidings_store::{Donation, GatewayKind};
 
 use crate::error::AppError;
 
@@ -88,11 +88,11 @@ impl Payments {
 }
 
 impl Gateway {
-    /// Stored name.
-    pub fn name(&self) -> &'static str {
+    /// Which kind of gateway this is (as stored with each gift).
+    pub fn kind(&self) -> GatewayKind {
         match self {
-            Gateway::Test => "test",
-            Gateway::Stripe { .. } => "stripe",
+            Gateway::Test => GatewayKind::Test,
+            Gateway::Stripe { .. } => GatewayKind::Stripe,
         }
     }
 
@@ -132,7 +132,7 @@ impl Gateway {
                 } else {
                     format!("{site_url}/donate/{form_slug}/?cancelled=1")
                 };
-                let frequency = Frequency::parse(&d.frequency).unwrap_or(Frequency::Once);
+                let frequency = d.frequency;
                 let key = format!("donation-{}", d.id);
                 let session = client
                     .create_checkout_session(&NewCheckout {
@@ -168,7 +168,7 @@ impl Gateway {
                 client,
                 elements_key: Some(key),
                 ..
-            } if d.frequency == "once" => {
+            } if d.frequency == Frequency::Once => {
                 let intent = client
                     .create_payment_intent(
                         d.total,

@@ -2,7 +2,7 @@
 //! provider. (Stripe renews its own subscriptions and tells us through `invoice.*` webhooks.)
 
 use chrono::{DateTime, Duration, Utc};
-use tidings_store::{NewDonation, Started};
+use tidings_store::{DonationStatus, Frequency, GatewayKind, NewDonation, PlanStatus, Started};
 
 use crate::app::AppState;
 use crate::donations::flow;
@@ -15,7 +15,7 @@ const RETRY_AFTER: Duration = Duration::days(3);
 /// gateway declines renewals for addresses containing `+decline` (as Stripe's test cards can).
 pub async fn renew_due(app: &AppState, now: DateTime<Utc>) -> Result<usize, AppError> {
     let store = app.store();
-    let due = store.plans_due("test", now).await?;
+    let due = store.plans_due(GatewayKind::Test, now).await?;
     for plan in &due {
         let Some(at) = plan.next_charge_at else {
             continue;
@@ -31,8 +31,8 @@ pub async fn renew_due(app: &AppState, now: DateTime<Utc>) -> Result<usize, AppE
                 amount: plan.amount,
                 fee: plan.fee,
                 currency: plan.currency.clone(),
-                frequency: "monthly".into(),
-                gateway: "test".into(),
+                frequency: Frequency::Monthly,
+                gateway: GatewayKind::Test,
                 idempotency_key: key,
                 plan_id: Some(plan.id),
                 source: "renewal".into(),
@@ -42,18 +42,29 @@ pub async fn renew_due(app: &AppState, now: DateTime<Utc>) -> Result<usize, AppE
         let d = match started {
             Started::New(d) | Started::Existing(d) => d,
         };
-        if d.status != "pending" {
+        if d.status != DonationStatus::Pending {
             continue;
         }
         if plan.email.contains("+decline") {
-            flow::failed(app, d.id, "failed", "card declined (test mode)").await?;
+            flow::failed(
+                app,
+                d.id,
+                DonationStatus::Failed,
+                "card declined (test mode)",
+            )
+            .await?;
             store
-                .update_plan(plan.id, "past_due", None, Some(at + RETRY_AFTER))
+                .update_plan(plan.id, PlanStatus::PastDue, None, Some(at + RETRY_AFTER))
                 .await?;
         } else {
             flow::succeeded(app, d.id, &format!("test_renewal_{}", d.id), None).await?;
             store
-                .update_plan(plan.id, "active", None, Some(flow::next_month(at)))
+                .update_plan(
+                    plan.id,
+                    PlanStatus::Active,
+                    None,
+                    Some(flow::next_month(at)),
+                )
                 .await?;
         }
     }

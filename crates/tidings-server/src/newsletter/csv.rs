@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use tidings_newsletter::{escape_cell, ImportRow, SourceFormat};
-use tidings_store::{ImportedSubscriber, Subscriber};
+use tidings_store::{ImportedSubscriber, Subscriber, SubscriberStatus};
 
 /// Parsed rows as store records, each noting which file and layout it came from.
 pub fn to_import(
@@ -20,7 +20,7 @@ pub fn to_import(
         .map(|r| ImportedSubscriber {
             email: r.email.clone(),
             name: r.name.clone(),
-            status: r.status.as_str().to_string(),
+            status: r.status,
             consent_at: r.consent_at.as_deref().and_then(parse_time),
             consent_ip: r.consent_ip.clone(),
             source: format!("import: {label} ({file_name})"),
@@ -35,13 +35,13 @@ pub fn summary(format: SourceFormat, people: &[ImportedSubscriber]) -> String {
         SourceFormat::Substack => "Substack",
         SourceFormat::Plain => "plain CSV",
     };
-    let count = |s: &str| people.iter().filter(|p| p.status == s).count();
+    let count = |s: SubscriberStatus| people.iter().filter(|p| p.status == s).count();
     format!(
         "{} row(s) read as {label}: {} confirmed, {} pending (not mailed until they confirm), {} suppressed.",
         people.len(),
-        count("confirmed"),
-        count("pending"),
-        count("suppressed")
+        count(SubscriberStatus::Confirmed),
+        count(SubscriberStatus::Pending),
+        count(SubscriberStatus::Suppressed)
     )
 }
 
@@ -63,7 +63,7 @@ pub fn export(all: &[Subscriber]) -> Result<Vec<u8>, csv::Error> {
         writer.write_record([
             escape_cell(&s.email),
             escape_cell(&s.name),
-            s.status.clone(),
+            s.status.to_string(),
             s.digest.to_string(),
             s.breaking.to_string(),
             s.consent_at.to_rfc3339(),

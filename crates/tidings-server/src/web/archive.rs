@@ -31,7 +31,7 @@ struct IssueView {
 fn issue_view(app: &AppState, n: &Newsletter) -> IssueView {
     IssueView {
         id: n.id,
-        kind: n.kind.clone(),
+        kind: n.kind.to_string(),
         subject: n.subject.clone(),
         intro: n.intro.clone(),
         date: display_date(n.created_at, app.tz()),

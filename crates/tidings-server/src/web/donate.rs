@@ -8,11 +8,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use minijinja::{context, Value};
 use serde::Deserialize;
+use tidings_donations::stripe::{IntentStatus, SessionPaymentStatus, SessionStatus};
 use tidings_donations::{
     cover_fee, format_amount, validate_gift, Currency, FormRules, GiftRequest,
 };
 use tidings_newsletter::{issue_challenge, normalise_address, verify_solution, SIGNUP_DIFFICULTY};
-use tidings_store::{DonationForm, NewDonation, Started};
+use tidings_store::{DonationForm, DonationStatus, Frequency, NewDonation, Started};
 
 use crate::admin::{see_other, Peer};
 use crate::app::AppState;
@@ -117,7 +118,7 @@ async fn form_page(
         fee_fixed => fee.fixed,
         campaign => campaign,
         test_mode => app.payments().gateway.test_mode(),
-        gateway => app.payments().gateway.name(),
+        gateway => app.payments().gateway.kind().as_str(),
         widget => app.payments().challenge.as_ref().map(|c| context! {
             class => c.provider.widget_class(), site_key => c.site_key.clone(), script => c.provider.script_url(),
         }),
@@ -489,8 +490,8 @@ async fn submit(
             amount: gift.amount,
             fee: gift.fee,
             currency: currency.code().to_string(),
-            frequency: gift.frequency.as_str().to_string(),
-            gateway: app.payments().gateway.name().to_string(),
+            frequency: gift.frequency,
+            gateway: app.payments().gateway.kind(),
             anonymous: f.anonymous.is_some(),
             dedication: clean(&f.dedication),
             idempotency_key: f.key.clone(),
@@ -499,8 +500,8 @@ async fn submit(
         .await?;
     let d = match started {
         Started::New(d) => d,
-        Started::Existing(d) if d.status == "pending" => d,
-        Started::Existing(d) if d.status == "succeeded" => {
+        Started::Existing(d) if d.status == DonationStatus::Pending => d,
+        Started::Existing(d) if d.status == DonationStatus::Succeeded => {
             return Ok(see_other(&format!(
                 "/donate/thanks/{}?session_id={}",
                 d.id, d.gateway_session
@@ -591,7 +592,7 @@ pub async fn finish_test_checkout(
             )))
         }
         "decline" => {
-            flow::failed(&app, d.id, "failed", "declined (test mode)").await?;
+            flow::failed(&app, d.id, DonationStatus::Failed, "declined (test mode)").await?;
             let form = match d.form_id {
                 Some(id) => app.store().donation_form_by_id(id).await?,
                 None => None,
@@ -635,11 +636,11 @@ pub async fn show_thanks(
         return Err(AppError::NotFound);
     }
     // The donor may arrive before Stripe's webhook: ask Stripe for the session's state.
-    if d.status == "pending" {
+    if d.status == DonationStatus::Pending {
         if let crate::donations::Gateway::Stripe { client, .. } = &app.payments().gateway {
             if d.gateway_session.starts_with("pi_") {
                 if let Ok(pi) = client.payment_intent(&d.gateway_session).await {
-                    if pi.status == "succeeded" {
+                    if pi.status == IntentStatus::Succeeded {
                         let reported = flow::Reported {
                             object: &pi.id,
                             amount: Some(pi.amount),
@@ -649,8 +650,9 @@ pub async fn show_thanks(
                     }
                 }
             } else if let Ok(s) = client.checkout_session(&d.gateway_session).await {
-                if s.payment_status == "paid"
-                    || s.status.as_deref() == Some("complete") && s.payment_status != "unpaid"
+                if s.payment_status == SessionPaymentStatus::Paid
+                    || s.status == Some(SessionStatus::Complete)
+                        && s.payment_status != SessionPaymentStatus::Unpaid
                 {
                     let reported = flow::Reported {
                         object: &s.id,
@@ -673,8 +675,8 @@ pub async fn show_thanks(
     let currency = Currency::parse(&d.currency).ok_or(AppError::NotFound)?;
     let ctx = context! {
         first_name => d.first_name.clone(), total => money(currency, d.total),
-        amount => money(currency, d.amount), monthly => d.frequency == "monthly",
-        status => d.status.clone(), email => d.email.clone(),
+        amount => money(currency, d.amount), monthly => d.frequency == Frequency::Monthly,
+        status => d.status.as_str(), email => d.email.clone(),
         test_mode => app.payments().gateway.test_mode(),
     };
     let html = app.render_page("donate_thanks.html", ctx).await?;

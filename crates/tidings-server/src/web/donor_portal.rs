@@ -14,6 +14,8 @@ use tidings_donations::{format_amount, parse_amount, Currency};
 use tidings_newsletter::normalise_address;
 
 use crate::admin::Peer;
+use tidings_store::{DonationStatus, Frequency, PlanStatus};
+
 use crate::app::AppState;
 use crate::donations::emails;
 use crate::error::AppError;
@@ -116,7 +118,12 @@ async fn history(
     let tz = app.tz();
     let years: std::collections::BTreeSet<i32> = donations
         .iter()
-        .filter(|d| d.status == "succeeded" || d.status == "refunded")
+        .filter(|d| {
+            matches!(
+                d.status,
+                DonationStatus::Succeeded | DonationStatus::Refunded
+            )
+        })
         .map(|d| d.completed_at.unwrap_or(d.created_at).year())
         .collect();
     let donations: Vec<Value> = donations
@@ -124,7 +131,7 @@ async fn history(
         .map(|d| {
             context! {
                 id => d.id, date => display_date(d.created_at, tz), total => money(&d.currency, d.total),
-                monthly => d.frequency == "monthly", status => d.status.clone(),
+                monthly => d.frequency == Frequency::Monthly, status => d.status.as_str(),
                 receipt => format!("{}-{}", d.created_at.year(), d.id),
             }
         })
@@ -184,7 +191,7 @@ pub async fn cancel(
         .cancel(&p.gateway_subscription)
         .await?;
     app.store()
-        .update_plan(p.id, "cancelled", None, None)
+        .update_plan(p.id, PlanStatus::Cancelled, None, None)
         .await?;
     history(
         &app,
@@ -213,7 +220,7 @@ pub async fn change_amount(
         return Err(AppError::Forbidden);
     }
     let p = own_plan(&app, &token, plan).await?;
-    if p.status == "cancelled" {
+    if p.status == PlanStatus::Cancelled {
         return history(
             &app,
             &token,
@@ -326,8 +333,10 @@ pub async fn summary(
     let gifts: Vec<tidings_store::Donation> = donations
         .into_iter()
         .filter(|d| {
-            (d.status == "succeeded" || d.status == "refunded")
-                && d.completed_at.unwrap_or(d.created_at).year() == f.year
+            (matches!(
+                d.status,
+                DonationStatus::Succeeded | DonationStatus::Refunded
+            )) && d.completed_at.unwrap_or(d.created_at).year() == f.year
         })
         .collect();
     let Some(first) = gifts.first() else {
@@ -368,7 +377,13 @@ pub async fn resend_receipt(
         .store()
         .donation(id)
         .await?
-        .filter(|d| d.donor_id == donor_id && (d.status == "succeeded" || d.status == "refunded"))
+        .filter(|d| {
+            d.donor_id == donor_id
+                && (matches!(
+                    d.status,
+                    DonationStatus::Succeeded | DonationStatus::Refunded
+                ))
+        })
         .ok_or(AppError::NotFound)?;
     let mail = emails::receipt(&app, &d).await?;
     if let Err(e) = app.mailer().send(&mail).await {

@@ -401,7 +401,7 @@ pub async fn show_unsubscribe(
         &app,
         StatusCode::OK,
         "unsubscribe.html",
-        context! { email => s.email, done => s.status == "unsubscribed" },
+        context! { email => s.email, done => s.status == tidings_store::SubscriberStatus::Unsubscribed },
     )
     .await)
 }

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tidings_donations::{verify_signature, TOLERANCE_SECS};
-use tidings_store::{NewDonation, Started};
+use tidings_store::{DonationStatus, Frequency, GatewayKind, NewDonation, PlanStatus, Started};
 
 use crate::app::AppState;
 use crate::donations::{flow, Gateway};
@@ -126,7 +126,7 @@ async fn handle(app: &AppState, kind: &str, object: &Value) -> Result<(), AppErr
         }
         "checkout.session.expired" => {
             if let Some(d) = donation_for(app, object).await? {
-                flow::failed(app, d.id, "expired", "checkout expired").await?;
+                flow::failed(app, d.id, DonationStatus::Expired, "checkout expired").await?;
             }
         }
         "payment_intent.succeeded" => {
@@ -153,7 +153,7 @@ async fn handle(app: &AppState, kind: &str, object: &Value) -> Result<(), AppErr
                 // Events can arrive late: ask Stripe what the payment's state is now.
                 if let Gateway::Stripe { client, .. } = &app.payments().gateway {
                     if let Ok(pi) = client.payment_intent(text(object, &["id"])).await {
-                        if pi.status == "succeeded" {
+                        if pi.status == tidings_donations::stripe::IntentStatus::Succeeded {
                             let reported = flow::Reported {
                                 object: &pi.id,
                                 amount: Some(pi.amount),
@@ -168,7 +168,7 @@ async fn handle(app: &AppState, kind: &str, object: &Value) -> Result<(), AppErr
                 flow::failed(
                     app,
                     d.id,
-                    "failed",
+                    DonationStatus::Failed,
                     if reason.is_empty() {
                         "payment failed"
                     } else {
@@ -228,8 +228,8 @@ async fn handle(app: &AppState, kind: &str, object: &Value) -> Result<(), AppErr
                     amount: amount_due - plan.fee.min(amount_due),
                     fee: plan.fee.min(amount_due),
                     currency: plan.currency.clone(),
-                    frequency: "monthly".into(),
-                    gateway: "stripe".into(),
+                    frequency: Frequency::Monthly,
+                    gateway: GatewayKind::Stripe,
                     idempotency_key: format!("invoice-{}", text(object, &["id"])),
                     plan_id: Some(plan.id),
                     source: "renewal".into(),
@@ -253,12 +253,20 @@ async fn handle(app: &AppState, kind: &str, object: &Value) -> Result<(), AppErr
                 )
                 .await?;
             } else {
-                flow::failed(app, d.id, "failed", "the monthly charge was declined").await?;
+                flow::failed(
+                    app,
+                    d.id,
+                    DonationStatus::Failed,
+                    "the monthly charge was declined",
+                )
+                .await?;
             }
         }
         "customer.subscription.deleted" => {
             if let Some(plan) = store.plan_by_subscription(text(object, &["id"])).await? {
-                store.update_plan(plan.id, "cancelled", None, None).await?;
+                store
+                    .update_plan(plan.id, PlanStatus::Cancelled, None, None)
+                    .await?;
             }
         }
         other => tracing::debug!(kind = other, "webhook event ignored"),

@@ -6,6 +6,7 @@ use chrono::{Duration, Utc};
 use tidings_accounts::Role;
 use tidings_newsletter::solve;
 use tidings_server::donations::renewals::renew_due;
+use tidings_store::DonationStatus;
 
 use crate::server_test;
 use crate::support::browser::{account, link, Browser, PASSWORD};
@@ -189,7 +190,7 @@ server_test!(a_test_gateway_gift_from_start_to_receipt, smtp(), |app| {
         bodies[1]
     );
     let (rows, _) = app.store.list_donations(&Default::default()).await.unwrap();
-    assert_eq!(rows[0].status, "refunded");
+    assert_eq!(rows[0].status, DonationStatus::Refunded);
     assert_eq!(rows[0].refunded_amount, 10330);
     let refunds = app.store.refunds(rows[0].id).await.unwrap();
     assert_eq!(
@@ -218,7 +219,7 @@ server_test!(
         assert_eq!(declined.status, 402);
         assert!(declined.body.contains("declined") && declined.body.contains("name=\"amount\""));
         let (rows, totals) = app.store.list_donations(&Default::default()).await.unwrap();
-        assert_eq!(rows[0].status, "failed");
+        assert_eq!(rows[0].status, DonationStatus::Failed);
         assert!(totals.is_empty(), "nothing counted as paid");
         assert!(
             app.smtp
@@ -499,8 +500,18 @@ server_test!(
             .unwrap()
             .contains("did not go through"));
         let (rows, _) = app.store.list_donations(&Default::default()).await.unwrap();
-        assert_eq!(rows.iter().filter(|d| d.status == "succeeded").count(), 3);
-        assert_eq!(rows.iter().filter(|d| d.status == "failed").count(), 1);
+        assert_eq!(
+            rows.iter()
+                .filter(|d| d.status == DonationStatus::Succeeded)
+                .count(),
+            3
+        );
+        assert_eq!(
+            rows.iter()
+                .filter(|d| d.status == DonationStatus::Failed)
+                .count(),
+            1
+        );
 
         // The donor portal: a link by email, the history, and stopping the gift.
         let mut b = Browser::new(&app.base);
@@ -768,7 +779,10 @@ server_test!(
         let mut mallory = Browser::new(&app.base);
         give_as(&mut mallory, "Mallory", "Renamer", false).await;
         let (rows, _) = app.store.list_donations(&Default::default()).await.unwrap();
-        let paid = rows.iter().find(|d| d.status == "succeeded").unwrap();
+        let paid = rows
+            .iter()
+            .find(|d| d.status == DonationStatus::Succeeded)
+            .unwrap();
         assert_eq!(
             (paid.first_name.as_str(), paid.last_name.as_str()),
             ("Ana", "Reader")
@@ -780,7 +794,10 @@ server_test!(
             .unwrap()
             .unwrap();
         assert_eq!(first, "Ana", "the donor record is untouched");
-        let pending = rows.iter().find(|d| d.status == "pending").unwrap();
+        let pending = rows
+            .iter()
+            .find(|d| d.status == DonationStatus::Pending)
+            .unwrap();
         assert_eq!(
             pending.first_name, "Mallory",
             "the name stays with its own attempt"

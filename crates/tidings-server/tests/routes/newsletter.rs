@@ -2,6 +2,7 @@
 //! (daylight-saving days included), sending over real SMTP, the archive, and the newsroom's desk.
 
 use std::time::Duration;
+use tidings_store::{NewsletterState, SubscriberStatus};
 
 use chrono::{DateTime, Utc};
 use tidings_accounts::Role;
@@ -24,7 +25,7 @@ async fn confirmed(store: &Store, emails: &[&str]) {
         .map(|e| ImportedSubscriber {
             email: e.to_string(),
             name: String::new(),
-            status: "confirmed".into(),
+            status: tidings_store::SubscriberStatus::Confirmed,
             consent_at: None,
             consent_ip: "192.0.2.1".into(),
             source: "test".into(),
@@ -191,7 +192,7 @@ server_test!(
             .unwrap();
         assert_eq!(res.status(), 200);
         let ana = app.store.subscriber(ana.id).await.unwrap().unwrap();
-        assert_eq!(ana.status, "unsubscribed");
+        assert_eq!(ana.status, SubscriberStatus::Unsubscribed);
 
         // The web version and the archive carry no recipient's token.
         let web = app.text(&format!("/newsletter/{id}/")).await;
@@ -445,7 +446,8 @@ server_test!(
         }
         assert_eq!((n.counts.sent, n.counts.failed, n.counts.queued), (1, 1, 1));
         assert_eq!(
-            n.status, "sending",
+            n.status,
+            NewsletterState::Sending,
             "a retry is still waiting: not reported as sent"
         );
         let gone = app
@@ -454,7 +456,7 @@ server_test!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(gone.status, "suppressed");
+        assert_eq!(gone.status, SubscriberStatus::Suppressed);
         let failures = app.store.failed_deliveries(id, 10).await.unwrap();
         assert!(failures[0].error.contains("550"), "{:?}", failures);
     }

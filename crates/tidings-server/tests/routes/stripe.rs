@@ -3,6 +3,7 @@
 //! valid, forged, stale, repeated, out of order, refunds, disputes and monthly invoices.
 
 use std::sync::{Arc, Mutex};
+use tidings_store::{DonationStatus, PlanStatus};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -191,7 +192,7 @@ server_test!(
         assert_eq!(unsigned.status(), 400);
         assert_eq!(
             app.store.donation(id).await.unwrap().unwrap().status,
-            "pending"
+            DonationStatus::Pending
         );
 
         // A late "failed" for the same payment arrives first and is then overtaken: the success wins.
@@ -295,7 +296,7 @@ server_test!(
         assert_eq!(webhook(&app, &expired, now, WEBHOOK_SECRET).await, 200);
         assert_eq!(
             app.store.donation(other).await.unwrap().unwrap().status,
-            "expired"
+            DonationStatus::Expired
         );
     }
 );
@@ -374,7 +375,7 @@ server_test!(
         assert_eq!(webhook(&app, &deleted, now, WEBHOOK_SECRET).await, 200);
         assert_eq!(
             app.store.plan(plan.id).await.unwrap().unwrap().status,
-            "cancelled"
+            PlanStatus::Cancelled
         );
     }
 );
@@ -502,7 +503,7 @@ server_test!(
         );
         assert_eq!(
             app.store.donation(id).await.unwrap().unwrap().status,
-            "succeeded"
+            DonationStatus::Succeeded
         );
     }
 );
@@ -535,7 +536,7 @@ server_test!(
             let e = session(evt, sid, amount, currency);
             assert_eq!(webhook(&app, &e, now, WEBHOOK_SECRET).await, 200, "{evt}");
             let d = app.store.donation(id).await.unwrap().unwrap();
-            assert_eq!(d.status, "pending", "{evt}");
+            assert_eq!(d.status, DonationStatus::Pending, "{evt}");
             assert!(!d.mismatch.is_empty(), "{evt}: the mismatch is recorded");
         }
         // The admin sees why.
@@ -582,6 +583,6 @@ server_test!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(plan.status, "active");
+        assert_eq!(plan.status, PlanStatus::Active);
     }
 );

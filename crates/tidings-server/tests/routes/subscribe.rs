@@ -1,4 +1,5 @@
 use tidings_newsletter::solve;
+use tidings_store::SubscriberStatus;
 
 use crate::server_test;
 use crate::support::browser::{link, Browser};
@@ -67,7 +68,11 @@ server_test!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(sub.status, "pending", "not subscribed until confirmed");
+        assert_eq!(
+            sub.status,
+            SubscriberStatus::Pending,
+            "not subscribed until confirmed"
+        );
         assert!(
             sub.consent_text.contains("unsubscribe at any time") && sub.consent_ip == "127.0.0.1"
         );
@@ -91,7 +96,7 @@ server_test!(
             .contains("Confirm my subscription"));
         assert_eq!(
             app.store.subscriber(sub.id).await.unwrap().unwrap().status,
-            "pending"
+            SubscriberStatus::Pending
         );
         let res = app
             .client
@@ -103,7 +108,7 @@ server_test!(
         assert!(res.text().await.unwrap().contains("You're subscribed"));
         assert_eq!(
             app.store.subscriber(sub.id).await.unwrap().unwrap().status,
-            "confirmed"
+            SubscriberStatus::Confirmed
         );
         let again = app
             .client
@@ -173,7 +178,7 @@ server_test!(
         assert_eq!(res.status(), 200);
         assert_eq!(
             app.store.subscriber(sub.id).await.unwrap().unwrap().status,
-            "unsubscribed"
+            SubscriberStatus::Unsubscribed
         );
         let flip = if unsubscribe.ends_with('0') { "1" } else { "0" };
         let forged = format!("{}{flip}", &unsubscribe[..unsubscribe.len() - 1]);

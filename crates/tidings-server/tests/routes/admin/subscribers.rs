@@ -1,6 +1,7 @@
 //! Subscribers in the admin: import (dry run first, all or nothing), export, and the growth chart.
 
 use tidings_accounts::Role;
+use tidings_store::SubscriberStatus;
 
 use crate::server_test;
 use crate::support::browser::{account, Browser, PASSWORD};
@@ -73,7 +74,7 @@ server_test!(import_with_dry_run_then_export, Options::default(), |app| {
     assert_eq!(status, 200);
     assert!(body.contains("Imported"), "{body}");
     let all = app.store.all_subscribers().await.unwrap();
-    assert!(!all.is_empty() && all.iter().all(|s| s.status == "confirmed"));
+    assert!(!all.is_empty() && all.iter().all(|s| s.status == SubscriberStatus::Confirmed));
     assert!(all[0].consent_source.contains("mailchimp-subscribed.csv"));
     let before = all.len();
 
