@@ -3,22 +3,25 @@
 mod support;
 
 pub mod routes {
-    mod admin {
+    pub mod admin {
         mod auth;
-        mod editor;
+        pub mod editor;
         mod media;
         mod permissions;
+        mod revisions;
         mod subscribers;
     }
     mod articles;
     mod caching;
-    mod donate;
+    pub mod donate;
+    mod donors;
     mod edge;
     mod errors;
     mod feeds;
     mod home;
     mod listings;
-    mod newsletter;
+    pub mod newsletter;
+    mod newsletter_desk;
     pub mod security;
     mod stripe;
     mod subscribe;

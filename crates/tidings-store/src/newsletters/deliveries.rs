@@ -1,0 +1,247 @@
+//! Deliveries: claimed in batches under a lease, their outcomes, retries and failures.
+
+use super::*;
+
+impl Store {
+    /// Claims up to `limit` due deliveries of newsletters being sent, for `worker` until
+    /// `lease_until`. Another worker never gets the same rows while the lease holds.
+    pub async fn claim_deliveries(
+        &self,
+        worker: &str,
+        limit: i64,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let lock = match self.backend() {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let mut tx = self.write_tx().await?;
+        // Breaking-news alerts go before anything else waiting (a digest to many thousands must not
+        // hold back news); then everything in queue order.
+        let mut claimed: Vec<(i64,)> = Vec::new();
+        // Only look for alerts when one is being sent: the scoped query costs a scan otherwise.
+        let breaking: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM newsletters WHERE kind = 'breaking' AND status = 'sending'",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut scopes = Vec::new();
+        if !breaking.is_empty() {
+            let ids: Vec<i64> = breaking.iter().map(|r| r.0).collect();
+            scopes.push(format!("AND newsletter_id IN ({})", ids_text(&ids)));
+        }
+        scopes.push(String::new());
+        for scope in scopes {
+            let room = limit - claimed.len() as i64;
+            if room <= 0 {
+                break;
+            }
+            let sql = format!(
+                "UPDATE deliveries SET status = 'sending', claimed_by = $1, lease_until = $2 \
+                 WHERE id IN (SELECT id FROM deliveries WHERE status = 'queued' \
+                 AND next_attempt_at <= $3 {scope} ORDER BY id LIMIT $4 {lock}) \
+                 RETURNING id"
+            );
+            let rows: Vec<(i64,)> = sqlx::query_as(&sql)
+                .bind(worker)
+                .bind(lease_until.timestamp())
+                .bind(now.timestamp())
+                .bind(room)
+                .fetch_all(&mut *tx)
+                .await?;
+            claimed.extend(rows);
+        }
+        if claimed.is_empty() {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = claimed.into_iter().map(|r| r.0).collect();
+        let sql = format!(
+            "SELECT d.id, d.newsletter_id, d.subscriber_id, s.email, s.name, d.attempts, \
+             CAST(CASE WHEN s.status = 'confirmed' AND \
+               ((n.kind = 'digest' AND s.digest = 1) OR (n.kind = 'breaking' AND s.breaking = 1)) \
+               THEN 1 ELSE 0 END AS BIGINT) \
+             FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id \
+             JOIN newsletters n ON n.id = d.newsletter_id \
+             WHERE d.id IN ({}) ORDER BY CASE WHEN n.kind = 'breaking' THEN 0 ELSE 1 END, d.id",
+            ids_text(&ids)
+        );
+        let rows = sqlx::query(&sql).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClaimedDelivery {
+                    id: r.try_get(0)?,
+                    newsletter_id: r.try_get(1)?,
+                    subscriber_id: r.try_get(2)?,
+                    email: r.try_get(3)?,
+                    name: r.try_get(4)?,
+                    attempts: r.try_get(5)?,
+                    wanted: r.try_get::<i64, _>(6)? != 0,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Extends the lease on every delivery `worker` holds.
+    pub async fn renew_delivery_leases(
+        &self,
+        worker: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET lease_until = $1 WHERE status = 'sending' AND claimed_by = $2",
+        )
+        .bind(lease_until.timestamp())
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Returns to the queue every claim whose lease ran out (its worker died or hung).
+    pub async fn release_expired_deliveries(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET status = 'queued', claimed_by = '' \
+             WHERE status = 'sending' AND lease_until < $1",
+        )
+        .bind(now.timestamp())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Records how a claimed delivery ended. A refusal also suppresses the address.
+    pub async fn record_delivery(
+        &self,
+        delivery_id: i64,
+        outcome: &DeliveryOutcome,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now().timestamp();
+        match outcome {
+            DeliveryOutcome::Sent => {
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'sent', sent_at = $1, attempts = attempts + 1, \
+                     error = '' WHERE id = $2",
+                )
+                .bind(now)
+                .bind(delivery_id)
+                .execute(&self.pool)
+                .await?;
+            }
+            DeliveryOutcome::Skipped => {
+                sqlx::query("UPDATE deliveries SET status = 'skipped' WHERE id = $1")
+                    .bind(delivery_id)
+                    .execute(&self.pool)
+                    .await?;
+            }
+            DeliveryOutcome::Retry { error, retry_at } => {
+                let (status, next) = match retry_at {
+                    Some(t) => ("queued", t.timestamp()),
+                    None => ("failed", now),
+                };
+                sqlx::query(
+                    "UPDATE deliveries SET status = $1, next_attempt_at = $2, \
+                     attempts = attempts + 1, error = $3, claimed_by = '' WHERE id = $4",
+                )
+                .bind(status)
+                .bind(next)
+                .bind(error)
+                .bind(delivery_id)
+                .execute(&self.pool)
+                .await?;
+            }
+            DeliveryOutcome::Refused { error } => {
+                let mut tx = self.write_tx().await?;
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, error = $1, \
+                     claimed_by = '' WHERE id = $2",
+                )
+                .bind(error)
+                .bind(delivery_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE subscribers SET status = 'suppressed', suppressed_at = $1, \
+                     suppressed_reason = $2 WHERE id = (SELECT subscriber_id FROM deliveries \
+                     WHERE id = $3) AND status <> 'unsubscribed'",
+                )
+                .bind(now)
+                .bind(error)
+                .bind(delivery_id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks newsletters whose deliveries are all settled as `sent` (none failed) or `failed`.
+    /// Returns the ids that finished now.
+    pub async fn finish_newsletters(&self) -> Result<Vec<i64>, StoreError> {
+        let now = Utc::now().timestamp();
+        let mut tx = self.write_tx().await?;
+        let done: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT n.id, (SELECT COUNT(*) FROM deliveries f WHERE f.newsletter_id = n.id \
+             AND f.status = 'failed') FROM newsletters n WHERE n.status = 'sending' \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.newsletter_id = n.id \
+             AND d.status IN ('queued', 'sending'))",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id, failed) in &done {
+            let status = if *failed > 0 {
+                NewsletterState::Failed
+            } else {
+                NewsletterState::Sent
+            }
+            .as_str();
+            sqlx::query("UPDATE newsletters SET status = $1, finished_at = $2 WHERE id = $3")
+                .bind(status)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(done.into_iter().map(|d| d.0).collect())
+    }
+
+    /// Whether any delivery is waiting, now or later (a worker has something to do).
+    pub async fn deliveries_waiting(&self) -> Result<bool, StoreError> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM deliveries WHERE status IN ('queued', 'sending') LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// The failed deliveries of a newsletter, with the reasons.
+    pub async fn failed_deliveries(
+        &self,
+        newsletter_id: i64,
+        limit: i64,
+    ) -> Result<Vec<FailedDelivery>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT s.email, d.error, d.attempts FROM deliveries d \
+             JOIN subscribers s ON s.id = d.subscriber_id \
+             WHERE d.newsletter_id = $1 AND d.status = 'failed' ORDER BY d.id LIMIT $2",
+        )
+        .bind(newsletter_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(email, error, attempts)| FailedDelivery {
+                email,
+                error,
+                attempts,
+            })
+            .collect())
+    }
+}
