@@ -227,82 +227,88 @@ const FORM_COLUMNS: &str = "id, slug, title, body, currency, presets, default_am
     maximum, allow_monthly, offer_fee_cover, campaign_id";
 
 fn form_from_row(r: &AnyRow) -> Result<DonationForm, sqlx::Error> {
-    let presets: String = r.try_get(5)?;
+    let presets: String = r.try_get("presets")?;
     Ok(DonationForm {
-        id: r.try_get(0)?,
-        slug: r.try_get(1)?,
-        title: r.try_get(2)?,
-        body: r.try_get(3)?,
-        currency: r.try_get(4)?,
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        title: r.try_get("title")?,
+        body: r.try_get("body")?,
+        currency: r.try_get("currency")?,
         presets: ids(&presets),
-        default_amount: r.try_get(6)?,
-        minimum: r.try_get(7)?,
-        maximum: r.try_get(8)?,
-        allow_monthly: r.try_get::<i64, _>(9)? != 0,
-        offer_fee_cover: r.try_get::<i64, _>(10)? != 0,
-        campaign_id: r.try_get(11)?,
+        default_amount: r.try_get("default_amount")?,
+        minimum: r.try_get("minimum")?,
+        maximum: r.try_get("maximum")?,
+        allow_monthly: r.try_get::<i64, _>("allow_monthly")? != 0,
+        offer_fee_cover: r.try_get::<i64, _>("offer_fee_cover")? != 0,
+        campaign_id: r.try_get("campaign_id")?,
     })
 }
 
 /// A gift shows the name and address given with it; gifts recorded without one (renewals) show
 /// the donor's.
-const DONATION_COLUMNS: &str = "d.id, d.donor_id, o.email, \
-    CASE WHEN d.first_name <> '' THEN d.first_name ELSE o.first_name END, \
-    CASE WHEN d.last_name <> '' THEN d.last_name ELSE o.last_name END, d.form_id, \
-    d.campaign_id, d.plan_id, d.source, d.amount, d.fee, d.total, d.currency, d.frequency, d.status, \
-    d.gateway, d.gateway_session, d.gateway_payment, d.anonymous, d.dedication, d.failure, d.disputed, \
-    d.refunded_amount, d.created_at, d.completed_at, \
-    CASE WHEN d.address <> '' THEN d.address ELSE o.address END, d.mismatch";
+const DONATION_COLUMNS: &str = "d.id AS id, d.donor_id AS donor_id, o.email AS email, \
+    CASE WHEN d.first_name <> '' THEN d.first_name ELSE o.first_name END AS first_name, \
+    CASE WHEN d.last_name <> '' THEN d.last_name ELSE o.last_name END AS last_name, \
+    d.form_id AS form_id, d.campaign_id AS campaign_id, d.plan_id AS plan_id, d.source AS source, \
+    d.amount AS amount, d.fee AS fee, d.total AS total, d.currency AS currency, \
+    d.frequency AS frequency, d.status AS status, d.gateway AS gateway, \
+    d.gateway_session AS gateway_session, d.gateway_payment AS gateway_payment, \
+    d.anonymous AS anonymous, d.dedication AS dedication, d.failure AS failure, \
+    d.disputed AS disputed, d.refunded_amount AS refunded_amount, d.created_at AS created_at, \
+    d.completed_at AS completed_at, \
+    CASE WHEN d.address <> '' THEN d.address ELSE o.address END AS address, d.mismatch AS mismatch";
 
 fn donation_from_row(r: &AnyRow) -> Result<Donation, sqlx::Error> {
-    let completed: Option<i64> = r.try_get(24)?;
+    let completed: Option<i64> = r.try_get("completed_at")?;
     Ok(Donation {
-        id: r.try_get(0)?,
-        donor_id: r.try_get(1)?,
-        email: r.try_get(2)?,
-        first_name: r.try_get(3)?,
-        last_name: r.try_get(4)?,
-        form_id: r.try_get(5)?,
-        campaign_id: r.try_get(6)?,
-        plan_id: r.try_get(7)?,
-        source: r.try_get(8)?,
-        amount: r.try_get(9)?,
-        fee: r.try_get(10)?,
-        total: r.try_get(11)?,
-        currency: r.try_get(12)?,
-        frequency: decode(r, 13)?,
-        status: decode(r, 14)?,
-        gateway: decode(r, 15)?,
-        gateway_session: r.try_get(16)?,
-        gateway_payment: r.try_get(17)?,
-        anonymous: r.try_get::<i64, _>(18)? != 0,
-        dedication: r.try_get(19)?,
-        failure: r.try_get(20)?,
-        disputed: r.try_get::<i64, _>(21)? != 0,
-        refunded_amount: r.try_get(22)?,
-        created_at: at(r.try_get(23)?),
+        id: r.try_get("id")?,
+        donor_id: r.try_get("donor_id")?,
+        email: r.try_get("email")?,
+        first_name: r.try_get("first_name")?,
+        last_name: r.try_get("last_name")?,
+        form_id: r.try_get("form_id")?,
+        campaign_id: r.try_get("campaign_id")?,
+        plan_id: r.try_get("plan_id")?,
+        source: r.try_get("source")?,
+        amount: r.try_get("amount")?,
+        fee: r.try_get("fee")?,
+        total: r.try_get("total")?,
+        currency: r.try_get("currency")?,
+        frequency: decode(r, "frequency")?,
+        status: decode(r, "status")?,
+        gateway: decode(r, "gateway")?,
+        gateway_session: r.try_get("gateway_session")?,
+        gateway_payment: r.try_get("gateway_payment")?,
+        anonymous: r.try_get::<i64, _>("anonymous")? != 0,
+        dedication: r.try_get("dedication")?,
+        failure: r.try_get("failure")?,
+        disputed: r.try_get::<i64, _>("disputed")? != 0,
+        refunded_amount: r.try_get("refunded_amount")?,
+        created_at: at(r.try_get("created_at")?),
         completed_at: completed.map(at),
-        address: r.try_get(25)?,
-        mismatch: r.try_get(26)?,
+        address: r.try_get("address")?,
+        mismatch: r.try_get("mismatch")?,
     })
 }
 
-const PLAN_COLUMNS: &str = "p.id, p.donor_id, o.email, p.form_id, p.amount, p.fee, p.currency, \
-    p.status, p.gateway, p.gateway_subscription, p.next_charge_at";
+const PLAN_COLUMNS: &str = "p.id AS id, p.donor_id AS donor_id, o.email AS email, \
+    p.form_id AS form_id, p.amount AS amount, p.fee AS fee, p.currency AS currency, \
+    p.status AS status, p.gateway AS gateway, p.gateway_subscription AS gateway_subscription, \
+    p.next_charge_at AS next_charge_at";
 
 fn plan_from_row(r: &AnyRow) -> Result<RecurringPlan, sqlx::Error> {
-    let next: Option<i64> = r.try_get(10)?;
+    let next: Option<i64> = r.try_get("next_charge_at")?;
     Ok(RecurringPlan {
-        id: r.try_get(0)?,
-        donor_id: r.try_get(1)?,
-        email: r.try_get(2)?,
-        form_id: r.try_get(3)?,
-        amount: r.try_get(4)?,
-        fee: r.try_get(5)?,
-        currency: r.try_get(6)?,
-        status: decode(r, 7)?,
-        gateway: decode(r, 8)?,
-        gateway_subscription: r.try_get(9)?,
+        id: r.try_get("id")?,
+        donor_id: r.try_get("donor_id")?,
+        email: r.try_get("email")?,
+        form_id: r.try_get("form_id")?,
+        amount: r.try_get("amount")?,
+        fee: r.try_get("fee")?,
+        currency: r.try_get("currency")?,
+        status: decode(r, "status")?,
+        gateway: decode(r, "gateway")?,
+        gateway_subscription: r.try_get("gateway_subscription")?,
         next_charge_at: next.map(at),
     })
 }

@@ -171,17 +171,17 @@ fn at(t: i64) -> DateTime<Utc> {
 }
 
 fn from_row(r: &AnyRow) -> Result<Newsletter, sqlx::Error> {
-    let finished: Option<i64> = r.try_get(9)?;
+    let finished: Option<i64> = r.try_get("finished_at")?;
     Ok(Newsletter {
-        id: r.try_get(0)?,
-        kind: decode(r, 1)?,
-        edition: r.try_get(2)?,
-        subject: r.try_get(3)?,
-        intro: r.try_get(4)?,
-        items: r.try_get(5)?,
-        status: decode(r, 6)?,
-        cutoff_at: at(r.try_get(7)?),
-        created_at: at(r.try_get(8)?),
+        id: r.try_get("id")?,
+        kind: decode(r, "kind")?,
+        edition: r.try_get("edition")?,
+        subject: r.try_get("subject")?,
+        intro: r.try_get("intro")?,
+        items: r.try_get("items")?,
+        status: decode(r, "status")?,
+        cutoff_at: at(r.try_get("cutoff_at")?),
+        created_at: at(r.try_get("created_at")?),
         finished_at: finished.map(at),
         counts: DeliveryCounts::default(),
     })

@@ -82,18 +82,18 @@ fn at(t: i64) -> DateTime<Utc> {
 }
 
 fn from_row(r: &AnyRow) -> Result<Subscriber, sqlx::Error> {
-    let confirmed: Option<i64> = r.try_get(10)?;
+    let confirmed: Option<i64> = r.try_get("confirmed_at")?;
     Ok(Subscriber {
-        id: r.try_get(0)?,
-        email: r.try_get(1)?,
-        name: r.try_get(2)?,
-        status: decode(r, 3)?,
-        digest: r.try_get::<i64, _>(4)? != 0,
-        breaking: r.try_get::<i64, _>(5)? != 0,
-        consent_at: at(r.try_get(6)?),
-        consent_ip: r.try_get(7)?,
-        consent_source: r.try_get(8)?,
-        consent_text: r.try_get(9)?,
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        name: r.try_get("name")?,
+        status: decode(r, "status")?,
+        digest: r.try_get::<i64, _>("digest")? != 0,
+        breaking: r.try_get::<i64, _>("breaking")? != 0,
+        consent_at: at(r.try_get("consent_at")?),
+        consent_ip: r.try_get("consent_ip")?,
+        consent_source: r.try_get("consent_source")?,
+        consent_text: r.try_get("consent_text")?,
         confirmed_at: confirmed.map(at),
     })
 }
