@@ -494,3 +494,78 @@ async fn check_tests_smtp_and_prints_spf_dkim_and_dmarc_records() {
         text(&out)
     );
 }
+
+/// The server's peak resident memory, from the kernel's accounting of the process.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/<pid>/status")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_60_mb_upload_without_a_session_leaves_the_server_small() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = tidings(dir.path())
+        .args([
+            "serve",
+            "--data-dir",
+            "site",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let _server = Running(child);
+    let url = format!("http://127.0.0.1:{port}");
+    wait_ready(&url).await;
+    let before = peak_rss_kib(pid);
+
+    const SIZE: usize = 60 * 1024 * 1024;
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let head = format!(
+        "POST /admin/login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: {SIZE}\r\n\r\n"
+    );
+    let upload = tokio::spawn(async move {
+        writer.write_all(head.as_bytes()).await.unwrap();
+        let chunk = vec![b'a'; 256 * 1024];
+        let mut sent = 0;
+        while sent < SIZE {
+            match writer.write(&chunk).await {
+                Ok(n) => sent += n,
+                Err(_) => break,
+            }
+        }
+    });
+    let mut answer = vec![0u8; 256];
+    let n = tokio::time::timeout(Duration::from_secs(3), reader.read(&mut answer))
+        .await
+        .expect("answered within 3 s")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 4"));
+    drop(reader);
+    let _ = tokio::time::timeout(Duration::from_secs(10), upload).await;
+    let peak = peak_rss_kib(pid);
+    assert!(
+        peak < 150 * 1024,
+        "peak RSS {peak} KiB (was {before} KiB before the upload)"
+    );
+    // Still serving.
+    assert_eq!(
+        reqwest::get(format!("{url}/healthz"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
