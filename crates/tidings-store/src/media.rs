@@ -53,19 +53,20 @@ const COLUMNS: &str =
     "id, path, original_name, mime, width, height, bytes, widths, webp, alt, created_at";
 
 fn from_row(r: &AnyRow) -> Result<Media, sqlx::Error> {
-    let widths: String = r.try_get(7)?;
+    let widths: String = r.try_get("widths")?;
     Ok(Media {
-        id: r.try_get(0)?,
-        path: r.try_get(1)?,
-        original_name: r.try_get(2)?,
-        mime: r.try_get(3)?,
-        width: r.try_get(4)?,
-        height: r.try_get(5)?,
-        bytes: r.try_get(6)?,
+        id: r.try_get("id")?,
+        path: r.try_get("path")?,
+        original_name: r.try_get("original_name")?,
+        mime: r.try_get("mime")?,
+        width: r.try_get("width")?,
+        height: r.try_get("height")?,
+        bytes: r.try_get("bytes")?,
         widths: widths.split(',').filter_map(|w| w.parse().ok()).collect(),
-        webp: r.try_get::<i64, _>(8)? != 0,
-        alt: r.try_get(9)?,
-        created_at: DateTime::from_timestamp(r.try_get(10)?, 0).unwrap_or(DateTime::UNIX_EPOCH),
+        webp: r.try_get::<i64, _>("webp")? != 0,
+        alt: r.try_get("alt")?,
+        created_at: DateTime::from_timestamp(r.try_get("created_at")?, 0)
+            .unwrap_or(DateTime::UNIX_EPOCH),
     })
 }
 

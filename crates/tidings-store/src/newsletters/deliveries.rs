@@ -58,10 +58,11 @@ impl Store {
         }
         let ids: Vec<i64> = claimed.into_iter().map(|r| r.0).collect();
         let sql = format!(
-            "SELECT d.id, d.newsletter_id, d.subscriber_id, s.email, s.name, d.attempts, \
+            "SELECT d.id AS id, d.newsletter_id AS newsletter_id, d.subscriber_id AS subscriber_id, \
+             s.email AS email, s.name AS name, d.attempts AS attempts, \
              CAST(CASE WHEN s.status = 'confirmed' AND \
                ((n.kind = 'digest' AND s.digest = 1) OR (n.kind = 'breaking' AND s.breaking = 1)) \
-               THEN 1 ELSE 0 END AS BIGINT) \
+               THEN 1 ELSE 0 END AS BIGINT) AS wanted \
              FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id \
              JOIN newsletters n ON n.id = d.newsletter_id \
              WHERE d.id IN ({}) ORDER BY CASE WHEN n.kind = 'breaking' THEN 0 ELSE 1 END, d.id",
@@ -72,13 +73,13 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(ClaimedDelivery {
-                    id: r.try_get(0)?,
-                    newsletter_id: r.try_get(1)?,
-                    subscriber_id: r.try_get(2)?,
-                    email: r.try_get(3)?,
-                    name: r.try_get(4)?,
-                    attempts: r.try_get(5)?,
-                    wanted: r.try_get::<i64, _>(6)? != 0,
+                    id: r.try_get("id")?,
+                    newsletter_id: r.try_get("newsletter_id")?,
+                    subscriber_id: r.try_get("subscriber_id")?,
+                    email: r.try_get("email")?,
+                    name: r.try_get("name")?,
+                    attempts: r.try_get("attempts")?,
+                    wanted: r.try_get::<i64, _>("wanted")? != 0,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
