@@ -419,6 +419,69 @@ async fn submit(
         return again(&app, &form, StatusCode::UNPROCESSABLE_ENTITY, "This form was already sent. Please check your inbox for a receipt before trying again.".into(), &f).await;
     }
 
+    let currency = Currency::parse(&form.currency).ok_or(AppError::NotFound)?;
+    let fee = app.payments().fee;
+    let gateway = app.payments().gateway.kind();
+    match checked_gift(&form, &f, email, currency, fee, gateway) {
+        Ok(new) => begin_payment(&app, &form, &f, new).await,
+        Err(m) => again(&app, &form, StatusCode::UNPROCESSABLE_ENTITY, m, &f).await,
+    }
+}
+
+/// Records the gift (once per form submission) and sends the donor to pay for it.
+async fn begin_payment(
+    app: &AppState,
+    form: &DonationForm,
+    f: &DonateForm,
+    new: NewDonation,
+) -> Result<Response, AppError> {
+    let started = app.store().start_donation(&new).await?;
+    let d = match started {
+        Started::New(d) => d,
+        Started::Existing(d) if d.status == DonationStatus::Pending => d,
+        Started::Existing(d) if d.status == DonationStatus::Succeeded => {
+            return Ok(see_other(&format!(
+                "/donate/thanks/{}?session_id={}",
+                d.id, d.gateway_session
+            )))
+        }
+        Started::Existing(_) => {
+            return again(
+                app,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "That attempt is over. Please try again.".into(),
+                f,
+            )
+            .await;
+        }
+    };
+    if let Some((intent, client_secret, publishable)) =
+        app.payments().gateway.embedded_payment(&d).await?
+    {
+        app.store().set_donation_session(d.id, &intent).await?;
+        return pay_page(app, &d, &intent, &client_secret, &publishable).await;
+    }
+    let site = app.site_view().await?;
+    let description = format!("Gift to {}", site.title);
+    let (session, url) = app
+        .payments()
+        .gateway
+        .checkout(&app.site().url, &d, &form.slug, &description)
+        .await?;
+    app.store().set_donation_session(d.id, &session).await?;
+    Ok(see_other(&url))
+}
+
+/// Checks a submission against the form's rules: the gift to record, or what to tell the donor.
+fn checked_gift(
+    form: &DonationForm,
+    f: &DonateForm,
+    email: Result<String, tidings_accounts::AddressError>,
+    currency: Currency,
+    fee: tidings_donations::FeeRate,
+    gateway: tidings_store::GatewayKind,
+) -> Result<NewDonation, String> {
     let (first, last) = (clean(&f.first_name), clean(&f.last_name));
     let problem = if first.is_empty() || last.is_empty() {
         Some("Please enter your first and last name.".to_string())
@@ -449,15 +512,14 @@ async fn submit(
         None
     };
     if let Some(m) = problem {
-        return again(&app, &form, StatusCode::UNPROCESSABLE_ENTITY, m, &f).await;
+        return Err(m);
     }
-    let currency = Currency::parse(&form.currency).ok_or(AppError::NotFound)?;
     let rules = FormRules {
         currency,
         minimum: form.minimum,
         maximum: form.maximum,
         allow_monthly: form.allow_monthly,
-        fee: app.payments().fee,
+        fee,
     };
     let gift = match validate_gift(
         &rules,
@@ -476,66 +538,27 @@ async fn submit(
             if let Some(first) = m.get(..1) {
                 m = format!("{}{}.", first.to_uppercase(), &m[1..]);
             }
-            return again(&app, &form, StatusCode::UNPROCESSABLE_ENTITY, m, &f).await;
+            return Err(m);
         }
     };
-    let email = email.unwrap_or_default();
-    let started = app
-        .store()
-        .start_donation(&NewDonation {
-            email: email.clone(),
-            first_name: first,
-            last_name: last,
-            address: clean(&f.address),
-            form_id: Some(form.id),
-            campaign_id: form.campaign_id,
-            source: f.source.chars().take(300).collect(),
-            amount: gift.amount,
-            fee: gift.fee,
-            currency: currency.code().to_string(),
-            frequency: gift.frequency,
-            gateway: app.payments().gateway.kind(),
-            anonymous: f.anonymous.is_some(),
-            dedication: clean(&f.dedication),
-            idempotency_key: f.key.clone(),
-            plan_id: None,
-        })
-        .await?;
-    let d = match started {
-        Started::New(d) => d,
-        Started::Existing(d) if d.status == DonationStatus::Pending => d,
-        Started::Existing(d) if d.status == DonationStatus::Succeeded => {
-            return Ok(see_other(&format!(
-                "/donate/thanks/{}?session_id={}",
-                d.id, d.gateway_session
-            )))
-        }
-        Started::Existing(_) => {
-            return again(
-                &app,
-                &form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "That attempt is over. Please try again.".into(),
-                &f,
-            )
-            .await;
-        }
-    };
-    if let Some((intent, client_secret, publishable)) =
-        app.payments().gateway.embedded_payment(&d).await?
-    {
-        app.store().set_donation_session(d.id, &intent).await?;
-        return pay_page(&app, &d, &intent, &client_secret, &publishable).await;
-    }
-    let site = app.site_view().await?;
-    let description = format!("Gift to {}", site.title);
-    let (session, url) = app
-        .payments()
-        .gateway
-        .checkout(&app.site().url, &d, &form.slug, &description)
-        .await?;
-    app.store().set_donation_session(d.id, &session).await?;
-    Ok(see_other(&url))
+    Ok(NewDonation {
+        email: email.unwrap_or_default(),
+        first_name: first,
+        last_name: last,
+        address: clean(&f.address),
+        form_id: Some(form.id),
+        campaign_id: form.campaign_id,
+        source: f.source.chars().take(300).collect(),
+        amount: gift.amount,
+        fee: gift.fee,
+        currency: currency.code().to_string(),
+        frequency: gift.frequency,
+        gateway,
+        anonymous: f.anonymous.is_some(),
+        dedication: clean(&f.dedication),
+        idempotency_key: f.key.clone(),
+        plan_id: None,
+    })
 }
 
 /// The challenge for donation forms (for pages whose challenge expired while open).
