@@ -17,11 +17,6 @@ pub use crate::states::Audience;
 use crate::states::{decode, NewsletterState};
 
 impl Audience {
-    /// The `kind` stored for newsletters sent to this audience.
-    pub fn kind(self) -> &'static str {
-        self.as_str()
-    }
-
     /// The subscribers' column that says they want this kind.
     fn column(self) -> &'static str {
         match self {
@@ -203,7 +198,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let exists: Option<(i64,)> =
             sqlx::query_as("SELECT id FROM newsletters WHERE kind = $1 AND edition = $2")
-                .bind(new.audience.kind())
+                .bind(new.audience.as_str())
                 .bind(&new.edition)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -214,7 +209,7 @@ impl Store {
             "INSERT INTO newsletters (kind, edition, subject, intro, items, status, cutoff_at, \
              created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'sending', $6, $7, $8) RETURNING id",
         )
-        .bind(new.audience.kind())
+        .bind(new.audience.as_str())
         .bind(&new.edition)
         .bind(&new.subject)
         .bind(&new.intro)
@@ -264,7 +259,7 @@ impl Store {
     ) -> Result<Option<Newsletter>, StoreError> {
         let row: Option<(i64,)> =
             sqlx::query_as("SELECT id FROM newsletters WHERE kind = $1 AND edition = $2")
-                .bind(audience.kind())
+                .bind(audience.as_str())
                 .bind(edition)
                 .fetch_optional(&self.pool)
                 .await?;
