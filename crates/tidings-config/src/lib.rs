@@ -9,5 +9,6 @@ mod sections;
 
 pub use load::{load, ConfigError, Sources};
 pub use sections::{
-    Config, DatabaseConfig, MailConfig, NewsletterConfig, PaymentsConfig, ServerConfig, SiteConfig,
+    Config, DatabaseConfig, MailConfig, NewsletterConfig, PaymentGateway, PaymentsConfig,
+    ServerConfig, SiteConfig,
 };

@@ -187,6 +187,33 @@ pub struct PaymentsConfig {
     pub challenge_verify_url: String,
 }
 
+/// The payment gateways a site can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentGateway {
+    /// Simulated payments: no set-up, nothing charged.
+    Test,
+    /// Stripe Checkout (and the Payment Element).
+    Stripe,
+}
+
+impl PaymentGateway {
+    /// The gateway a `payments.gateway` value names.
+    pub fn parse(name: &str) -> Option<PaymentGateway> {
+        match name {
+            "test" => Some(PaymentGateway::Test),
+            "stripe" => Some(PaymentGateway::Stripe),
+            _ => None,
+        }
+    }
+}
+
+impl PaymentsConfig {
+    /// The configured gateway (validated by [`crate::load`]; the test gateway if it was not).
+    pub fn gateway(&self) -> PaymentGateway {
+        PaymentGateway::parse(&self.gateway).unwrap_or(PaymentGateway::Test)
+    }
+}
+
 impl Default for PaymentsConfig {
     fn default() -> Self {
         Self {
@@ -234,6 +261,45 @@ impl Default for NewsletterConfig {
 }
 
 impl Config {
+    /// The sender of every message: `mail.from`, or the site's title at `no-reply@` its host.
+    pub fn mail_from(&self) -> String {
+        if !self.mail.from.is_empty() {
+            return self.mail.from.clone();
+        }
+        let host = url::Url::parse(&self.site_url())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .filter(|h| h.chars().any(|c| c.is_ascii_alphabetic()))
+            .unwrap_or_else(|| "localhost".into());
+        format!(
+            "{} <no-reply@{host}>",
+            self.site.title.replace(['<', '>', '"'], "")
+        )
+    }
+
+    /// The address part of an explicitly configured `mail.from`.
+    pub fn mail_address(&self) -> Option<String> {
+        let from = self.mail.from.trim();
+        if from.is_empty() {
+            return None;
+        }
+        let address = match (from.rfind('<'), from.rfind('>')) {
+            (Some(a), Some(b)) if a < b => &from[a + 1..b],
+            _ => from,
+        };
+        Some(address.trim().to_string()).filter(|a| a.contains('@'))
+    }
+
+    /// The domain of the sender address (for DKIM and the DNS advice).
+    pub fn mail_domain(&self) -> String {
+        self.mail_from()
+            .rsplit('@')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('>')
+            .to_string()
+    }
+
     /// The site's timezone, already checked by [`crate::load`].
     pub fn timezone(&self) -> chrono_tz::Tz {
         self.site.timezone.parse().unwrap_or(chrono_tz::UTC)
@@ -342,7 +408,7 @@ impl Config {
                 "site.security_contact: `{contact}` must be a mailto: or https:// URI"
             ));
         }
-        if !matches!(self.payments.gateway.as_str(), "test" | "stripe") {
+        if PaymentGateway::parse(&self.payments.gateway).is_none() {
             problems.push(format!(
                 "payments.gateway: `{}` must be `test` or `stripe`",
                 self.payments.gateway
@@ -360,7 +426,7 @@ impl Config {
                 self.newsletter.digest_time
             ));
         }
-        if self.payments.gateway == "stripe" {
+        if PaymentGateway::parse(&self.payments.gateway) == Some(PaymentGateway::Stripe) {
             if !self.payments.stripe_secret_key.starts_with("sk_")
                 && !self.payments.stripe_secret_key.starts_with("rk_")
             {

@@ -57,17 +57,41 @@ pub struct MailOptions {
     pub dkim: Option<DkimSigner>,
 }
 
-/// Sends [`Email`]s through the configured transport.
+/// Sends [`Email`]s through the configured transport; clones share its connections.
+#[derive(Clone)]
 pub struct Mailer {
     from: Mailbox,
-    transport: Transport,
-    dkim: Option<DkimSigner>,
+    transport: std::sync::Arc<Transport>,
+    dkim: Option<std::sync::Arc<DkimSigner>>,
 }
 
 impl Mailer {
     /// `url` is `outbox`, `smtp://[user:pass@]host[:port][?tls=required]` or `smtps://...`.
     pub fn new(url: &str, from: &str, data_dir: &Path) -> Result<Mailer, MailError> {
         Self::with_options(url, from, data_dir, MailOptions::default())
+    }
+
+    /// The mailer the configuration describes: `mail.url` and `mail.from`, the pool size, and the
+    /// DKIM key when one is set. Every process on a site builds it the same way.
+    pub fn from_config(config: &tidings_config::Config) -> Result<Mailer, MailError> {
+        let dkim = match &config.mail.dkim_key_file {
+            Some(path) => Some(DkimSigner::load(
+                path,
+                &config.mail.dkim_selector,
+                &config.mail_domain(),
+            )?),
+            None => None,
+        };
+        let options = MailOptions {
+            connections: config.mail.connections,
+            dkim,
+        };
+        Self::with_options(
+            &config.mail.url,
+            &config.mail_from(),
+            &config.server.data_dir,
+            options,
+        )
     }
 
     /// Like [`Mailer::new`], with a connection pool size and an optional DKIM key.
@@ -110,8 +134,8 @@ impl Mailer {
         };
         Ok(Mailer {
             from,
-            transport,
-            dkim: options.dkim,
+            transport: std::sync::Arc::new(transport),
+            dkim: options.dkim.map(std::sync::Arc::new),
         })
     }
 
@@ -122,12 +146,12 @@ impl Mailer {
 
     /// The DKIM key messages are signed with, if any.
     pub fn dkim(&self) -> Option<&DkimSigner> {
-        self.dkim.as_ref()
+        self.dkim.as_deref()
     }
 
     /// Human description of the transport, without secrets.
     pub fn describe(&self) -> String {
-        match &self.transport {
+        match &*self.transport {
             Transport::Outbox(dir) => format!("outbox folder {}", dir.display()),
             Transport::Smtp(_) | Transport::Pooled(_) => "SMTP".to_string(),
         }
@@ -135,7 +159,7 @@ impl Mailer {
 
     /// Opens a connection to the mail server and closes it again (for `tidings check`).
     pub async fn test_connection(&self) -> Result<(), MailError> {
-        match &self.transport {
+        match &*self.transport {
             Transport::Outbox(dir) => {
                 tokio::fs::create_dir_all(dir).await?;
                 Ok(())
@@ -154,7 +178,7 @@ impl Mailer {
         if let Some(dkim) = &self.dkim {
             dkim.sign(&mut message);
         }
-        match &self.transport {
+        match &*self.transport {
             Transport::Outbox(dir) => {
                 tokio::fs::create_dir_all(dir).await?;
                 let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");

@@ -8,18 +8,21 @@ use axum::response::Response;
 use chrono_tz::Tz;
 use minijinja::Value;
 use tidings_config::Config;
+use tidings_newsletter::{NewsletterOptions, Newsletters};
 use tidings_store::Store;
 
 use crate::cache::{CachedPage, PageCache};
 use crate::error::AppError;
-use crate::theme::Theme;
-use crate::views::SiteView;
+use tidings_theme::views::SiteView;
+use tidings_theme::Theme;
 
 /// Cache policy for HTML pages: shared caches and browsers may reuse a page briefly, then revalidate
 /// with the ETag (a 304 costs almost nothing).
 pub const HTML_CACHE: &str = "public, max-age=60, stale-while-revalidate=30";
 /// HTML content type.
 pub const HTML: &str = "text/html; charset=utf-8";
+/// Content-hashed names never change meaning, so browsers may keep them forever.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// Configuration-derived facts the handlers need.
 #[derive(Debug, Clone)]
@@ -38,14 +41,6 @@ pub struct SiteConfig {
     pub https: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Local time of day the digest goes out; `None` when scheduled sending is off.
-    pub digest_time: Option<chrono::NaiveTime>,
-    /// Most stories in a digest.
-    pub max_stories: usize,
-    /// Most newsletter messages per second from this node (0: no limit).
-    pub send_rate: u32,
-    /// Messages a send keeps in flight at once (one per SMTP connection).
-    pub send_connections: usize,
     /// `Host` values requests may carry (lowercase, `host[:port]`); `None` when `site.url` was not
     /// set, and so the site's public name is unknown.
     pub allowed_hosts: Option<Vec<String>>,
@@ -95,13 +90,10 @@ impl SiteConfig {
             timezone: config.timezone(),
             feed_full_content: config.site.feed_full_content,
             trusted_proxies: config.server.trusted_proxies.clone(),
-            digest_time: tidings_newsletter::parse_time(&config.newsletter.digest_time),
-            max_stories: config.newsletter.max_stories as usize,
-            send_rate: config.newsletter.rate_limit,
-            send_connections: config.mail.connections.max(1) as usize,
             allowed_hosts: allowed_hosts(config),
             security_contact: match config.site.security_contact.as_str() {
-                "" => crate::server::mail_address(config)
+                "" => config
+                    .mail_address()
                     .map(|a| format!("mailto:{a}"))
                     .unwrap_or_default(),
                 contact => contact.to_string(),
@@ -140,13 +132,13 @@ struct Inner {
     mailer: tidings_mail::Mailer,
     setup_code: std::sync::Mutex<Option<String>>,
     media_dir: std::path::PathBuf,
-    theme: Theme,
+    theme: Arc<Theme>,
+    assets: std::collections::HashMap<String, CachedPage>,
     cache: PageCache,
     site: SiteConfig,
     site_view: RwLock<Option<(i64, Arc<SiteView>)>>,
-    reads: crate::newsletter::ReadCounter,
     payments: crate::donations::Payments,
-    send_slot: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+    newsletters: Newsletters,
 }
 
 /// Handle to everything a request may need; cheap to clone.
@@ -154,16 +146,18 @@ struct Inner {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
-    /// Builds the state; the cache starts at the database's current generation.
+    /// Builds the state over the services (which bring the store, mailer and theme); the cache
+    /// starts at the database's current generation.
     pub async fn new(
-        store: Store,
-        theme: Theme,
+        newsletters: Newsletters,
         site: SiteConfig,
-        mailer: tidings_mail::Mailer,
         passwords: tidings_accounts::Passwords,
         media_dir: std::path::PathBuf,
         payments: crate::donations::Payments,
     ) -> Result<Self, AppError> {
+        let store = newsletters.store().clone();
+        let mailer = newsletters.mailer().clone();
+        let theme = newsletters.theme().clone();
         // With no account yet, whoever claims the site first from outside loopback needs this code,
         // which only the operator sees (printed by `serve`).
         let setup_code = if store.count_users().await? == 0 {
@@ -171,19 +165,32 @@ impl AppState {
         } else {
             None
         };
+        let assets = theme
+            .assets()
+            .map(|(name, a)| {
+                let page = CachedPage::new(
+                    0,
+                    StatusCode::OK,
+                    a.content_type,
+                    IMMUTABLE,
+                    a.bytes.clone(),
+                );
+                (name.to_string(), page)
+            })
+            .collect();
         let state = AppState(Arc::new(Inner {
+            newsletters,
             store,
             passwords,
             mailer,
             setup_code: std::sync::Mutex::new(setup_code),
             media_dir,
             theme,
+            assets,
             cache: PageCache::default(),
             site,
             site_view: RwLock::new(None),
-            reads: crate::newsletter::ReadCounter::default(),
             payments,
-            send_slot: tokio::sync::Mutex::new(None),
         }));
         state.refresh_generation().await?;
         Ok(state)
@@ -214,17 +221,9 @@ impl AppState {
         &self.0.media_dir
     }
 
-    /// A random secret kept in the settings under `name`, made on first use (signing links and
-    /// challenges); every node of a site shares it through the database.
+    /// A random secret kept in the settings under `name`, made on first use.
     pub async fn secret(&self, name: &str) -> Result<String, AppError> {
-        let current = self.store().settings().await?.get(name).to_string();
-        if !current.is_empty() {
-            return Ok(current);
-        }
-        let fresh = tidings_accounts::new_token();
-        self.store().set_settings(&[(name, &fresh)]).await?;
-        // Two nodes racing here both end up with whichever write landed last.
-        Ok(self.store().settings().await?.get(name).to_string())
+        Ok(self.store().secret(name).await?)
     }
 
     /// Forgets the setup code once the owner exists.
@@ -233,8 +232,13 @@ impl AppState {
     }
 
     /// The theme.
-    pub fn theme(&self) -> &Theme {
+    pub fn theme(&self) -> &Arc<Theme> {
         &self.0.theme
+    }
+
+    /// A theme asset by its hashed file name, precompressed.
+    pub fn asset(&self, hashed: &str) -> Option<&CachedPage> {
+        self.0.assets.get(hashed)
     }
 
     /// The payment gateway and donation settings.
@@ -242,15 +246,9 @@ impl AppState {
         &self.0.payments
     }
 
-    /// When this node may send its next newsletter message (`newsletter.rate_limit` is per node,
-    /// however many workers run).
-    pub fn send_slot(&self) -> &tokio::sync::Mutex<Option<tokio::time::Instant>> {
-        &self.0.send_slot
-    }
-
-    /// Per-article read counts not yet written to the database.
-    pub fn reads(&self) -> &crate::newsletter::ReadCounter {
-        &self.0.reads
+    /// The newsletter service.
+    pub fn newsletters(&self) -> &Newsletters {
+        &self.0.newsletters
     }
 
     /// Builds the state from the configuration: theme (with the data dir's overrides), mailer
@@ -268,29 +266,17 @@ impl AppState {
             .set_site_url(&site.url)
             .await
             .context("recording the site URL")?;
-        let from = crate::server::mail_from(config);
-        let dkim = match &config.mail.dkim_key_file {
-            Some(path) => {
-                let domain = crate::server::mail_domain(config);
-                Some(tidings_mail::DkimSigner::load(
-                    path,
-                    &config.mail.dkim_selector,
-                    &domain,
-                )?)
-            }
-            None => None,
-        };
-        let options = tidings_mail::MailOptions {
-            connections: config.mail.connections,
-            dkim,
-        };
-        let mailer = tidings_mail::Mailer::with_options(&config.mail.url, &from, data_dir, options)
-            .context("setting up mail")?;
-        let state = AppState::new(
+        let mailer = tidings_mail::Mailer::from_config(config).context("setting up mail")?;
+        let newsletters = Newsletters::new(
             store,
-            theme,
-            site,
             mailer,
+            Arc::new(theme),
+            tidings_theme::SiteInfo::from_config(config),
+            NewsletterOptions::from_config(config),
+        );
+        let state = AppState::new(
+            newsletters,
+            site,
             tidings_accounts::Passwords::new(password_cost),
             data_dir.join("media"),
             crate::donations::Payments::from_config(config)?,

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
-use crate::theme::digest;
+use tidings_theme::digest;
 
 /// Pages smaller than this are not worth compressing.
 const MIN_COMPRESS: usize = 512;

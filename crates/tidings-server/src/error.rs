@@ -30,6 +30,18 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<tidings_newsletter::NewsletterError> for AppError {
+    fn from(e: tidings_newsletter::NewsletterError) -> Self {
+        use tidings_newsletter::NewsletterError as E;
+        match e {
+            E::NotFound(_) => AppError::NotFound,
+            E::Store(e) => AppError::Store(e),
+            E::Render(e) => AppError::Template(e),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
 /// Marks a response whose body the themed-error middleware should render.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorPage;

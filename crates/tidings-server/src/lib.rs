@@ -9,16 +9,12 @@ pub mod cache;
 pub mod conn;
 pub mod donations;
 pub mod error;
-mod jsonld;
 pub mod middleware;
-pub mod newsletter;
 pub mod router;
 pub mod server;
-pub mod theme;
 pub mod throttle;
-pub mod views;
 pub mod web;
 
 pub use app::{AppState, SiteConfig};
 pub use server::{serve, Server};
-pub use theme::Theme;
+pub use tidings_theme::{views, Theme};

@@ -121,45 +121,6 @@ impl Server {
     }
 }
 
-/// The sender address: `mail.from`, or `no-reply@<site host>`.
-pub fn mail_from(config: &Config) -> String {
-    if !config.mail.from.is_empty() {
-        return config.mail.from.clone();
-    }
-    let host = url::Url::parse(&config.site_url())
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .filter(|h| h.chars().any(|c| c.is_ascii_alphabetic()))
-        .unwrap_or_else(|| "localhost".into());
-    format!(
-        "{} <no-reply@{host}>",
-        config.site.title.replace(['<', '>', '"'], "")
-    )
-}
-
-/// The address part of an explicitly configured `mail.from`.
-pub fn mail_address(config: &Config) -> Option<String> {
-    let from = config.mail.from.trim();
-    if from.is_empty() {
-        return None;
-    }
-    let address = match (from.rfind('<'), from.rfind('>')) {
-        (Some(a), Some(b)) if a < b => &from[a + 1..b],
-        _ => from,
-    };
-    Some(address.trim().to_string()).filter(|a| a.contains('@'))
-}
-
-/// The domain of the sender address (for DKIM and the DNS advice).
-pub fn mail_domain(config: &Config) -> String {
-    mail_from(config)
-        .rsplit('@')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('>')
-        .to_string()
-}
-
 /// Serves until `shutdown` resolves (Ctrl-C or SIGTERM in the binary).
 pub async fn serve(
     config: &Config,
@@ -315,14 +276,15 @@ async fn publish_scheduled(state: AppState, mut stopped: watch::Receiver<bool>) 
 /// Sends the digest when it is due, and drains the delivery queue (including sends queued by
 /// other processes, retries coming due, and sends a crashed process left unfinished).
 async fn newsletters(state: AppState, mut stopped: watch::Receiver<bool>) {
-    use crate::newsletter::digest::{run_schedule, QueueOutcome};
-    let sender = crate::newsletter::Sender::new(state.clone());
+    use tidings_newsletter::QueueOutcome;
+    let service = state.newsletters();
+    let sender = tidings_newsletter::Sender::new(service.clone());
     // An empty edition stays empty (its window has closed), so it is asked about once a minute
     // rather than assembled every second until its grace period ends.
     let mut next_check = tokio::time::Instant::now();
     loop {
         if tokio::time::Instant::now() >= next_check {
-            match run_schedule(&state, chrono::Utc::now()).await {
+            match service.run_schedule(chrono::Utc::now()).await {
                 Ok(Some(QueueOutcome::NoStories)) => {
                     next_check = tokio::time::Instant::now() + Duration::from_secs(60);
                 }
@@ -363,7 +325,7 @@ async fn flush_reads(state: AppState, mut stopped: watch::Receiver<bool>) {
             _ = stopped.wait_for(|s| *s) => true,
         };
         let now = chrono::Utc::now();
-        if let Err(e) = state.reads().flush(state.store(), now).await {
+        if let Err(e) = state.newsletters().reads().flush(state.store(), now).await {
             tracing::warn!(error = %e, "cannot record read counts");
         }
         if let Err(e) = state

@@ -9,7 +9,6 @@ pub mod feed;
 pub mod health;
 pub mod home;
 pub mod listing;
-pub mod newsletter_mail;
 pub mod preview;
 pub mod security_txt;
 pub mod sitemap;

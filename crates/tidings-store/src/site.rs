@@ -56,6 +56,31 @@ impl Store {
         Ok(Settings(rows.into_iter().collect()))
     }
 
+    /// A random secret kept in the settings under `name`, made on first use (signing links and
+    /// challenges); every process on the database shares it, and the first one written wins.
+    pub async fn secret(&self, name: &str) -> Result<String, StoreError> {
+        let read = || async {
+            let row: Option<(String,)> =
+                sqlx::query_as("SELECT value FROM settings WHERE key = $1 AND value <> ''")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            Ok::<_, StoreError>(row.map(|(v,)| v))
+        };
+        if let Some(v) = read().await? {
+            return Ok(v);
+        }
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE settings.value = ''",
+        )
+        .bind(name)
+        .bind(tidings_accounts::new_token())
+        .execute(&self.pool)
+        .await?;
+        read().await?.ok_or(StoreError::NotFound("secret"))
+    }
+
     /// Sets several settings in one transaction.
     pub async fn set_settings(&self, pairs: &[(&str, &str)]) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;

@@ -290,3 +290,17 @@ each_backend!(canonical_urls_are_absolute_http_or_nothing, |store| {
     let a = store.create_article(&new).await.unwrap();
     assert_eq!(a.canonical_url, "https://partner.example/story");
 });
+
+each_backend!(a_secret_is_made_once_and_shared, |store| {
+    let first = store.secret("link_secret").await.unwrap();
+    assert!(first.len() >= 32, "{first}");
+    // Two processes asking at once both end up with the one that was written first.
+    let other = store.clone();
+    let (a, b) = tokio::join!(store.secret("link_secret"), other.secret("link_secret"));
+    assert_eq!((a.unwrap(), b.unwrap()), (first.clone(), first.clone()));
+    assert_ne!(store.secret("other_secret").await.unwrap(), first);
+    // An emptied setting is made again rather than signing with nothing.
+    store.set_settings(&[("link_secret", "")]).await.unwrap();
+    let again = store.secret("link_secret").await.unwrap();
+    assert!(!again.is_empty() && again != first);
+});

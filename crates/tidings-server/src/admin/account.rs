@@ -37,8 +37,8 @@ async fn page(
         .map(|s| {
             context! {
                 current => s.token_hash == signed.session.token_hash,
-                since => crate::views::display_date(s.created_at, tz),
-                seen => crate::views::display_date(s.last_seen_at, tz),
+                since => tidings_theme::views::display_date(s.created_at, tz),
+                seen => tidings_theme::views::display_date(s.last_seen_at, tz),
                 ip => s.ip.clone(), agent => s.user_agent.clone(),
             }
         })

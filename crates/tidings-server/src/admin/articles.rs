@@ -280,7 +280,7 @@ async fn editor(
         conflict => conflict,
         can_publish => st.can_publish,
         autosave => st.autosave,
-        notes => Value::from_serialize(st.notes.iter().map(|n| context! { kind => n.kind.clone(), body => n.body.clone(), at => crate::views::display_date(n.created_at, app.tz()) }).collect::<Vec<_>>()),
+        notes => Value::from_serialize(st.notes.iter().map(|n| context! { kind => n.kind.clone(), body => n.body.clone(), at => tidings_theme::views::display_date(n.created_at, app.tz()) }).collect::<Vec<_>>()),
         is_contributor => signed.user.role == Role::Contributor,
         timezone => app.site().timezone.name(),
     };
@@ -334,7 +334,7 @@ pub async fn edit(
             } else {
                 "revision"
             },
-            crate::views::display_date(rev.saved_at, app.tz())
+            tidings_theme::views::display_date(rev.saved_at, app.tz())
         ));
     } else if let Some(auto) = revisions.iter().find(|r| {
         r.kind == "autosave"
@@ -369,7 +369,7 @@ pub async fn revisions(
             context! {
                 id => r.id, version => r.version, autosave => r.kind == "autosave",
                 title => r.title.clone(), by => r.saved_by.clone(),
-                at => crate::views::display_date(r.saved_at, tz),
+                at => tidings_theme::views::display_date(r.saved_at, tz),
                 words => r.body_markdown.split_whitespace().count(),
             }
         })

@@ -19,7 +19,7 @@ use crate::admin::session::Signed;
 use crate::admin::subscribers::growth_chart;
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::views::display_date;
+use tidings_theme::views::display_date;
 
 use tidings_donations::format_stored as money;
 

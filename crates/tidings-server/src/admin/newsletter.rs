@@ -14,9 +14,8 @@ use crate::admin::page::{me, render, see_other};
 use crate::admin::session::Signed;
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::newsletter::digest::{self, QueueOutcome};
-use crate::newsletter::email::{prepare, test_copy};
-use crate::views::display_date;
+use tidings_newsletter::{NewsletterError, QueueOutcome, TestCopy};
+use tidings_theme::views::display_date;
 
 const MAX_INTRO: usize = 2_000;
 
@@ -28,8 +27,8 @@ async fn desk(
     error: &str,
 ) -> Result<Response, AppError> {
     let now = Utc::now();
-    let edition = digest::upcoming(app, now);
-    let draft = digest::draft(app, &edition, now).await?;
+    let edition = app.newsletters().upcoming(now);
+    let draft = app.newsletters().draft(&edition, now).await?;
     let history = app.store().newsletters(30, 0).await?;
     let tz = app.tz();
     let sending = history.iter().any(|n| n.status == NewsletterState::Sending);
@@ -56,7 +55,7 @@ async fn desk(
         draft => Value::from_serialize(&draft),
         send_at => display_date(draft.send_at, tz),
         history => history, sending => sending, recent => recent,
-        notice => notice, error => error, max_stories => app.site().max_stories,
+        notice => notice, error => error, max_stories => app.newsletters().options().max_stories,
     };
     Ok(render(app, status, "admin/newsletter.html", Some(me(signed)), ctx).await)
 }
@@ -143,7 +142,7 @@ pub async fn digest_action(
 ) -> Result<Response, AppError> {
     signed.require(Action::SendNewsletter)?;
     let now = Utc::now();
-    let edition = digest::upcoming(&app, now);
+    let edition = app.newsletters().upcoming(now);
     let current = app.store().digest_plan(&edition).await?;
     let plan = match plan_from_form(&fields, &current) {
         Ok(p) => p,
@@ -158,54 +157,36 @@ pub async fn digest_action(
         .map(|(_, v)| v.as_str())
         .unwrap_or("save");
     match action {
-        "test" => {
-            let draft = digest::draft(&app, &edition, now).await?;
-            if draft.items.is_empty() {
-                return desk(
+        "test" => match app
+            .newsletters()
+            .send_test(&edition, now, &signed.user.email)
+            .await?
+        {
+            TestCopy::Sent => {
+                let notice = format!("A test copy went to {}.", signed.user.email);
+                desk(&app, &signed, StatusCode::OK, &notice, "").await
+            }
+            TestCopy::NoStories => {
+                let message = "There are no stories to send yet.";
+                desk(&app, &signed, StatusCode::UNPROCESSABLE_ENTITY, "", message).await
+            }
+            TestCopy::NotSent(e) => {
+                let message = format!("The test could not be sent: {e}");
+                desk(
                     &app,
                     &signed,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "",
-                    "There are no stories to send yet.",
+                    &message,
                 )
-                .await;
+                .await
             }
-            let n = tidings_store::Newsletter {
-                id: 0,
-                kind: tidings_store::Audience::Digest,
-                edition: edition.clone(),
-                subject: format!(
-                    "{}: {}",
-                    app.site_view().await?.newsletter_name,
-                    draft.items[0].title
-                ),
-                intro: draft.intro.clone(),
-                items: serde_json::to_string(&draft.items)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-                status: NewsletterState::Sending,
-                cutoff_at: now,
-                created_at: now,
-                finished_at: None,
-                counts: Default::default(),
-            };
-            let prepared = prepare(&app, &n).await?;
-            let email = test_copy(&prepared, &signed.user.email);
-            if let Err(e) = app.mailer().send(&email).await {
-                tracing::warn!(error = %e, "test digest not sent");
-                return desk(
-                    &app,
-                    &signed,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "",
-                    &format!("The test could not be sent: {e}"),
-                )
-                .await;
-            }
-            let notice = format!("A test copy went to {}.", signed.user.email);
-            desk(&app, &signed, StatusCode::OK, &notice, "").await
-        }
+        },
         "send" => {
-            let outcome = digest::queue_digest(&app, &edition, now, Some(signed.user.id)).await?;
+            let outcome = app
+                .newsletters()
+                .queue_digest(&edition, now, Some(signed.user.id))
+                .await?;
             match outcome {
                 QueueOutcome::Queued(id) => {
                     signed
@@ -260,7 +241,11 @@ pub async fn breaking(
         )
         .await;
     };
-    match digest::queue_breaking(&app, id, Some(signed.user.id)).await {
+    match app
+        .newsletters()
+        .queue_breaking(id, Some(signed.user.id))
+        .await
+    {
         Ok(QueueOutcome::Queued(n)) => {
             signed
                 .audit(&app, "newsletter.breaking", &id.to_string())
@@ -268,7 +253,7 @@ pub async fn breaking(
             Ok(see_other(&format!("/admin/newsletter/{n}")))
         }
         Ok(QueueOutcome::AlreadySent(n)) => Ok(see_other(&format!("/admin/newsletter/{n}"))),
-        Ok(QueueOutcome::NoStories) | Err(AppError::NotFound) => {
+        Ok(QueueOutcome::NoStories) | Err(NewsletterError::NotFound(_)) => {
             desk(
                 &app,
                 &signed,
@@ -278,7 +263,7 @@ pub async fn breaking(
             )
             .await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -226,7 +226,7 @@ pub async fn audit(State(app): State<AppState>, signed: Signed) -> Result<Respon
     let tz = app.tz();
     let rows: Vec<Value> = entries
         .iter()
-        .map(|e| context! { at => crate::views::display_date(e.at, tz), user => e.user.clone(), action => e.action.clone(), subject => e.subject.clone(), ip => e.ip.clone() })
+        .map(|e| context! { at => tidings_theme::views::display_date(e.at, tz), user => e.user.clone(), action => e.action.clone(), subject => e.subject.clone(), ip => e.ip.clone() })
         .collect();
     Ok(render(
         &app,

@@ -55,7 +55,7 @@ async fn page(
             context! {
                 id => s.id, email => s.email.clone(), name => s.name.clone(), status => s.status.clone(),
                 digest => s.digest, breaking => s.breaking,
-                since => crate::views::display_date(s.consent_at, tz), source => s.consent_source.clone(),
+                since => tidings_theme::views::display_date(s.consent_at, tz), source => s.consent_source.clone(),
             }
         })
         .collect();
@@ -147,8 +147,8 @@ pub fn growth_chart(days: &[(i64, i64)]) -> GrowthChart {
 pub async fn export(State(app): State<AppState>, signed: Signed) -> Result<Response, AppError> {
     signed.require(Action::ViewPersonalData)?;
     let all = app.store().all_subscribers().await?;
-    let body =
-        crate::newsletter::csv::export(&all).map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = tidings_newsletter::subscriber_csv::export(&all)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     signed
         .audit(&app, "subscribers.export", &format!("{} rows", all.len()))
         .await;
@@ -214,8 +214,8 @@ pub async fn import(
             return page(&app, &signed, &q, StatusCode::UNPROCESSABLE_ENTITY, report).await;
         }
     };
-    let people = crate::newsletter::csv::to_import(format, &rows, &name);
-    let mut summary = crate::newsletter::csv::summary(format, &people);
+    let people = tidings_newsletter::subscriber_csv::to_import(format, &rows, &name);
+    let mut summary = tidings_newsletter::subscriber_csv::summary(format, &people);
     if dry_run {
         summary.push_str(" Dry run: nothing was imported.");
     } else {

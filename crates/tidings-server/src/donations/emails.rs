@@ -6,7 +6,7 @@ use tidings_mail::Email;
 use tidings_store::{Donation, RecurringPlan, Settings};
 
 use crate::app::AppState;
-use crate::views::display_date;
+use tidings_theme::views::display_date;
 
 use tidings_donations::format_stored as money;
 

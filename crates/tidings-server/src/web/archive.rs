@@ -11,9 +11,9 @@ use tidings_store::Newsletter;
 
 use crate::app::{AppState, Rendered};
 use crate::error::AppError;
-use crate::newsletter::digest::{items_of, StoryItem};
-use crate::views::display_date;
 use crate::web::{parse_page, Pagination};
+use tidings_newsletter::{items_of, StoryItem};
+use tidings_theme::views::display_date;
 
 const PER_PAGE: i64 = 30;
 

@@ -11,9 +11,9 @@ use tidings_store::{Article, ArticleSummary, Note};
 
 use crate::app::{AppState, Rendered};
 use crate::error::AppError;
-use crate::theme::Theme;
-use crate::views::{article_view, SiteView};
 use crate::web::plausible_slug;
+use tidings_theme::views::{article_view, SiteView};
+use tidings_theme::Theme;
 
 /// `GET /{slug}/`
 pub async fn show_article(
@@ -27,13 +27,14 @@ pub async fn show_article(
         _ => return AppError::NotFound.into_response(),
     };
     let key = format!("/{slug}/");
-    let reader = crate::newsletter::reads::is_reader(&headers);
+    let reader =
+        tidings_newsletter::is_reader(|name| headers.get(name).and_then(|v| v.to_str().ok()));
     let response = app
         .cached(&key, &headers, || render(app.clone(), slug.clone()))
         .await;
     let status = response.status();
     if reader && (status == StatusCode::OK || status == StatusCode::NOT_MODIFIED) {
-        app.reads().count(&slug);
+        app.newsletters().reads().count(&slug);
     }
     response
 }

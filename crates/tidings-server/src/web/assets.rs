@@ -16,7 +16,7 @@ pub async fn show_asset(
 ) -> Response {
     match file
         .ok()
-        .and_then(|Path(f)| app.theme().asset(&f).map(|a| a.respond(&headers)))
+        .and_then(|Path(f)| app.asset(&f).map(|a| a.respond(&headers)))
     {
         Some(response) => response,
         None => AppError::NotFound.into_response(),

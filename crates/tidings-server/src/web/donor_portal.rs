@@ -20,7 +20,7 @@ use crate::app::AppState;
 use crate::donations::emails;
 use crate::error::AppError;
 use crate::throttle;
-use crate::views::display_date;
+use tidings_theme::views::display_date;
 
 /// Portal links work for an hour.
 const LINK_TTL: i64 = 3600;

@@ -7,8 +7,8 @@ use minijinja::{context, Value};
 
 use crate::app::{AppState, Rendered};
 use crate::error::AppError;
-use crate::views::card_view;
 use crate::web::{moved, parse_page, Pagination, PER_PAGE};
+use tidings_theme::views::card_view;
 
 /// Stories in the top section: one lead and three secondary.
 const TOP: i64 = 4;

@@ -8,8 +8,8 @@ use minijinja::{context, Value};
 
 use crate::app::{AppState, Rendered};
 use crate::error::AppError;
-use crate::views::card_view;
 use crate::web::{moved, parse_page, plausible_slug, Pagination, PER_PAGE};
+use tidings_theme::views::card_view;
 
 /// Which listing a request is for.
 #[derive(Debug, Clone, Copy)]

@@ -23,10 +23,9 @@ use crate::admin::Peer;
 use crate::app::{AppState, HTML};
 use crate::error::AppError;
 use crate::throttle;
-use crate::web::newsletter_mail;
 
-/// Where signing keys for newsletter links and challenges are kept.
-pub const SECRET: &str = "newsletter_secret";
+use tidings_newsletter::SECRET;
+
 /// Confirmation links work for two days.
 const CONFIRM_TTL: i64 = 48 * 3600;
 
@@ -240,11 +239,9 @@ pub async fn submit(
                 app.store()
                     .create_confirmation(s.id, &hash_token(&token), CONFIRM_TTL)
                     .await?;
-                newsletter_mail::send(
-                    &app,
-                    newsletter_mail::confirmation(&app, &site, &s.email, &token),
-                )
-                .await;
+                app.newsletters()
+                    .mail_confirmation(&s.email, &token)
+                    .await?;
             }
             Signup::New(_) | Signup::Pending(_) | Signup::Unchanged(_) => {}
         }
@@ -300,16 +297,7 @@ pub async fn confirm(
         )
         .await);
     };
-    let site = app.site_view().await?;
-    let secret = app.secret(SECRET).await?;
-    let unsubscribe = format!(
-        "{}/unsubscribe/{}",
-        app.site().url,
-        sign_token(secret.as_bytes(), "unsubscribe", s.id)
-    );
-    let preferences = preferences_url(&app, &secret, s.id);
-    let welcome = newsletter_mail::welcome(&site, &s.email, &unsubscribe, &preferences);
-    newsletter_mail::send(&app, welcome).await;
+    app.newsletters().mail_welcome(s.id, &s.email).await?;
     Ok(page(
         &app,
         StatusCode::OK,
@@ -317,15 +305,6 @@ pub async fn confirm(
         context! { confirmed => true, email => s.email },
     )
     .await)
-}
-
-/// The private preferences link for a subscriber.
-pub fn preferences_url(app: &AppState, secret: &str, id: i64) -> String {
-    format!(
-        "{}/subscribe/preferences/{}",
-        app.site().url,
-        sign_token(secret.as_bytes(), "preferences", id)
-    )
 }
 
 async fn preferences_page(app: &AppState, token: &str, saved: bool) -> Result<Response, AppError> {

@@ -5,8 +5,7 @@ use std::time::Duration;
 use tidings_store::{NewsletterState, SubscriberStatus};
 
 use chrono::{DateTime, Utc};
-use tidings_server::newsletter::digest::{self, QueueOutcome};
-use tidings_server::newsletter::Sender;
+use tidings_newsletter::{QueueOutcome, Sender};
 use tidings_server::AppState;
 use tidings_store::{ImportedSubscriber, NewArticle, Store};
 
@@ -50,7 +49,10 @@ pub(crate) async fn story(
 /// Drains the queue here and waits until the newsletter is settled (the server's own worker may
 /// hold some of the claims).
 pub(crate) async fn deliver(app: &TestApp, id: i64) -> tidings_store::Newsletter {
-    Sender::new(state(app)).run_due().await.unwrap();
+    Sender::new(state(app).newsletters().clone())
+        .run_due()
+        .await
+        .unwrap();
     for _ in 0..200 {
         let n = app.store.newsletter(id).await.unwrap().unwrap();
         if n.counts.pending() == 0 {
@@ -100,17 +102,24 @@ server_test!(
             .unwrap();
 
         let s = state(&app);
-        let edition = digest::upcoming(&s, now);
-        let draft = digest::draft(&s, &edition, now).await.unwrap();
+        let edition = s.newsletters().upcoming(now);
+        let draft = s.newsletters().draft(&edition, now).await.unwrap();
         let order: Vec<i64> = draft.items.iter().map(|i| i.id).collect();
         assert_eq!(order, vec![lead, older], "featured first");
 
-        let QueueOutcome::Queued(id) = digest::queue_digest(&s, &edition, now, None).await.unwrap()
+        let QueueOutcome::Queued(id) = s
+            .newsletters()
+            .queue_digest(&edition, now, None)
+            .await
+            .unwrap()
         else {
             panic!("not queued");
         };
         assert_eq!(
-            digest::queue_digest(&s, &edition, now, None).await.unwrap(),
+            s.newsletters()
+                .queue_digest(&edition, now, None)
+                .await
+                .unwrap(),
             QueueOutcome::AlreadySent(id),
             "one digest per edition"
         );
@@ -207,9 +216,12 @@ server_test!(no_stories_no_digest, Options::default(), |app| {
     let s = state(&app);
     let now = Utc::now();
     confirmed(&app.store, &["ana@example.org"]).await;
-    let edition = digest::upcoming(&s, now);
+    let edition = s.newsletters().upcoming(now);
     assert_eq!(
-        digest::queue_digest(&s, &edition, now, None).await.unwrap(),
+        s.newsletters()
+            .queue_digest(&edition, now, None)
+            .await
+            .unwrap(),
         QueueOutcome::NoStories
     );
     assert_eq!(app.store.count_newsletters().await.unwrap(), 0);
@@ -248,7 +260,9 @@ server_test!(
             .add_reads(&[(ids[11], hour, 50), (ids[10], hour, 20)])
             .await
             .unwrap();
-        let draft = digest::draft(&s, &digest::upcoming(&s, now), now)
+        let draft = s
+            .newsletters()
+            .draft(&s.newsletters().upcoming(now), now)
             .await
             .unwrap();
         let order: Vec<i64> = draft.items.iter().map(|i| i.id).collect();
@@ -284,7 +298,11 @@ server_test!(
         app.get_with("/no-such-story/", &[("user-agent", person)])
             .await;
         let s = state(&app);
-        s.reads().flush(&app.store, Utc::now()).await.unwrap();
+        s.newsletters()
+            .reads()
+            .flush(&app.store, Utc::now())
+            .await
+            .unwrap();
         let reads = app
             .store
             .reads_since(&[id], Utc::now() - chrono::Duration::hours(24))
@@ -314,12 +332,15 @@ server_test!(
         )
         .await;
         assert_eq!(
-            digest::run_schedule(&s, utc("2026-03-08T06:59:00Z"))
+            s.newsletters()
+                .run_schedule(utc("2026-03-08T06:59:00Z"))
                 .await
                 .unwrap(),
             None
         );
-        let Some(QueueOutcome::Queued(id)) = digest::run_schedule(&s, utc("2026-03-08T07:00:00Z"))
+        let Some(QueueOutcome::Queued(id)) = s
+            .newsletters()
+            .run_schedule(utc("2026-03-08T07:00:00Z"))
             .await
             .unwrap()
         else {
@@ -329,7 +350,8 @@ server_test!(
         assert_eq!(n.edition, "2026-03-08");
         assert_eq!(n.cutoff_at, utc("2026-03-08T07:00:00Z"));
         assert_eq!(
-            digest::run_schedule(&s, utc("2026-03-08T07:30:00Z"))
+            s.newsletters()
+                .run_schedule(utc("2026-03-08T07:30:00Z"))
                 .await
                 .unwrap(),
             None
@@ -344,20 +366,23 @@ server_test!(
         )
         .await;
         assert_eq!(
-            digest::run_schedule(&s, utc("2026-03-09T10:31:00Z"))
+            s.newsletters()
+                .run_schedule(utc("2026-03-09T10:31:00Z"))
                 .await
                 .unwrap(),
             None
         );
         // The next day's edition picks the late story up; the day after has nothing to say.
         assert!(matches!(
-            digest::run_schedule(&s, utc("2026-03-10T06:30:00Z"))
+            s.newsletters()
+                .run_schedule(utc("2026-03-10T06:30:00Z"))
                 .await
                 .unwrap(),
             Some(QueueOutcome::Queued(_))
         ));
         assert_eq!(
-            digest::run_schedule(&s, utc("2026-03-11T06:30:00Z"))
+            s.newsletters()
+                .run_schedule(utc("2026-03-11T06:30:00Z"))
                 .await
                 .unwrap(),
             Some(QueueOutcome::NoStories)
@@ -385,14 +410,16 @@ server_test!(
         .await;
         // 2026-11-01: 01:30 happens at 05:30Z (EDT) and again at 06:30Z (EST).
         assert!(matches!(
-            digest::run_schedule(&s, utc("2026-11-01T05:30:00Z"))
+            s.newsletters()
+                .run_schedule(utc("2026-11-01T05:30:00Z"))
                 .await
                 .unwrap(),
             Some(QueueOutcome::Queued(_))
         ));
         story(&app.store, "Between", utc("2026-11-01T06:00:00Z"), false, 0).await;
         assert_eq!(
-            digest::run_schedule(&s, utc("2026-11-01T06:30:00Z"))
+            s.newsletters()
+                .run_schedule(utc("2026-11-01T06:30:00Z"))
                 .await
                 .unwrap(),
             None
@@ -426,14 +453,18 @@ server_test!(
         .await;
         let s = state(&app);
         let now = Utc::now();
-        let QueueOutcome::Queued(id) =
-            digest::queue_digest(&s, &digest::upcoming(&s, now), now, None)
-                .await
-                .unwrap()
+        let QueueOutcome::Queued(id) = s
+            .newsletters()
+            .queue_digest(&s.newsletters().upcoming(now), now, None)
+            .await
+            .unwrap()
         else {
             panic!("not queued");
         };
-        Sender::new(s.clone()).run_due().await.unwrap();
+        Sender::new(s.newsletters().clone())
+            .run_due()
+            .await
+            .unwrap();
         let mut n = app.store.newsletter(id).await.unwrap().unwrap();
         for _ in 0..100 {
             if n.counts.sending == 0 {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use tidings_accounts::Role;
-use tidings_server::newsletter::digest::{self, QueueOutcome};
+use tidings_newsletter::QueueOutcome;
 
 use crate::routes::newsletter::{confirmed, deliver, state, story};
 use crate::server_test;
@@ -189,10 +189,11 @@ server_test!(
         confirmed(&app.store, &refs).await;
         let s = state(&app);
         let now = Utc::now();
-        let QueueOutcome::Queued(id) =
-            digest::queue_digest(&s, &digest::upcoming(&s, now), now, None)
-                .await
-                .unwrap()
+        let QueueOutcome::Queued(id) = s
+            .newsletters()
+            .queue_digest(&s.newsletters().upcoming(now), now, None)
+            .await
+            .unwrap()
         else {
             panic!("not queued");
         };

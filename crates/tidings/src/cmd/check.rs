@@ -85,8 +85,8 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
 
 /// Checks the mail transport and DKIM key, then prints the DNS records bulk senders need.
 async fn check_mail(config: &tidings_config::Config) -> bool {
-    let from = tidings_server::server::mail_from(config);
-    let domain = tidings_server::server::mail_domain(config);
+    let from = config.mail_from();
+    let domain = config.mail_domain();
     let mut ok = true;
     let dkim = match &config.mail.dkim_key_file {
         Some(path) => match DkimSigner::load(path, &config.mail.dkim_selector, &domain) {

@@ -5,10 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
-use tidings_accounts::PasswordCost;
-use tidings_server::newsletter::digest::{self, QueueOutcome};
-use tidings_server::newsletter::Sender;
-use tidings_server::AppState;
+use tidings_newsletter::{Newsletters, QueueOutcome, Sender};
 
 use crate::cli::{Global, NewsletterCommand};
 use crate::cmd::{load_config, open_store, sources};
@@ -17,17 +14,18 @@ use crate::cmd::{load_config, open_store, sources};
 pub async fn run(global: &Global, command: NewsletterCommand) -> anyhow::Result<ExitCode> {
     let config = load_config(&sources(global, None, None))?;
     let store = open_store(&config).await?;
-    let app = AppState::from_config(&config, store, PasswordCost::Standard).await?;
+    store.set_site_url(&config.site_url()).await?;
+    let app = Newsletters::from_config(&config, store)?;
     let NewsletterCommand::Digest { send, .. } = command;
     let now = Utc::now();
-    let edition = digest::upcoming(&app, now);
+    let edition = app.upcoming(now);
     if !send {
-        let draft = digest::draft(&app, &edition, now).await?;
+        let draft = app.draft(&edition, now).await?;
         println!(
             "Digest {edition}, due {} ({} stories):",
             draft
                 .send_at
-                .with_timezone(&app.tz())
+                .with_timezone(&app.site().timezone)
                 .format("%Y-%m-%d %H:%M %Z"),
             draft.items.len()
         );
@@ -45,7 +43,7 @@ pub async fn run(global: &Global, command: NewsletterCommand) -> anyhow::Result<
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let id = match digest::queue_digest(&app, &edition, now, None).await? {
+    let id = match app.queue_digest(&edition, now, None).await? {
         QueueOutcome::Queued(id) => {
             println!("Digest {edition} queued.");
             id

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use tidings_newsletter::parse_subscribers;
-use tidings_server::newsletter::csv as subscriber_csv;
+use tidings_newsletter::subscriber_csv;
 
 use crate::cli::{Global, SubscribersCommand};
 use crate::cmd::{load_config, open_store, sources};

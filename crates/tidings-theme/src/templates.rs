@@ -5,14 +5,9 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 
-use axum::http::StatusCode;
-use bytes::Bytes;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
-use crate::cache::CachedPage;
-
-/// Content-hashed names never change meaning, so browsers may keep them forever.
-pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+use crate::views::SiteView;
 
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {
@@ -113,8 +108,16 @@ const ASSETS: &[(&str, &[u8])] = &[
 /// Loaded templates plus the asset table.
 pub struct Theme {
     env: Environment<'static>,
-    /// Hashed file name (`style.3f9a….css`) to the file, precompressed, cached for a year.
-    assets: HashMap<String, CachedPage>,
+    /// Hashed file name (`style.3f9a….css`) to the file.
+    assets: HashMap<String, Asset>,
+}
+
+/// One asset file, served under its content-hashed name.
+pub struct Asset {
+    /// MIME type, from the plain name's extension.
+    pub content_type: &'static str,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// Why the theme could not be loaded.
@@ -165,14 +168,14 @@ impl Theme {
         for (name, bytes) in files {
             let hashed = hashed_name(&name, &bytes);
             urls.insert(name.clone(), format!("/assets/{hashed}"));
-            let page = CachedPage::new(
-                0,
-                StatusCode::OK,
-                content_type(&name),
-                IMMUTABLE,
-                Bytes::from(bytes),
+            let content_type = content_type(&name);
+            assets.insert(
+                hashed,
+                Asset {
+                    content_type,
+                    bytes,
+                },
             );
-            assets.insert(hashed, page);
         }
         env.add_function("asset", move |name: &str| -> Value {
             Value::from(urls.get(name).cloned().unwrap_or_default())
@@ -193,7 +196,7 @@ impl Theme {
     pub fn render_page(
         &self,
         name: &str,
-        site: &crate::views::SiteView,
+        site: &SiteView,
         ctx: Value,
     ) -> Result<String, minijinja::Error> {
         self.render(
@@ -202,9 +205,9 @@ impl Theme {
         )
     }
 
-    /// The asset with this hashed file name, if any.
-    pub fn asset(&self, hashed: &str) -> Option<&CachedPage> {
-        self.assets.get(hashed)
+    /// Every asset by its hashed file name.
+    pub fn assets(&self) -> impl Iterator<Item = (&str, &Asset)> {
+        self.assets.iter().map(|(k, v)| (k.as_str(), v))
     }
 
     /// The URL of an asset by its plain name (`style.css`).
@@ -366,7 +369,8 @@ mod tests {
         );
         let url = theme.asset_url("style.css").unwrap();
         let name = url.trim_start_matches("/assets/");
-        assert_eq!(&theme.asset(name).unwrap().body()[..], b"body{color:red}");
+        let asset = theme.assets().find(|(k, _)| *k == name).unwrap().1;
+        assert_eq!(asset.bytes, b"body{color:red}");
     }
 
     #[test]

@@ -1,14 +1,54 @@
 //! The newsletter's transactional emails: confirmation and welcome. Links use `site.url`.
 
 use tidings_mail::Email;
+use tidings_theme::views::SiteView;
 
-use crate::app::AppState;
-use crate::views::SiteView;
+use crate::service::{NewsletterError, Newsletters};
+use crate::sign_token;
 
-/// Sends, logging failures (the signup page never says whether mail went out).
-pub async fn send(app: &AppState, email: Email) {
-    if let Err(e) = app.mailer().send(&email).await {
-        tracing::error!(error = %e, to = %email.to, "cannot send newsletter email");
+impl Newsletters {
+    /// Mails the double opt-in link for `token`. Failures are logged, never shown: the signup
+    /// page says the same whether or not mail went out.
+    pub async fn mail_confirmation(&self, to: &str, token: &str) -> Result<(), NewsletterError> {
+        let site = self.site_view().await?;
+        self.send_logged(confirmation(&site, to, token)).await;
+        Ok(())
+    }
+
+    /// Mails the welcome to a subscriber who just confirmed, with their own links.
+    pub async fn mail_welcome(&self, subscriber_id: i64, to: &str) -> Result<(), NewsletterError> {
+        let site = self.site_view().await?;
+        let unsubscribe = self.unsubscribe_url(subscriber_id).await?;
+        let preferences = self.preferences_url(subscriber_id).await?;
+        self.send_logged(welcome(&site, to, &unsubscribe, &preferences))
+            .await;
+        Ok(())
+    }
+
+    /// The subscriber's one-click unsubscribe link.
+    pub async fn unsubscribe_url(&self, subscriber_id: i64) -> Result<String, NewsletterError> {
+        let secret = self.secret().await?;
+        Ok(format!(
+            "{}/unsubscribe/{}",
+            self.site().url,
+            sign_token(secret.as_bytes(), "unsubscribe", subscriber_id)
+        ))
+    }
+
+    /// The subscriber's preferences link.
+    pub async fn preferences_url(&self, subscriber_id: i64) -> Result<String, NewsletterError> {
+        let secret = self.secret().await?;
+        Ok(format!(
+            "{}/subscribe/preferences/{}",
+            self.site().url,
+            sign_token(secret.as_bytes(), "preferences", subscriber_id)
+        ))
+    }
+
+    async fn send_logged(&self, email: Email) {
+        if let Err(e) = self.mailer().send(&email).await {
+            tracing::error!(error = %e, to = %email.to, "cannot send newsletter email");
+        }
     }
 }
 
@@ -21,8 +61,8 @@ fn footer(site: &SiteView) -> String {
 }
 
 /// The double opt-in email.
-pub fn confirmation(app: &AppState, site: &SiteView, to: &str, token: &str) -> Email {
-    let link = format!("{}/subscribe/confirm/{token}", app.site().url);
+fn confirmation(site: &SiteView, to: &str, token: &str) -> Email {
+    let link = format!("{}/subscribe/confirm/{token}", site.url);
     let text = format!(
         "Please confirm that you want {name} from {title}.\n\nConfirm your subscription (the link works for 48 hours):\n{link}\n\n\
          If you didn't ask for this, ignore this email and you won't hear from us again.\n\n-- \n{footer}\n",
@@ -50,7 +90,7 @@ pub fn confirmation(app: &AppState, site: &SiteView, to: &str, token: &str) -> E
 }
 
 /// Sent once an address is confirmed.
-pub fn welcome(site: &SiteView, to: &str, unsubscribe: &str, preferences: &str) -> Email {
+fn welcome(site: &SiteView, to: &str, unsubscribe: &str, preferences: &str) -> Email {
     let text = format!(
         "You're subscribed to {name}. The day's most important stories from {title} will arrive every morning.\n\n\
          Choose what you receive: {preferences}\nTo stop at any time: {unsubscribe}\n\n-- \n{footer}\n",

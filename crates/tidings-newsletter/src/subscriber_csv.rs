@@ -1,8 +1,8 @@
 //! Subscriber CSV shared by the admin and `tidings subscribers import|export`: parsed rows become
 //! store records with their source recorded, and exports escape formula-like cells.
 
+use crate::{escape_cell, ImportRow, SourceFormat};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use tidings_newsletter::{escape_cell, ImportRow, SourceFormat};
 use tidings_store::{ImportedSubscriber, Subscriber, SubscriberStatus};
 
 /// Parsed rows as store records, each noting which file and layout it came from.

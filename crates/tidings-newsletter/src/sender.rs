@@ -13,9 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 use tidings_store::{ClaimedDelivery, DeliveryOutcome};
 use tokio::time::Instant;
 
-use crate::app::AppState;
-use crate::error::AppError;
-use crate::newsletter::email::{personalise, prepare, Prepared};
+use crate::email::{personalise, Prepared};
+use crate::service::{NewsletterError, Newsletters};
 
 /// How long a claim holds without renewal.
 pub const LEASE: Duration = Duration::seconds(10);
@@ -55,13 +54,13 @@ pub struct SendReport {
 /// A worker with its own identity (claims are recorded under it).
 #[derive(Clone)]
 pub struct Sender {
-    app: AppState,
+    app: Newsletters,
     id: String,
 }
 
 /// Spaces sends out to the configured rate, across every worker of this process.
 struct Pacer {
-    app: AppState,
+    app: Newsletters,
     interval: Option<StdDuration>,
 }
 
@@ -82,7 +81,7 @@ impl Pacer {
 
 impl Sender {
     /// A worker for this process.
-    pub fn new(app: AppState) -> Sender {
+    pub fn new(app: Newsletters) -> Sender {
         let id = format!(
             "{}-{}",
             std::process::id(),
@@ -92,7 +91,7 @@ impl Sender {
     }
 
     /// Sends every delivery due now and returns when none is left (later retries stay queued).
-    pub async fn run_due(&self) -> Result<SendReport, AppError> {
+    pub async fn run_due(&self) -> Result<SendReport, NewsletterError> {
         let store = self.app.store();
         let released = store.release_expired_deliveries(Utc::now()).await?;
         if released > 0 {
@@ -113,14 +112,14 @@ impl Sender {
                 }
             })
         };
-        let rate = self.app.site().send_rate;
+        let rate = self.app.options().send_rate;
         let pacer = Arc::new(Pacer {
             app: self.app.clone(),
             interval: (rate > 0).then(|| StdDuration::from_secs_f64(1.0 / f64::from(rate))),
         });
         // Each newsletter is rendered once per run, whichever connection meets it first.
         let prepared: RenderedNewsletters = Arc::default();
-        let tasks: Vec<_> = (0..self.app.site().send_connections)
+        let tasks: Vec<_> = (0..self.app.options().send_connections)
             .map(|_| tokio::spawn(self.clone().connection(pacer.clone(), prepared.clone())))
             .collect();
         let mut report = SendReport::default();
@@ -134,7 +133,7 @@ impl Sender {
                     report.skipped += r.skipped;
                 }
                 Ok(Err(e)) => first_error = first_error.or(Some(e)),
-                Err(e) => first_error = first_error.or(Some(AppError::Internal(e.to_string()))),
+                Err(e) => first_error = first_error.or(Some(NewsletterError::Task(e.to_string()))),
             }
         }
         renewer.abort();
@@ -152,7 +151,7 @@ impl Sender {
         self,
         pacer: Arc<Pacer>,
         prepared: RenderedNewsletters,
-    ) -> Result<SendReport, AppError> {
+    ) -> Result<SendReport, NewsletterError> {
         let store = self.app.store();
         let mut report = SendReport::default();
         loop {
@@ -172,8 +171,8 @@ impl Sender {
                             let n = store
                                 .newsletter(d.newsletter_id)
                                 .await?
-                                .ok_or(AppError::NotFound)?;
-                            let p = Arc::new(prepare(&self.app, &n).await?);
+                                .ok_or(NewsletterError::NotFound("newsletter"))?;
+                            let p = Arc::new(self.app.prepare(&n).await?);
                             cache.insert(d.newsletter_id, p.clone());
                             p
                         }

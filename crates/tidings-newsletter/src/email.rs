@@ -3,19 +3,27 @@
 
 use minijinja::{context, Value};
 use tidings_mail::Email;
-use tidings_newsletter::sign_token;
 use tidings_store::Newsletter;
+use tidings_theme::views::SiteView;
 
-use crate::app::AppState;
-use crate::error::AppError;
-use crate::newsletter::digest::items_of;
-use crate::views::SiteView;
+use crate::digest::items_of;
+use crate::service::{NewsletterError, Newsletters};
+use crate::sign_token;
 
 /// Stand-ins for the recipient-specific links, replaced per recipient.
 const PREFERENCES: &str = "TIDINGS-RECIPIENT-PREFERENCES";
 const UNSUBSCRIBE: &str = "TIDINGS-RECIPIENT-UNSUBSCRIBE";
 
-use crate::web::subscribe::SECRET;
+/// What sending a test copy did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestCopy {
+    /// The mail server took it.
+    Sent,
+    /// The digest has no stories yet.
+    NoStories,
+    /// The mail server refused or could not be reached; what it said.
+    NotSent(String),
+}
 
 /// A newsletter rendered for any recipient.
 #[derive(Debug, Clone)]
@@ -37,8 +45,8 @@ pub struct Prepared {
 }
 
 /// The theme context for a newsletter; `links` are the recipient's (or neutral ones on the web).
-pub fn context(
-    app: &AppState,
+fn context(
+    app: &Newsletters,
     site: &SiteView,
     n: &Newsletter,
     preferences: &str,
@@ -46,7 +54,7 @@ pub fn context(
 ) -> Value {
     let date = n
         .created_at
-        .with_timezone(&app.tz())
+        .with_timezone(&app.site().timezone)
         .format("%A, %-d %B %Y")
         .to_string();
     context! {
@@ -71,28 +79,69 @@ fn host_of(url: &str) -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
-/// Renders a newsletter once, ready for [`personalise`].
-pub async fn prepare(app: &AppState, n: &Newsletter) -> Result<Prepared, AppError> {
-    let site = app.site_view().await?;
-    let ctx = context(app, &site, n, PREFERENCES, UNSUBSCRIBE);
-    let html = app.theme().render("email/newsletter.html", ctx.clone())?;
-    let text = app.theme().render("email/newsletter.txt", ctx)?;
-    let host = host_of(&app.site().url);
-    let domain = app.mailer().from().email.domain().to_string();
-    Ok(Prepared {
-        id: n.id,
-        subject: n.subject.clone(),
-        html,
-        text,
-        list_id: format!(
-            "{} <{}.{host}>",
-            site.newsletter_name.replace(['<', '>', '"'], ""),
-            n.kind
-        ),
-        domain,
-        site_url: app.site().url.clone(),
-        secret: app.secret(SECRET).await?,
-    })
+impl Newsletters {
+    /// Renders a newsletter once, ready for [`personalise`].
+    pub async fn prepare(&self, n: &Newsletter) -> Result<Prepared, NewsletterError> {
+        let app = self;
+        let site = app.site_view().await?;
+        let ctx = context(app, &site, n, PREFERENCES, UNSUBSCRIBE);
+        let html = app.theme().render("email/newsletter.html", ctx.clone())?;
+        let text = app.theme().render("email/newsletter.txt", ctx)?;
+        let host = host_of(&app.site().url);
+        let domain = app.mailer().from().email.domain().to_string();
+        Ok(Prepared {
+            id: n.id,
+            subject: n.subject.clone(),
+            html,
+            text,
+            list_id: format!(
+                "{} <{}.{host}>",
+                site.newsletter_name.replace(['<', '>', '"'], ""),
+                n.kind
+            ),
+            domain,
+            site_url: app.site().url.clone(),
+            secret: app.secret().await?,
+        })
+    }
+
+    /// Mails the signed-in editor a test copy of the digest `edition` as it stands at `now`.
+    pub async fn send_test(
+        &self,
+        edition: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        to: &str,
+    ) -> Result<TestCopy, NewsletterError> {
+        let draft = self.draft(edition, now).await?;
+        let Some(lead) = draft.items.first() else {
+            return Ok(TestCopy::NoStories);
+        };
+        let n = Newsletter {
+            id: 0,
+            kind: tidings_store::Audience::Digest,
+            edition: edition.to_string(),
+            subject: format!(
+                "{}: {}",
+                self.site_view().await?.newsletter_name,
+                lead.title
+            ),
+            intro: draft.intro.clone(),
+            items: serde_json::to_string(&draft.items)?,
+            status: tidings_store::NewsletterState::Sending,
+            cutoff_at: now,
+            created_at: now,
+            finished_at: None,
+            counts: Default::default(),
+        };
+        let prepared = self.prepare(&n).await?;
+        Ok(match self.mailer().send(&test_copy(&prepared, to)).await {
+            Ok(()) => TestCopy::Sent,
+            Err(e) => {
+                tracing::warn!(error = %e, "test digest not sent");
+                TestCopy::NotSent(e.to_string())
+            }
+        })
+    }
 }
 
 /// The message for one subscriber: their own links, and a Message-ID fixed by (newsletter,
@@ -144,11 +193,4 @@ pub fn test_copy(p: &Prepared, to: &str) -> Email {
         html: Some(fill(&p.html)),
         ..Email::default()
     }
-}
-
-/// The web version's body: the same email with neutral links (no recipient's token).
-pub fn web_html(app: &AppState, site: &SiteView, n: &Newsletter) -> Result<String, AppError> {
-    let neutral = format!("{}/subscribe/", app.site().url);
-    let ctx = context(app, site, n, &neutral, &neutral);
-    Ok(app.theme().render("email/newsletter.html", ctx)?)
 }

@@ -1,0 +1,14 @@
+//! Presentation shared by web pages and emails: the theme (templates and assets, embedded and
+//! overridable), the view structs templates see, and the site's identity as every process shows it.
+//!
+//! Nothing here speaks HTTP: the web crate serves what this renders, and the newsletter and
+//! donation services render their emails with the same theme.
+
+mod jsonld;
+mod site;
+mod templates;
+pub mod views;
+
+pub use site::SiteInfo;
+pub use templates::{content_type, digest, Asset, Theme, ThemeError};
+pub use views::SiteView;

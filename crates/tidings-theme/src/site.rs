@@ -1,0 +1,45 @@
+//! The site's identity from the configuration, and the site-wide view built from it and the
+//! settings.
+
+use chrono_tz::Tz;
+use tidings_store::{Store, StoreError};
+
+use crate::views::SiteView;
+
+/// What pages and emails say about the site that comes from the configuration.
+#[derive(Debug, Clone)]
+pub struct SiteInfo {
+    /// Site name.
+    pub title: String,
+    /// Public base URL, no trailing slash.
+    pub url: String,
+    /// Content language.
+    pub language: String,
+    /// Display timezone.
+    pub timezone: Tz,
+}
+
+impl SiteInfo {
+    /// From the configuration (already validated).
+    pub fn from_config(config: &tidings_config::Config) -> Self {
+        SiteInfo {
+            title: config.site.title.clone(),
+            url: config.site_url(),
+            language: config.site.language.clone(),
+            timezone: config.timezone(),
+        }
+    }
+
+    /// The site-wide view: these facts with the settings and the masthead's sections.
+    pub async fn view(&self, store: &Store) -> Result<SiteView, StoreError> {
+        let settings = store.settings().await?;
+        let sections = store.sections(6).await?;
+        Ok(SiteView::new(
+            &self.title,
+            &self.url,
+            &self.language,
+            &settings,
+            &sections,
+        ))
+    }
+}
