@@ -8,6 +8,7 @@ use axum::response::Response;
 use chrono_tz::Tz;
 use minijinja::Value;
 use tidings_config::Config;
+use tidings_donations::{Donations, Payments};
 use tidings_newsletter::{NewsletterOptions, Newsletters};
 use tidings_store::Store;
 
@@ -137,7 +138,7 @@ struct Inner {
     cache: PageCache,
     site: SiteConfig,
     site_view: RwLock<Option<(i64, Arc<SiteView>)>>,
-    payments: crate::donations::Payments,
+    donations: Donations,
     newsletters: Newsletters,
 }
 
@@ -153,7 +154,7 @@ impl AppState {
         site: SiteConfig,
         passwords: tidings_accounts::Passwords,
         media_dir: std::path::PathBuf,
-        payments: crate::donations::Payments,
+        donations: Donations,
     ) -> Result<Self, AppError> {
         let store = newsletters.store().clone();
         let mailer = newsletters.mailer().clone();
@@ -190,7 +191,7 @@ impl AppState {
             cache: PageCache::default(),
             site,
             site_view: RwLock::new(None),
-            payments,
+            donations,
         }));
         state.refresh_generation().await?;
         Ok(state)
@@ -241,9 +242,14 @@ impl AppState {
         self.0.assets.get(hashed)
     }
 
+    /// The donation service.
+    pub fn donations(&self) -> &Donations {
+        &self.0.donations
+    }
+
     /// The payment gateway and donation settings.
-    pub fn payments(&self) -> &crate::donations::Payments {
-        &self.0.payments
+    pub fn payments(&self) -> &tidings_donations::Payments {
+        self.0.donations.payments()
     }
 
     /// The newsletter service.
@@ -267,11 +273,14 @@ impl AppState {
             .await
             .context("recording the site URL")?;
         let mailer = tidings_mail::Mailer::from_config(config).context("setting up mail")?;
+        let info = tidings_theme::SiteInfo::from_config(config);
+        let payments = Payments::from_config(config)?;
+        let donations = Donations::new(store.clone(), mailer.clone(), info.clone(), payments);
         let newsletters = Newsletters::new(
             store,
             mailer,
             Arc::new(theme),
-            tidings_theme::SiteInfo::from_config(config),
+            info,
             NewsletterOptions::from_config(config),
         );
         let state = AppState::new(
@@ -279,7 +288,7 @@ impl AppState {
             site,
             tidings_accounts::Passwords::new(password_cost),
             data_dir.join("media"),
-            crate::donations::Payments::from_config(config)?,
+            donations,
         )
         .await
         .context("reading the content generation")?;

@@ -42,6 +42,17 @@ impl From<tidings_newsletter::NewsletterError> for AppError {
     }
 }
 
+impl From<tidings_donations::DonationError> for AppError {
+    fn from(e: tidings_donations::DonationError) -> Self {
+        use tidings_donations::DonationError as E;
+        match e {
+            E::NotFound(_) => AppError::NotFound,
+            E::Store(e) => AppError::Store(e),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
 /// Marks a response whose body the themed-error middleware should render.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorPage;

@@ -7,7 +7,6 @@ pub mod admin;
 pub mod app;
 pub mod cache;
 pub mod conn;
-pub mod donations;
 pub mod error;
 pub mod middleware;
 pub mod router;

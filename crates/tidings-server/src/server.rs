@@ -352,7 +352,7 @@ async fn flush_reads(state: AppState, mut stopped: watch::Receiver<bool>) {
 /// Charges monthly gifts that the test gateway leaves to us when they come due.
 async fn renew_gifts(state: AppState, mut stopped: watch::Receiver<bool>) {
     loop {
-        match crate::donations::renewals::renew_due(&state, chrono::Utc::now()).await {
+        match state.donations().renew_due(chrono::Utc::now()).await {
             Ok(n) if n > 0 => tracing::info!(count = n, "monthly gifts renewed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "monthly renewals failed"),

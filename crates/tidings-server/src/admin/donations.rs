@@ -9,10 +9,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::{context, Value};
 use serde::Deserialize;
 use tidings_accounts::Action;
-use tidings_donations::{parse_amount, Currency};
+use tidings_donations::{parse_amount, Currency, Refunded};
 use tidings_newsletter::escape_cell;
+use tidings_store::DonationStatus;
 use tidings_store::{DonationFilter, DonationForm};
-use tidings_store::{DonationStatus, RefundStart};
 
 use crate::admin::page::{me, render, see_other};
 use crate::admin::session::Signed;
@@ -217,109 +217,47 @@ pub async fn refund(
     Form(f): Form<RefundForm>,
 ) -> Result<Response, AppError> {
     signed.require(Action::ViewPersonalData)?;
-    let d = app.store().donation(id).await?.ok_or(AppError::NotFound)?;
     let q = ListQuery::default();
-    if f.key.len() < 16 || f.key.len() > 64 || !f.key.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return list_page(
-            &app,
-            &signed,
-            &q,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "",
-            "The refund form was incomplete. Reload the page and try again.",
-        )
-        .await;
-    }
-    let key = format!("refund-{}-{}", d.id, f.key);
-    if app.store().refund_status(&key).await?.is_some() {
-        return list_page(
-            &app,
-            &signed,
-            &q,
+    let (status, notice, error) = match app
+        .donations()
+        .refund(id, &f.amount, &f.key, f.seen)
+        .await?
+    {
+        Refunded::Made {
+            amount,
+            currency,
+            email,
+        } => {
+            let amount = money(&currency, amount);
+            signed
+                .audit(&app, "donation.refund", &format!("{id}: {amount}"))
+                .await;
+            let notice = format!("Refunded {amount} to {email}.");
+            (StatusCode::OK, notice, String::new())
+        }
+        Refunded::AlreadyMade => (
             StatusCode::OK,
-            "That refund was already made; nothing more was refunded.",
-            "",
-        )
-        .await;
-    }
-    let currency = Currency::parse(&d.currency).ok_or(AppError::NotFound)?;
-    let amount = if f.amount.trim().is_empty() {
-        Ok(d.total - d.refunded_amount)
-    } else {
-        parse_amount(currency, &f.amount)
-    };
-    let amount = match amount {
-        Ok(a)
-            if a > 0
-                && a + d.refunded_amount <= d.total
-                && d.status == DonationStatus::Succeeded =>
-        {
-            a
-        }
-        Ok(_) => {
-            return list_page(
-                &app,
-                &signed,
-                &q,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "",
-                "A refund must be more than zero and no more than what is left of the gift.",
-            )
-            .await
-        }
-        Err(e) => {
-            return list_page(
-                &app,
-                &signed,
-                &q,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "",
-                &format!("Refund amount: {e}."),
-            )
-            .await
-        }
-    };
-    match app.store().begin_refund(id, amount, &key, f.seen).await? {
-        RefundStart::Reserved => {}
-        RefundStart::Repeated(_) => {
-            return list_page(&app, &signed, &q, StatusCode::OK,
-                "That refund was already made; nothing more was refunded.", "").await
-        }
-        RefundStart::Changed => {
-            return list_page(&app, &signed, &q, StatusCode::CONFLICT, "",
-                "This gift changed since the page was shown (another refund was made). Check it and try again.").await
-        }
-    }
-    if let Err(e) = app.payments().gateway.refund(&d, amount, &key).await {
-        tracing::warn!(error = %e, donation = id, "refund refused");
-        app.store().finish_refund(&key, false).await?;
-        return list_page(
-            &app,
-            &signed,
-            &q,
+            "That refund was already made; nothing more was refunded.".into(),
+            String::new(),
+        ),
+        Refunded::Incomplete => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            String::new(),
+            "The refund form was incomplete. Reload the page and try again.".into(),
+        ),
+        Refunded::BadAmount(why) => (StatusCode::UNPROCESSABLE_ENTITY, String::new(), why),
+        Refunded::Changed => (
+            StatusCode::CONFLICT,
+            String::new(),
+            "This gift changed since the page was shown (another refund was made). Check it and try again.".into(),
+        ),
+        Refunded::Refused => (
             StatusCode::BAD_GATEWAY,
-            "",
-            "The payment provider refused the refund; nothing changed.",
-        )
-        .await;
-    }
-    app.store().finish_refund(&key, true).await?;
-    signed
-        .audit(
-            &app,
-            "donation.refund",
-            &format!("{id}: {}", money(&d.currency, amount)),
-        )
-        .await;
-    list_page(
-        &app,
-        &signed,
-        &q,
-        StatusCode::OK,
-        &format!("Refunded {} to {}.", money(&d.currency, amount), d.email),
-        "",
-    )
-    .await
+            String::new(),
+            "The payment provider refused the refund; nothing changed.".into(),
+        ),
+    };
+    list_page(&app, &signed, &q, status, &notice, &error).await
 }
 
 /// `GET /admin/donations/forms`: the forms and campaigns editor.

@@ -8,24 +8,20 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use minijinja::{context, Value};
 use serde::Deserialize;
-use tidings_donations::stripe::{IntentStatus, SessionPaymentStatus, SessionStatus};
 use tidings_donations::{
-    cover_fee, format_amount, validate_gift, Currency, FormRules, GiftRequest,
+    cover_fee, format_amount, validate_gift, Currency, FormRules, GiftRequest, NextStep, SECRET,
 };
 use tidings_newsletter::{issue_challenge, normalise_address, verify_solution, SIGNUP_DIFFICULTY};
-use tidings_store::{DonationForm, DonationStatus, Frequency, NewDonation, Started};
+use tidings_store::{DonationForm, DonationStatus, Frequency, NewDonation};
 
 use crate::admin::{see_other, Peer};
 use crate::app::AppState;
-use crate::donations::flow;
 use crate::error::AppError;
 
 mod outcome;
 use crate::throttle;
 pub use outcome::{finish_test_checkout, show_test_checkout, show_thanks};
 
-/// The key donation challenges are signed with.
-const SECRET: &str = "donation_secret";
 /// Longest name, dedication and address accepted.
 const MAX_NAME: usize = 100;
 const MAX_DEDICATION: usize = 300;
@@ -35,8 +31,8 @@ const MAX_ADDRESS: usize = 500;
 /// target (browsers apply `form-action` to the redirect that follows the POST).
 fn csp(app: &AppState) -> HeaderValue {
     let checkout = match app.payments().gateway {
-        crate::donations::Gateway::Stripe { .. } => " https://checkout.stripe.com",
-        crate::donations::Gateway::Test => "",
+        tidings_donations::Gateway::Stripe { .. } => " https://checkout.stripe.com",
+        tidings_donations::Gateway::Test => "",
     };
     // The optional challenge widget is the only other outside host, and only when configured.
     let widget = app
@@ -435,42 +431,19 @@ async fn begin_payment(
     f: &DonateForm,
     new: NewDonation,
 ) -> Result<Response, AppError> {
-    let started = app.store().start_donation(&new).await?;
-    let d = match started {
-        Started::New(d) => d,
-        Started::Existing(d) if d.status == DonationStatus::Pending => d,
-        Started::Existing(d) if d.status == DonationStatus::Succeeded => {
-            return Ok(see_other(&format!(
-                "/donate/thanks/{}?session_id={}",
-                d.id, d.gateway_session
-            )))
+    match app.donations().begin_payment(&new, &form.slug).await? {
+        NextStep::Pay(url) | NextStep::Thanks(url) => Ok(see_other(&url)),
+        NextStep::Embedded {
+            donation,
+            intent,
+            client_secret,
+            publishable_key,
+        } => pay_page(app, &donation, &intent, &client_secret, &publishable_key).await,
+        NextStep::Over => {
+            let message = "That attempt is over. Please try again.".into();
+            again(app, form, StatusCode::UNPROCESSABLE_ENTITY, message, f).await
         }
-        Started::Existing(_) => {
-            return again(
-                app,
-                form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "That attempt is over. Please try again.".into(),
-                f,
-            )
-            .await;
-        }
-    };
-    if let Some((intent, client_secret, publishable)) =
-        app.payments().gateway.embedded_payment(&d).await?
-    {
-        app.store().set_donation_session(d.id, &intent).await?;
-        return pay_page(app, &d, &intent, &client_secret, &publishable).await;
     }
-    let site = app.site_view().await?;
-    let description = format!("Gift to {}", site.title);
-    let (session, url) = app
-        .payments()
-        .gateway
-        .checkout(&app.site().url, &d, &form.slug, &description)
-        .await?;
-    app.store().set_donation_session(d.id, &session).await?;
-    Ok(see_other(&url))
 }
 
 /// Checks a submission against the form's rules: the gift to record, or what to tell the donor.

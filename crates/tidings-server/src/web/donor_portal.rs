@@ -17,7 +17,6 @@ use crate::admin::Peer;
 use tidings_store::{DonationStatus, Frequency, PlanStatus};
 
 use crate::app::AppState;
-use crate::donations::emails;
 use crate::error::AppError;
 use crate::throttle;
 use tidings_theme::views::display_date;
@@ -82,7 +81,7 @@ pub async fn request(
         app.store()
             .create_donor_token(donor, &hash_token(&token), LINK_TTL)
             .await?;
-        let mail = emails::portal_link(&app, &email, &token).await?;
+        let mail = app.donations().portal_link(&email, &token).await?;
         if let Err(e) = app.mailer().send(&mail).await {
             tracing::error!(error = %e, "cannot send donor portal link");
         }
@@ -349,7 +348,10 @@ pub async fn summary(
         )
         .await;
     };
-    let mail = emails::yearly_summary(&app, &first.email.clone(), f.year, &gifts).await?;
+    let mail = app
+        .donations()
+        .yearly_summary(&first.email.clone(), f.year, &gifts)
+        .await?;
     if let Err(e) = app.mailer().send(&mail).await {
         tracing::error!(error = %e, "cannot send yearly summary");
     }
@@ -385,7 +387,7 @@ pub async fn resend_receipt(
                 ))
         })
         .ok_or(AppError::NotFound)?;
-    let mail = emails::receipt(&app, &d).await?;
+    let mail = app.donations().receipt(&d).await?;
     if let Err(e) = app.mailer().send(&mail).await {
         tracing::error!(error = %e, "cannot resend a receipt");
     }

@@ -2,7 +2,6 @@
 //! change only when a payment succeeds.
 
 use chrono::{Duration, Utc};
-use tidings_server::donations::renewals::renew_due;
 use tidings_store::DonationStatus;
 
 use crate::routes::donate::{donate, smtp};
@@ -36,14 +35,14 @@ server_test!(
             smtp.wait_for(email, 1).await;
         }
         assert_eq!(
-            renew_due(&state, Utc::now()).await.unwrap(),
+            state.donations().renew_due(Utc::now()).await.unwrap(),
             0,
             "nothing due yet"
         );
         let later = Utc::now() + Duration::days(32);
-        assert_eq!(renew_due(&state, later).await.unwrap(), 2);
+        assert_eq!(state.donations().renew_due(later).await.unwrap(), 2);
         assert_eq!(
-            renew_due(&state, later).await.unwrap(),
+            state.donations().renew_due(later).await.unwrap(),
             0,
             "each renewal once"
         );
@@ -148,7 +147,11 @@ server_test!(
         assert_eq!(revived.status, 422, "a stopped gift cannot be changed");
         assert_eq!(app.store.plan(1).await.unwrap().unwrap().amount, 3000);
         assert_eq!(
-            renew_due(&state, later + Duration::days(40)).await.unwrap(),
+            state
+                .donations()
+                .renew_due(later + Duration::days(40))
+                .await
+                .unwrap(),
             1,
             "only the other plan"
         );

@@ -23,7 +23,7 @@ pub async fn show_test_checkout(
 }
 
 async fn test_donation(app: &AppState, session: &str) -> Result<tidings_store::Donation, AppError> {
-    if !matches!(app.payments().gateway, crate::donations::Gateway::Test)
+    if !matches!(app.payments().gateway, tidings_donations::Gateway::Test)
         || !session.starts_with("test_")
     {
         return Err(AppError::NotFound);
@@ -53,14 +53,18 @@ pub async fn finish_test_checkout(
     let d = test_donation(&app, &session).await?;
     match o.outcome.as_str() {
         "complete" => {
-            flow::succeeded(&app, d.id, &format!("test_payment_{}", d.id), None).await?;
+            app.donations()
+                .succeeded(d.id, &format!("test_payment_{}", d.id), None)
+                .await?;
             Ok(see_other(&format!(
                 "/donate/thanks/{}?session_id={session}",
                 d.id
             )))
         }
         "decline" => {
-            flow::failed(&app, d.id, DonationStatus::Failed, "declined (test mode)").await?;
+            app.donations()
+                .failed(d.id, DonationStatus::Failed, "declined (test mode)")
+                .await?;
             let form = match d.form_id {
                 Some(id) => app.store().donation_form_by_id(id).await?,
                 None => None,
@@ -103,42 +107,8 @@ pub async fn show_thanks(
     if d.gateway_session.is_empty() || d.gateway_session != q.session_id {
         return Err(AppError::NotFound);
     }
-    // The donor may arrive before Stripe's webhook: ask Stripe for the session's state.
-    if d.status == DonationStatus::Pending {
-        if let crate::donations::Gateway::Stripe { client, .. } = &app.payments().gateway {
-            if d.gateway_session.starts_with("pi_") {
-                if let Ok(pi) = client.payment_intent(&d.gateway_session).await {
-                    if pi.status == IntentStatus::Succeeded {
-                        let reported = flow::Reported {
-                            object: &pi.id,
-                            amount: Some(pi.amount),
-                            currency: Some(&pi.currency),
-                        };
-                        flow::succeeded_if_matching(&app, &d, reported, &pi.id, None).await?;
-                    }
-                }
-            } else if let Ok(s) = client.checkout_session(&d.gateway_session).await {
-                if s.payment_status == SessionPaymentStatus::Paid
-                    || s.status == Some(SessionStatus::Complete)
-                        && s.payment_status != SessionPaymentStatus::Unpaid
-                {
-                    let reported = flow::Reported {
-                        object: &s.id,
-                        amount: s.amount_total,
-                        currency: s.currency.as_deref(),
-                    };
-                    flow::succeeded_if_matching(
-                        &app,
-                        &d,
-                        reported,
-                        s.payment_intent.as_deref().unwrap_or_default(),
-                        s.subscription.as_deref(),
-                    )
-                    .await?;
-                }
-            }
-        }
-    }
+    // The donor may arrive before Stripe's webhook: ask Stripe for the payment's state.
+    app.donations().confirm_with_gateway(&d).await?;
     let d = app.store().donation(id).await?.ok_or(AppError::NotFound)?;
     let currency = Currency::parse(&d.currency).ok_or(AppError::NotFound)?;
     let ctx = context! {

@@ -1,11 +1,12 @@
 //! The payment gateways behind one type: the test gateway (no set-up, no card data, the donor
 //! completes or declines a simulated payment on our own page) and Stripe Checkout.
 
-use tidings_donations::stripe::{NewCheckout, StripeClient};
-use tidings_donations::{Currency, FeeRate, Frequency};
+use tidings_config::PaymentGateway;
 use tidings_store::{Donation, GatewayKind};
 
-use crate::error::AppError;
+use crate::service::DonationError;
+use crate::stripe::{NewCheckout, StripeClient};
+use crate::{ChallengeProvider, Currency, FeeRate, Frequency};
 
 /// The configured gateway.
 pub enum Gateway {
@@ -22,7 +23,7 @@ pub enum Gateway {
     },
 }
 
-/// Payment configuration as the web layer needs it.
+/// The site's payment configuration.
 pub struct Payments {
     /// The gateway.
     pub gateway: Gateway,
@@ -39,7 +40,7 @@ pub struct Payments {
 /// A configured third-party challenge.
 pub struct Challenge {
     /// Turnstile or hCaptcha.
-    pub provider: tidings_donations::ChallengeProvider,
+    pub provider: ChallengeProvider,
     /// Public site key.
     pub site_key: String,
     /// Secret key.
@@ -50,18 +51,22 @@ pub struct Challenge {
 
 impl Payments {
     /// From the configuration (already validated).
-    pub fn from_config(config: &tidings_config::Config) -> anyhow::Result<Payments> {
+    pub fn from_config(config: &tidings_config::Config) -> Result<Payments, DonationError> {
         let p = &config.payments;
-        let currency = Currency::parse(&p.currency)
-            .ok_or_else(|| anyhow::anyhow!("payments.currency: {} is not supported", p.currency))?;
-        let gateway = match p.gateway.as_str() {
-            "stripe" => Gateway::Stripe {
+        let currency = Currency::parse(&p.currency).ok_or_else(|| {
+            DonationError::Setup(format!(
+                "payments.currency: {} is not supported",
+                p.currency
+            ))
+        })?;
+        let gateway = match p.gateway() {
+            PaymentGateway::Stripe => Gateway::Stripe {
                 client: StripeClient::new(&p.stripe_api_base, &p.stripe_secret_key)?,
                 webhook_secret: p.stripe_webhook_secret.clone(),
                 elements_key: (p.stripe_mode == "elements")
                     .then(|| p.stripe_publishable_key.clone()),
             },
-            _ => Gateway::Test,
+            PaymentGateway::Test => Gateway::Test,
         };
         Ok(Payments {
             gateway,
@@ -71,18 +76,16 @@ impl Payments {
                 fixed: i64::from(p.fee_fixed),
             },
             attempt_limit: i64::from(p.attempt_limit),
-            challenge: tidings_donations::ChallengeProvider::parse(&p.challenge_provider).map(
-                |provider| Challenge {
-                    provider,
-                    site_key: p.challenge_site_key.clone(),
-                    secret: p.challenge_secret.clone(),
-                    verify_url: if p.challenge_verify_url.is_empty() {
-                        provider.verify_url().to_string()
-                    } else {
-                        p.challenge_verify_url.clone()
-                    },
+            challenge: ChallengeProvider::parse(&p.challenge_provider).map(|provider| Challenge {
+                provider,
+                site_key: p.challenge_site_key.clone(),
+                secret: p.challenge_secret.clone(),
+                verify_url: if p.challenge_verify_url.is_empty() {
+                    provider.verify_url().to_string()
+                } else {
+                    p.challenge_verify_url.clone()
                 },
-            ),
+            }),
         })
     }
 }
@@ -111,7 +114,7 @@ impl Gateway {
         d: &Donation,
         form_slug: &str,
         description: &str,
-    ) -> Result<(String, String), AppError> {
+    ) -> Result<(String, String), DonationError> {
         match self {
             Gateway::Test => {
                 let session = if d.gateway_session.is_empty() {
@@ -146,12 +149,11 @@ impl Gateway {
                         donation_id: d.id,
                         idempotency_key: &key,
                     })
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                    .await?;
                 let url = session
                     .url
                     .clone()
-                    .ok_or_else(|| AppError::Internal("Stripe returned no checkout URL".into()))?;
+                    .ok_or(DonationError::Unexpected("Stripe returned no checkout URL"))?;
                 Ok((session.id, url))
             }
         }
@@ -162,7 +164,7 @@ impl Gateway {
     pub async fn embedded_payment(
         &self,
         d: &Donation,
-    ) -> Result<Option<(String, String, String)>, AppError> {
+    ) -> Result<Option<(String, String, String)>, DonationError> {
         match self {
             Gateway::Stripe {
                 client,
@@ -177,11 +179,10 @@ impl Gateway {
                         &d.email,
                         &format!("donation-{}", d.id),
                     )
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                let secret = intent
-                    .client_secret
-                    .ok_or_else(|| AppError::Internal("Stripe returned no client secret".into()))?;
+                    .await?;
+                let secret = intent.client_secret.ok_or(DonationError::Unexpected(
+                    "Stripe returned no client secret",
+                ))?;
                 Ok(Some((intent.id, secret, key.clone())))
             }
             _ => Ok(None),
@@ -189,14 +190,14 @@ impl Gateway {
     }
 
     /// Refunds `amount` of a donation through the gateway, once per `key`.
-    pub async fn refund(&self, d: &Donation, amount: i64, key: &str) -> Result<(), AppError> {
+    pub async fn refund(&self, d: &Donation, amount: i64, key: &str) -> Result<(), DonationError> {
         match self {
             Gateway::Test => Ok(()),
             Gateway::Stripe { client, .. } => client
                 .refund(&d.gateway_payment, amount, key)
                 .await
                 .map(|_| ())
-                .map_err(|e| AppError::Internal(e.to_string())),
+                .map_err(DonationError::from),
         }
     }
 
@@ -206,25 +207,25 @@ impl Gateway {
         subscription: &str,
         plan_id: i64,
         total: i64,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), DonationError> {
         match self {
             Gateway::Stripe { client, .. } if !subscription.is_empty() => client
                 .change_subscription_amount(subscription, total, &format!("plan-{plan_id}-{total}"))
                 .await
                 .map(|_| ())
-                .map_err(|e| AppError::Internal(e.to_string())),
+                .map_err(DonationError::from),
             _ => Ok(()),
         }
     }
 
     /// Stops a monthly gift at the gateway.
-    pub async fn cancel(&self, subscription: &str) -> Result<(), AppError> {
+    pub async fn cancel(&self, subscription: &str) -> Result<(), DonationError> {
         match self {
             Gateway::Stripe { client, .. } if !subscription.is_empty() => client
                 .cancel_subscription(subscription)
                 .await
                 .map(|_| ())
-                .map_err(|e| AppError::Internal(e.to_string())),
+                .map_err(DonationError::from),
             _ => Ok(()),
         }
     }

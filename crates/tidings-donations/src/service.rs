@@ -1,0 +1,106 @@
+//! The donation service: what happens to gifts and monthly plans over the store, the payment
+//! gateway and the mailer. The web layer and the command line call the same functions.
+
+use std::sync::Arc;
+
+use tidings_mail::{MailError, Mailer};
+use tidings_store::{Store, StoreError};
+use tidings_theme::{SiteInfo, SiteView};
+
+use crate::gateway::Payments;
+use crate::stripe::StripeError;
+
+/// The setting named `donation_secret` signs donation-form challenges.
+pub const SECRET: &str = "donation_secret";
+
+/// Why a donation operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DonationError {
+    /// The gift, plan or form asked for does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The database refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The payment provider refused or could not be reached.
+    #[error(transparent)]
+    Gateway(#[from] StripeError),
+    /// The provider answered without something its API documents.
+    #[error("{0}")]
+    Unexpected(&'static str),
+    /// The mailer could not be used.
+    #[error(transparent)]
+    Mail(#[from] MailError),
+    /// The payment configuration cannot be used.
+    #[error("{0}")]
+    Setup(String),
+}
+
+struct Inner {
+    store: Store,
+    mailer: Mailer,
+    site: SiteInfo,
+    payments: Payments,
+}
+
+/// Handle to the donation service; cheap to clone.
+#[derive(Clone)]
+pub struct Donations(Arc<Inner>);
+
+impl Donations {
+    /// The service over these parts.
+    pub fn new(store: Store, mailer: Mailer, site: SiteInfo, payments: Payments) -> Self {
+        Donations(Arc::new(Inner {
+            store,
+            mailer,
+            site,
+            payments,
+        }))
+    }
+
+    /// The service as the configuration describes it, for a process without the web layer.
+    pub fn from_config(
+        config: &tidings_config::Config,
+        store: Store,
+    ) -> Result<Self, DonationError> {
+        Ok(Donations::new(
+            store,
+            Mailer::from_config(config)?,
+            SiteInfo::from_config(config),
+            Payments::from_config(config)?,
+        ))
+    }
+
+    /// The repository.
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// Outgoing mail.
+    pub fn mailer(&self) -> &Mailer {
+        &self.0.mailer
+    }
+
+    /// The site's identity.
+    pub fn site(&self) -> &SiteInfo {
+        &self.0.site
+    }
+
+    /// The gateway and donation settings.
+    pub fn payments(&self) -> &Payments {
+        &self.0.payments
+    }
+
+    /// The site-wide view as emails show it, read fresh from the settings.
+    pub async fn site_view(&self) -> Result<SiteView, DonationError> {
+        Ok(self.site().view(self.store()).await?)
+    }
+
+    /// Sends one email, logging a failure rather than failing the caller (a gift stands whether
+    /// or not its receipt could be mailed).
+    pub(crate) async fn send_logged(&self, email: &tidings_mail::Email, what: &str) {
+        if let Err(e) = self.mailer().send(email).await {
+            tracing::error!(error = %e, to = %email.to, "cannot send {what}");
+        }
+    }
+}
