@@ -45,7 +45,7 @@ pub use rate::Window;
 pub use revisions::{Note, Revision};
 pub use site::Settings;
 pub use states::{
-    DonationStatus, Frequency, GatewayKind, NewsletterState, PlanStatus, SubscriberStatus,
-    UnknownState,
+    DeliveryState, DonationStatus, Frequency, GatewayKind, NewsletterState, NoteKind, PlanStatus,
+    RevisionKind, SubscriberStatus, UnknownState,
 };
 pub use subscribers::{Consent, ImportedSubscriber, Signup, Subscriber};

@@ -14,7 +14,7 @@ use sqlx::Row;
 use crate::db::{bump_generation, Backend, Store};
 use crate::error::StoreError;
 pub use crate::states::Audience;
-use crate::states::{decode, NewsletterState};
+use crate::states::{decode, DeliveryState, NewsletterState, SubscriberStatus};
 
 impl Audience {
     /// The subscribers' column that says they want this kind.
@@ -207,7 +207,7 @@ impl Store {
         }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO newsletters (kind, edition, subject, intro, items, status, cutoff_at, \
-             created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'sending', $6, $7, $8) RETURNING id",
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $9, $6, $7, $8) RETURNING id",
         )
         .bind(new.audience.as_str())
         .bind(&new.edition)
@@ -217,15 +217,21 @@ impl Store {
         .bind(new.cutoff_at.timestamp())
         .bind(new.created_by)
         .bind(now)
+        .bind(NewsletterState::Sending.as_str())
         .fetch_one(&mut *tx)
         .await?;
         let sql = format!(
             "INSERT INTO deliveries (newsletter_id, subscriber_id, status) \
-             SELECT $1, id, 'queued' FROM subscribers \
-             WHERE status = 'confirmed' AND {} = 1 ORDER BY id",
+             SELECT $1, id, $2 FROM subscribers \
+             WHERE status = $3 AND {} = 1 ORDER BY id",
             new.audience.column()
         );
-        sqlx::query(&sql).bind(id).execute(&mut *tx).await?;
+        sqlx::query(&sql)
+            .bind(id)
+            .bind(DeliveryState::Queued.as_str())
+            .bind(SubscriberStatus::Confirmed.as_str())
+            .execute(&mut *tx)
+            .await?;
         // The archive at /newsletter/ lists it from now on.
         bump_generation(&mut tx).await?;
         tx.commit().await?;
@@ -318,12 +324,12 @@ impl Store {
         for (id, status, n) in rows {
             let c: &mut DeliveryCounts = out.entry(id).or_default();
             c.total += n;
-            match status.as_str() {
-                "queued" => c.queued += n,
-                "sending" => c.sending += n,
-                "sent" => c.sent += n,
-                "failed" => c.failed += n,
-                _ => c.skipped += n,
+            match status.parse::<DeliveryState>() {
+                Ok(DeliveryState::Queued) => c.queued += n,
+                Ok(DeliveryState::Sending) => c.sending += n,
+                Ok(DeliveryState::Sent) => c.sent += n,
+                Ok(DeliveryState::Failed) => c.failed += n,
+                Ok(DeliveryState::Skipped) | Err(_) => c.skipped += n,
             }
         }
         Ok(out)
@@ -332,7 +338,8 @@ impl Store {
     /// The end of the last digest's window, if a digest was ever queued.
     pub async fn last_digest_cutoff(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let (t,): (Option<i64>,) =
-            sqlx::query_as("SELECT MAX(cutoff_at) FROM newsletters WHERE kind = 'digest'")
+            sqlx::query_as("SELECT MAX(cutoff_at) FROM newsletters WHERE kind = $1")
+                .bind(Audience::Digest.as_str())
                 .fetch_one(&self.pool)
                 .await?;
         Ok(t.map(at))

@@ -1,9 +1,11 @@
 //! Revision history and correction notes.
 
 use chrono::{DateTime, Utc};
+use sqlx::Row;
 
 use crate::db::{bump_generation, now, Store};
 use crate::error::StoreError;
+use crate::states::{decode, NoteKind, RevisionKind};
 
 /// A saved state of an article's words.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -12,8 +14,8 @@ pub struct Revision {
     pub id: i64,
     /// Article version it became (0 for an autosave).
     pub version: i64,
-    /// `save` or `autosave`.
-    pub kind: String,
+    /// An explicit save or an autosave.
+    pub kind: RevisionKind,
     /// Headline then.
     pub title: String,
     /// Dek then.
@@ -29,24 +31,13 @@ pub struct Revision {
 /// A dated correction or update shown on the article.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Note {
-    /// `correction` or `update`.
-    pub kind: String,
+    /// A correction or an update.
+    pub kind: NoteKind,
     /// The note's text.
     pub body: String,
     /// When it was added.
     pub created_at: DateTime<Utc>,
 }
-
-type RevisionRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-);
 
 fn at(t: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(t, 0).unwrap_or(DateTime::UNIX_EPOCH)
@@ -65,18 +56,24 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
         // An autosave is a safety net, not history: keep one per person and article.
-        sqlx::query("DELETE FROM article_revisions WHERE article_id = $1 AND kind = 'autosave' AND saved_by = $2")
-            .bind(article_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "DELETE FROM article_revisions WHERE article_id = $1 AND kind = $2 AND saved_by = $3",
+        )
+        .bind(article_id)
+        .bind(RevisionKind::Autosave.as_str())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO article_revisions (article_id, version, kind, title, dek, body_markdown, saved_by, saved_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(article_id)
         .bind(version.unwrap_or(0))
-        .bind(if version.is_some() { "save" } else { "autosave" })
+        .bind(match version {
+            Some(_) => RevisionKind::Save.as_str(),
+            None => RevisionKind::Autosave.as_str(),
+        })
         .bind(title)
         .bind(dek)
         .bind(body)
@@ -90,27 +87,29 @@ impl Store {
 
     /// An article's revisions, newest first.
     pub async fn revisions(&self, article_id: i64) -> Result<Vec<Revision>, StoreError> {
-        let rows: Vec<RevisionRow> = sqlx::query_as(
-            "SELECT r.id, r.version, r.kind, r.title, r.dek, r.body_markdown, u.email, r.saved_at \
+        let rows = sqlx::query(
+            "SELECT r.id, r.version, r.kind, r.title, r.dek, r.body_markdown, u.email AS saved_by, r.saved_at \
              FROM article_revisions r LEFT JOIN users u ON u.id = r.saved_by \
              WHERE r.article_id = $1 ORDER BY r.saved_at DESC, r.id DESC LIMIT 200",
         )
         .bind(article_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Revision {
-                id: r.0,
-                version: r.1,
-                kind: r.2,
-                title: r.3,
-                dek: r.4,
-                body_markdown: r.5,
-                saved_by: r.6,
-                saved_at: at(r.7),
+        rows.iter()
+            .map(|r| {
+                Ok(Revision {
+                    id: r.try_get("id")?,
+                    version: r.try_get("version")?,
+                    kind: decode(r, "kind")?,
+                    title: r.try_get("title")?,
+                    dek: r.try_get("dek")?,
+                    body_markdown: r.try_get("body_markdown")?,
+                    saved_by: r.try_get("saved_by")?,
+                    saved_at: at(r.try_get("saved_at")?),
+                })
             })
-            .collect())
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
     }
 
     /// Appends a correction or update; the article's visible updated time moves with it.
@@ -121,9 +120,9 @@ impl Store {
         body: &str,
         user_id: Option<i64>,
     ) -> Result<(), StoreError> {
-        if !matches!(kind, "correction" | "update") {
-            return Err(StoreError::invalid("kind", "choose correction or update"));
-        }
+        let kind: NoteKind = kind
+            .parse()
+            .map_err(|_| StoreError::invalid("kind", "choose correction or update"))?;
         let body = body.trim();
         if body.is_empty() {
             return Err(StoreError::invalid(
@@ -135,7 +134,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         sqlx::query("INSERT INTO article_notes (article_id, kind, body, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(article_id)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(body)
             .bind(user_id)
             .bind(t)
@@ -153,19 +152,21 @@ impl Store {
 
     /// An article's notes, oldest first (the order readers read them in).
     pub async fn notes(&self, article_id: i64) -> Result<Vec<Note>, StoreError> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        let rows = sqlx::query(
             "SELECT kind, body, created_at FROM article_notes WHERE article_id = $1 ORDER BY created_at, id",
         )
         .bind(article_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(kind, body, t)| Note {
-                kind,
-                body,
-                created_at: at(t),
+        rows.iter()
+            .map(|r| {
+                Ok(Note {
+                    kind: decode(r, "kind")?,
+                    body: r.try_get("body")?,
+                    created_at: at(r.try_get("created_at")?),
+                })
             })
-            .collect())
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
     }
 }

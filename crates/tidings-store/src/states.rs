@@ -146,6 +146,42 @@ stored_enum! {
     }
 }
 
+stored_enum! {
+    /// Where one recipient's copy of a newsletter stands.
+    DeliveryState {
+        /// Waiting to be sent (or to be retried).
+        Queued => "queued",
+        /// Claimed by a sender under a lease.
+        Sending => "sending",
+        /// Accepted by the mail server.
+        Sent => "sent",
+        /// Refused for good or out of attempts.
+        Failed => "failed",
+        /// Not sent: the subscriber no longer wanted it.
+        Skipped => "skipped",
+    }
+}
+
+stored_enum! {
+    /// Why a revision was kept.
+    RevisionKind {
+        /// An explicit save (a new version).
+        Save => "save",
+        /// The editor's periodic safety copy (one per person and article).
+        Autosave => "autosave",
+    }
+}
+
+stored_enum! {
+    /// A dated note shown on an article.
+    NoteKind {
+        /// Something was wrong and was put right.
+        Correction => "correction",
+        /// The story moved on.
+        Update => "update",
+    }
+}
+
 impl Default for Frequency {
     /// A gift is once unless said otherwise.
     fn default() -> Self {

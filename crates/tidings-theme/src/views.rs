@@ -417,7 +417,7 @@ pub fn article_view(
         notes: notes
             .iter()
             .map(|n| NoteView {
-                label: if n.kind == "correction" {
+                label: if n.kind == tidings_store::NoteKind::Correction {
                     "Correction"
                 } else {
                     "Update"

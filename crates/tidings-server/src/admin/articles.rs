@@ -10,7 +10,9 @@ use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 use tidings_accounts::{Action, Role};
 use tidings_content::{render_markdown, Kind, Status};
-use tidings_store::{AdminFilter, Article, FeatureImage, NewArticle, NewTag, StoreError};
+use tidings_store::{
+    AdminFilter, Article, FeatureImage, NewArticle, NewTag, RevisionKind, StoreError,
+};
 
 use crate::admin::emails;
 use crate::admin::page::{forbidden, me, render, see_other};
@@ -329,7 +331,7 @@ pub async fn edit(
         form.body = rev.body_markdown.clone();
         st.notice = Some(format!(
             "Loaded the {} from {}. Save to restore it.",
-            if rev.kind == "autosave" {
+            if rev.kind == RevisionKind::Autosave {
                 "autosaved text"
             } else {
                 "revision"
@@ -337,7 +339,7 @@ pub async fn edit(
             tidings_theme::views::display_date(rev.saved_at, app.tz())
         ));
     } else if let Some(auto) = revisions.iter().find(|r| {
-        r.kind == "autosave"
+        r.kind == RevisionKind::Autosave
             && r.saved_by.as_deref() == Some(signed.user.email.as_str())
             && r.saved_at >= article.updated_at
     }) {
@@ -367,7 +369,7 @@ pub async fn revisions(
         .iter()
         .map(|r| {
             context! {
-                id => r.id, version => r.version, autosave => r.kind == "autosave",
+                id => r.id, version => r.version, autosave => r.kind == RevisionKind::Autosave,
                 title => r.title.clone(), by => r.saved_by.clone(),
                 at => tidings_theme::views::display_date(r.saved_at, tz),
                 words => r.body_markdown.split_whitespace().count(),

@@ -21,11 +21,12 @@ impl Store {
         // hold back news); then everything in queue order.
         let mut claimed: Vec<(i64,)> = Vec::new();
         // Only look for alerts when one is being sent: the scoped query costs a scan otherwise.
-        let breaking: Vec<(i64,)> = sqlx::query_as(
-            "SELECT id FROM newsletters WHERE kind = 'breaking' AND status = 'sending'",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
+        let breaking: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM newsletters WHERE kind = $1 AND status = $2")
+                .bind(Audience::Breaking.as_str())
+                .bind(NewsletterState::Sending.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
         let mut scopes = Vec::new();
         if !breaking.is_empty() {
             let ids: Vec<i64> = breaking.iter().map(|r| r.0).collect();
@@ -38,8 +39,8 @@ impl Store {
                 break;
             }
             let sql = format!(
-                "UPDATE deliveries SET status = 'sending', claimed_by = $1, lease_until = $2 \
-                 WHERE id IN (SELECT id FROM deliveries WHERE status = 'queued' \
+                "UPDATE deliveries SET status = $5, claimed_by = $1, lease_until = $2 \
+                 WHERE id IN (SELECT id FROM deliveries WHERE status = $6 \
                  AND next_attempt_at <= $3 {scope} ORDER BY id LIMIT $4 {lock}) \
                  RETURNING id"
             );
@@ -48,6 +49,8 @@ impl Store {
                 .bind(lease_until.timestamp())
                 .bind(now.timestamp())
                 .bind(room)
+                .bind(DeliveryState::Sending.as_str())
+                .bind(DeliveryState::Queued.as_str())
                 .fetch_all(&mut *tx)
                 .await?;
             claimed.extend(rows);
@@ -60,15 +63,20 @@ impl Store {
         let sql = format!(
             "SELECT d.id AS id, d.newsletter_id AS newsletter_id, d.subscriber_id AS subscriber_id, \
              s.email AS email, s.name AS name, d.attempts AS attempts, \
-             CAST(CASE WHEN s.status = 'confirmed' AND \
-               ((n.kind = 'digest' AND s.digest = 1) OR (n.kind = 'breaking' AND s.breaking = 1)) \
+             CAST(CASE WHEN s.status = $1 AND \
+               ((n.kind = $2 AND s.digest = 1) OR (n.kind = $3 AND s.breaking = 1)) \
                THEN 1 ELSE 0 END AS BIGINT) AS wanted \
              FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id \
              JOIN newsletters n ON n.id = d.newsletter_id \
-             WHERE d.id IN ({}) ORDER BY CASE WHEN n.kind = 'breaking' THEN 0 ELSE 1 END, d.id",
+             WHERE d.id IN ({}) ORDER BY CASE WHEN n.kind = $3 THEN 0 ELSE 1 END, d.id",
             ids_text(&ids)
         );
-        let rows = sqlx::query(&sql).fetch_all(&mut *tx).await?;
+        let rows = sqlx::query(&sql)
+            .bind(SubscriberStatus::Confirmed.as_str())
+            .bind(Audience::Digest.as_str())
+            .bind(Audience::Breaking.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
         tx.commit().await?;
         rows.iter()
             .map(|r| {
@@ -93,10 +101,11 @@ impl Store {
         lease_until: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "UPDATE deliveries SET lease_until = $1 WHERE status = 'sending' AND claimed_by = $2",
+            "UPDATE deliveries SET lease_until = $1 WHERE status = $3 AND claimed_by = $2",
         )
         .bind(lease_until.timestamp())
         .bind(worker)
+        .bind(DeliveryState::Sending.as_str())
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
@@ -105,10 +114,12 @@ impl Store {
     /// Returns to the queue every claim whose lease ran out (its worker died or hung).
     pub async fn release_expired_deliveries(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "UPDATE deliveries SET status = 'queued', claimed_by = '' \
-             WHERE status = 'sending' AND lease_until < $1",
+            "UPDATE deliveries SET status = $2, claimed_by = '' \
+             WHERE status = $3 AND lease_until < $1",
         )
         .bind(now.timestamp())
+        .bind(DeliveryState::Queued.as_str())
+        .bind(DeliveryState::Sending.as_str())
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
@@ -124,30 +135,32 @@ impl Store {
         match outcome {
             DeliveryOutcome::Sent => {
                 sqlx::query(
-                    "UPDATE deliveries SET status = 'sent', sent_at = $1, attempts = attempts + 1, \
+                    "UPDATE deliveries SET status = $3, sent_at = $1, attempts = attempts + 1, \
                      error = '' WHERE id = $2",
                 )
                 .bind(now)
                 .bind(delivery_id)
+                .bind(DeliveryState::Sent.as_str())
                 .execute(&self.pool)
                 .await?;
             }
             DeliveryOutcome::Skipped => {
-                sqlx::query("UPDATE deliveries SET status = 'skipped' WHERE id = $1")
+                sqlx::query("UPDATE deliveries SET status = $2 WHERE id = $1")
                     .bind(delivery_id)
+                    .bind(DeliveryState::Skipped.as_str())
                     .execute(&self.pool)
                     .await?;
             }
             DeliveryOutcome::Retry { error, retry_at } => {
                 let (status, next) = match retry_at {
-                    Some(t) => ("queued", t.timestamp()),
-                    None => ("failed", now),
+                    Some(t) => (DeliveryState::Queued, t.timestamp()),
+                    None => (DeliveryState::Failed, now),
                 };
                 sqlx::query(
                     "UPDATE deliveries SET status = $1, next_attempt_at = $2, \
                      attempts = attempts + 1, error = $3, claimed_by = '' WHERE id = $4",
                 )
-                .bind(status)
+                .bind(status.as_str())
                 .bind(next)
                 .bind(error)
                 .bind(delivery_id)
@@ -157,21 +170,24 @@ impl Store {
             DeliveryOutcome::Refused { error } => {
                 let mut tx = self.write_tx().await?;
                 sqlx::query(
-                    "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, error = $1, \
+                    "UPDATE deliveries SET status = $3, attempts = attempts + 1, error = $1, \
                      claimed_by = '' WHERE id = $2",
                 )
                 .bind(error)
                 .bind(delivery_id)
+                .bind(DeliveryState::Failed.as_str())
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query(
-                    "UPDATE subscribers SET status = 'suppressed', suppressed_at = $1, \
+                    "UPDATE subscribers SET status = $4, suppressed_at = $1, \
                      suppressed_reason = $2 WHERE id = (SELECT subscriber_id FROM deliveries \
-                     WHERE id = $3) AND status <> 'unsubscribed'",
+                     WHERE id = $3) AND status <> $5",
                 )
                 .bind(now)
                 .bind(error)
                 .bind(delivery_id)
+                .bind(SubscriberStatus::Suppressed.as_str())
+                .bind(SubscriberStatus::Unsubscribed.as_str())
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
@@ -187,10 +203,14 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let done: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT n.id, (SELECT COUNT(*) FROM deliveries f WHERE f.newsletter_id = n.id \
-             AND f.status = 'failed') FROM newsletters n WHERE n.status = 'sending' \
+             AND f.status = $1) FROM newsletters n WHERE n.status = $2 \
              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.newsletter_id = n.id \
-             AND d.status IN ('queued', 'sending'))",
+             AND d.status IN ($3, $4))",
         )
+        .bind(DeliveryState::Failed.as_str())
+        .bind(NewsletterState::Sending.as_str())
+        .bind(DeliveryState::Queued.as_str())
+        .bind(DeliveryState::Sending.as_str())
         .fetch_all(&mut *tx)
         .await?;
         for (id, failed) in &done {
@@ -213,11 +233,12 @@ impl Store {
 
     /// Whether any delivery is waiting, now or later (a worker has something to do).
     pub async fn deliveries_waiting(&self) -> Result<bool, StoreError> {
-        let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT id FROM deliveries WHERE status IN ('queued', 'sending') LIMIT 1",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM deliveries WHERE status IN ($1, $2) LIMIT 1")
+                .bind(DeliveryState::Queued.as_str())
+                .bind(DeliveryState::Sending.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.is_some())
     }
 
@@ -230,10 +251,11 @@ impl Store {
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT s.email, d.error, d.attempts FROM deliveries d \
              JOIN subscribers s ON s.id = d.subscriber_id \
-             WHERE d.newsletter_id = $1 AND d.status = 'failed' ORDER BY d.id LIMIT $2",
+             WHERE d.newsletter_id = $1 AND d.status = $3 ORDER BY d.id LIMIT $2",
         )
         .bind(newsletter_id)
         .bind(limit)
+        .bind(DeliveryState::Failed.as_str())
         .fetch_all(&self.pool)
         .await?;
         Ok(rows

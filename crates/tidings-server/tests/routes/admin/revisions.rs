@@ -63,7 +63,7 @@ server_test!(
         let revisions = app.store.revisions(id.parse().unwrap()).await.unwrap();
         let first = revisions
             .iter()
-            .find(|r| r.kind == "save" && r.version == 1)
+            .find(|r| r.kind == tidings_store::RevisionKind::Save && r.version == 1)
             .unwrap();
         assert!(history.body.contains(&format!("?revision={}", first.id)));
         let loaded = b.get(&format!("{path}?revision={}", first.id)).await;
