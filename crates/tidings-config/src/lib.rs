@@ -10,5 +10,5 @@ mod sections;
 pub use load::{load, ConfigError, Sources};
 pub use sections::{
     Config, DatabaseConfig, MailConfig, NewsletterConfig, PaymentGateway, PaymentsConfig,
-    ServerConfig, SiteConfig,
+    ServerConfig, SiteConfig, StripeMode,
 };

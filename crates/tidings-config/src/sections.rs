@@ -207,7 +207,32 @@ impl PaymentGateway {
     }
 }
 
+/// How Stripe takes one-time gifts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StripeMode {
+    /// On Stripe's own Checkout page.
+    Checkout,
+    /// On our page, with the embedded Payment Element.
+    Elements,
+}
+
+impl StripeMode {
+    /// The mode a `payments.stripe_mode` value names.
+    pub fn parse(name: &str) -> Option<StripeMode> {
+        match name {
+            "checkout" => Some(StripeMode::Checkout),
+            "elements" => Some(StripeMode::Elements),
+            _ => None,
+        }
+    }
+}
+
 impl PaymentsConfig {
+    /// The configured Stripe mode (validated by [`crate::load`]; Checkout if it was not).
+    pub fn stripe_mode(&self) -> StripeMode {
+        StripeMode::parse(&self.stripe_mode).unwrap_or(StripeMode::Checkout)
+    }
+
     /// The configured gateway (validated by [`crate::load`]; the test gateway if it was not).
     pub fn gateway(&self) -> PaymentGateway {
         PaymentGateway::parse(&self.gateway).unwrap_or(PaymentGateway::Test)
@@ -439,14 +464,16 @@ impl Config {
                     "payments.stripe_webhook_secret: the stripe gateway needs the webhook signing secret (whsec_...; set TIDINGS_PAYMENTS__STRIPE_WEBHOOK_SECRET)".into(),
                 );
             }
-            match self.payments.stripe_mode.as_str() {
-                "checkout" => {}
-                "elements" if self.payments.stripe_publishable_key.starts_with("pk_") => {}
-                "elements" => problems.push(
+            match StripeMode::parse(&self.payments.stripe_mode) {
+                Some(StripeMode::Checkout) => {}
+                Some(StripeMode::Elements)
+                    if self.payments.stripe_publishable_key.starts_with("pk_") => {}
+                Some(StripeMode::Elements) => problems.push(
                     "payments.stripe_publishable_key: the embedded Payment Element needs the publishable key (pk_...)".into(),
                 ),
-                other => problems.push(format!(
-                    "payments.stripe_mode: `{other}` must be checkout or elements"
+                None => problems.push(format!(
+                    "payments.stripe_mode: `{}` must be checkout or elements",
+                    self.payments.stripe_mode
                 )),
             }
             let live = self.payments.stripe_secret_key.starts_with("sk_live_")

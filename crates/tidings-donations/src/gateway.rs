@@ -1,7 +1,7 @@
 //! The payment gateways behind one type: the test gateway (no set-up, no card data, the donor
 //! completes or declines a simulated payment on our own page) and Stripe Checkout.
 
-use tidings_config::PaymentGateway;
+use tidings_config::{PaymentGateway, StripeMode};
 use tidings_store::{Donation, GatewayKind};
 
 use crate::service::DonationError;
@@ -63,7 +63,7 @@ impl Payments {
             PaymentGateway::Stripe => Gateway::Stripe {
                 client: StripeClient::new(&p.stripe_api_base, &p.stripe_secret_key)?,
                 webhook_secret: p.stripe_webhook_secret.clone(),
-                elements_key: (p.stripe_mode == "elements")
+                elements_key: (p.stripe_mode() == StripeMode::Elements)
                     .then(|| p.stripe_publishable_key.clone()),
             },
             PaymentGateway::Test => Gateway::Test,

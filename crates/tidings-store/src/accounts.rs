@@ -86,24 +86,37 @@ impl UserToken {
     }
 }
 
-/// token_hash, csrf_token, verified, created_at, last_seen_at, expires_at, ip, user_agent
-type SessionRow = (String, String, i64, i64, i64, i64, String, String);
+const SESSION_COLUMNS: &str = "s.token_hash, s.csrf_token, s.verified, s.created_at, \
+    s.last_seen_at, s.expires_at, s.ip, s.user_agent";
+
+fn session_from_row(row: &AnyRow) -> Result<Session, sqlx::Error> {
+    Ok(Session {
+        token_hash: row.try_get("token_hash")?,
+        csrf_token: row.try_get("csrf_token")?,
+        verified: row.try_get::<i64, _>("verified")? != 0,
+        created_at: at(row.try_get("created_at")?),
+        last_seen_at: at(row.try_get("last_seen_at")?),
+        expires_at: at(row.try_get("expires_at")?),
+        ip: row.try_get("ip")?,
+        user_agent: row.try_get("user_agent")?,
+    })
+}
 
 const USER_COLUMNS: &str = "u.id, u.email, u.name, u.role, u.password_hash, u.totp_secret, \
     u.totp_last_step, u.author_id, u.disabled";
 
 fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
-    let role: String = row.try_get(3)?;
+    let role: String = row.try_get("role")?;
     Ok(User {
-        id: row.try_get(0)?,
-        email: row.try_get(1)?,
-        name: row.try_get(2)?,
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
         role: Role::parse(&role).unwrap_or(Role::Contributor),
-        password_hash: row.try_get(4)?,
-        totp_secret: row.try_get(5)?,
-        totp_last_step: row.try_get(6)?,
-        author_id: row.try_get(7)?,
-        disabled: row.try_get::<i64, _>(8)? != 0,
+        password_hash: row.try_get("password_hash")?,
+        totp_secret: row.try_get("totp_secret")?,
+        totp_last_step: row.try_get("totp_last_step")?,
+        author_id: row.try_get("author_id")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
     })
 }
 
@@ -341,8 +354,7 @@ impl Store {
     /// The live session with this token hash and its (enabled) user.
     pub async fn session(&self, token_hash: &str) -> Result<Option<(Session, User)>, StoreError> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, s.token_hash, s.csrf_token, s.verified, s.created_at, s.last_seen_at, \
-             s.expires_at, s.ip, s.user_agent FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT {USER_COLUMNS}, {SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0"
         );
         let Some(row) = sqlx::query(&sql)
@@ -353,43 +365,24 @@ impl Store {
         else {
             return Ok(None);
         };
-        let user = user_from_row(&row)?;
-        let session = Session {
-            token_hash: row.try_get(9)?,
-            csrf_token: row.try_get(10)?,
-            verified: row.try_get::<i64, _>(11)? != 0,
-            created_at: at(row.try_get(12)?),
-            last_seen_at: at(row.try_get(13)?),
-            expires_at: at(row.try_get(14)?),
-            ip: row.try_get(15)?,
-            user_agent: row.try_get(16)?,
-        };
-        Ok(Some((session, user)))
+        Ok(Some((session_from_row(&row)?, user_from_row(&row)?)))
     }
 
     /// A user's live sessions, newest first.
     pub async fn user_sessions(&self, user_id: i64) -> Result<Vec<Session>, StoreError> {
-        let rows: Vec<SessionRow> = sqlx::query_as(
-            "SELECT token_hash, csrf_token, verified, created_at, last_seen_at, expires_at, ip, user_agent \
-             FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
-        )
-        .bind(user_id)
-        .bind(now())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Session {
-                token_hash: r.0,
-                csrf_token: r.1,
-                verified: r.2 != 0,
-                created_at: at(r.3),
-                last_seen_at: at(r.4),
-                expires_at: at(r.5),
-                ip: r.6,
-                user_agent: r.7,
-            })
-            .collect())
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.user_id = $1 AND s.expires_at > $2 \
+             ORDER BY s.last_seen_at DESC"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(user_id)
+            .bind(now())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(session_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(StoreError::from)
     }
 
     /// Marks the second factor as given.

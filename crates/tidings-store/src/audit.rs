@@ -44,22 +44,26 @@ impl Store {
 
     /// The latest entries, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows: Vec<(i64, Option<String>, String, String, String)> = sqlx::query_as(
-            "SELECT a.at, u.email, a.action, a.subject, a.ip FROM audit_log a \
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT a.at, u.email AS user_email, a.action, a.subject, a.ip FROM audit_log a \
              LEFT JOIN users u ON u.id = a.user_id ORDER BY a.at DESC, a.id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(at, user, action, subject, ip)| AuditEntry {
-                at: DateTime::from_timestamp(at, 0).unwrap_or(DateTime::UNIX_EPOCH),
-                user,
-                action,
-                subject,
-                ip,
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at: DateTime::from_timestamp(r.try_get("at")?, 0)
+                        .unwrap_or(DateTime::UNIX_EPOCH),
+                    user: r.try_get("user_email")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    ip: r.try_get("ip")?,
+                })
             })
-            .collect())
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
     }
 }

@@ -8,15 +8,18 @@ use crate::db::{bump_generation, now, Store};
 use crate::error::{on_unique, StoreError};
 use crate::models::{Author, NewAuthor};
 
-pub(crate) const AUTHOR_COLUMNS: &str = "au.id, au.slug, au.name, au.bio, au.avatar_url";
+/// An author's columns, named with an `author_` prefix so that they never clash with a joined
+/// row's.
+pub(crate) const AUTHOR_COLUMNS: &str = "au.id AS author_id, au.slug AS author_slug, \
+    au.name AS author_name, au.bio AS author_bio, au.avatar_url AS author_avatar_url";
 
 pub(crate) fn author_from_row(row: &AnyRow) -> Result<Author, sqlx::Error> {
     Ok(Author {
-        id: row.try_get(0)?,
-        slug: row.try_get(1)?,
-        name: row.try_get(2)?,
-        bio: row.try_get(3)?,
-        avatar_url: row.try_get(4)?,
+        id: row.try_get("author_id")?,
+        slug: row.try_get("author_slug")?,
+        name: row.try_get("author_name")?,
+        bio: row.try_get("author_bio")?,
+        avatar_url: row.try_get("author_avatar_url")?,
     })
 }
 

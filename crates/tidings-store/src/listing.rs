@@ -17,16 +17,9 @@ const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.title, a.dek, a.word_count, a.fea
     a.feature_image_alt, a.feature_image_caption, a.feature_image_credit, a.feature_image_width, \
     a.feature_image_height, a.feature_image_widths, a.published_at, a.updated_at, a.featured, \
     a.digest_priority, a.feature_image_webp";
-/// Index of the first primary-tag column after [`SUMMARY_COLUMNS`].
-const SUMMARY_TAG_AT: usize = 17;
-
-const ARTICLE_COLUMNS: &str = "a.id, a.slug, a.title, a.dek, a.word_count, a.feature_image, \
-    a.feature_image_alt, a.feature_image_caption, a.feature_image_credit, a.feature_image_width, \
-    a.feature_image_height, a.feature_image_widths, a.published_at, a.updated_at, a.featured, \
-    a.digest_priority, a.feature_image_webp, t.id, t.slug, t.name, t.description, t.image_url, \
-    a.kind, a.status, \
-    a.body_markdown, a.body_html, a.seo_title, a.seo_description, a.canonical_url, a.version, \
-    a.created_by";
+/// An article's own columns beyond [`SUMMARY_COLUMNS`].
+const ARTICLE_EXTRA_COLUMNS: &str = "a.kind, a.status, a.body_markdown, a.body_html, \
+    a.seo_title, a.seo_description, a.canonical_url, a.version, a.created_by";
 
 /// One page of a paginated listing.
 #[derive(Debug, Clone)]
@@ -52,32 +45,32 @@ fn ts(v: Option<i64>) -> DateTime<Utc> {
 }
 
 fn summary_from_row(row: &AnyRow) -> Result<ArticleSummary, sqlx::Error> {
-    let widths: String = row.try_get(11)?;
-    let tag_id: Option<i64> = row.try_get(SUMMARY_TAG_AT)?;
+    let widths: String = row.try_get("feature_image_widths")?;
+    let tag_id: Option<i64> = row.try_get("tag_id")?;
     let primary_tag = match tag_id {
-        Some(_) => Some(tag_from_row(row, SUMMARY_TAG_AT)?),
+        Some(_) => Some(tag_from_row(row)?),
         None => None,
     };
     Ok(ArticleSummary {
-        id: row.try_get(0)?,
-        slug: row.try_get(1)?,
-        title: row.try_get(2)?,
-        dek: row.try_get(3)?,
-        word_count: row.try_get(4)?,
+        id: row.try_get("id")?,
+        slug: row.try_get("slug")?,
+        title: row.try_get("title")?,
+        dek: row.try_get("dek")?,
+        word_count: row.try_get("word_count")?,
         feature_image: FeatureImage {
-            path: row.try_get(5)?,
-            alt: row.try_get(6)?,
-            caption: row.try_get(7)?,
-            credit: row.try_get(8)?,
-            width: row.try_get(9)?,
-            height: row.try_get(10)?,
+            path: row.try_get("feature_image")?,
+            alt: row.try_get("feature_image_alt")?,
+            caption: row.try_get("feature_image_caption")?,
+            credit: row.try_get("feature_image_credit")?,
+            width: row.try_get("feature_image_width")?,
+            height: row.try_get("feature_image_height")?,
             widths: widths.split(',').filter_map(|w| w.parse().ok()).collect(),
-            webp: row.try_get::<i64, _>(16)? != 0,
+            webp: row.try_get::<i64, _>("feature_image_webp")? != 0,
         },
-        published_at: ts(row.try_get(12)?),
-        updated_at: ts(row.try_get(13)?),
-        featured: row.try_get::<i64, _>(14)? != 0,
-        digest_priority: row.try_get(15)?,
+        published_at: ts(row.try_get("published_at")?),
+        updated_at: ts(row.try_get("updated_at")?),
+        featured: row.try_get::<i64, _>("featured")? != 0,
+        digest_priority: row.try_get("digest_priority")?,
         primary_tag,
         authors: Vec::new(),
     })
@@ -85,17 +78,17 @@ fn summary_from_row(row: &AnyRow) -> Result<ArticleSummary, sqlx::Error> {
 
 fn article_from_row(row: &AnyRow) -> Result<Article, sqlx::Error> {
     let s = summary_from_row(row)?;
-    let kind: String = row.try_get(22)?;
-    let status: String = row.try_get(23)?;
-    let published_at: Option<i64> = row.try_get(12)?;
+    let kind: String = row.try_get("kind")?;
+    let status: String = row.try_get("status")?;
+    let published_at: Option<i64> = row.try_get("published_at")?;
     Ok(Article {
         id: s.id,
         kind: Kind::parse(&kind).unwrap_or(Kind::Article),
         slug: s.slug,
         title: s.title,
         dek: s.dek,
-        body_markdown: row.try_get(24)?,
-        body_html: row.try_get(25)?,
+        body_markdown: row.try_get("body_markdown")?,
+        body_html: row.try_get("body_html")?,
         word_count: s.word_count,
         feature_image: s.feature_image,
         status: Status::parse(&status).unwrap_or(Status::Draft),
@@ -106,11 +99,11 @@ fn article_from_row(row: &AnyRow) -> Result<Article, sqlx::Error> {
         primary_tag: s.primary_tag,
         tags: Vec::new(),
         authors: Vec::new(),
-        seo_title: row.try_get(26)?,
-        seo_description: row.try_get(27)?,
-        canonical_url: row.try_get(28)?,
-        version: row.try_get(29)?,
-        created_by: row.try_get(30)?,
+        seo_title: row.try_get("seo_title")?,
+        seo_description: row.try_get("seo_description")?,
+        canonical_url: row.try_get("canonical_url")?,
+        version: row.try_get("version")?,
+        created_by: row.try_get("created_by")?,
     })
 }
 
@@ -139,7 +132,7 @@ impl Store {
 
     async fn one_article(&self, filter: &str, bind: Bind) -> Result<Option<Article>, StoreError> {
         let sql = format!(
-            "SELECT {ARTICLE_COLUMNS} FROM articles a LEFT JOIN tags t ON t.id = a.primary_tag_id \
+            "SELECT {SUMMARY_COLUMNS}, {TAG_COLUMNS}, {ARTICLE_EXTRA_COLUMNS} FROM articles a LEFT JOIN tags t ON t.id = a.primary_tag_id \
              WHERE {filter}"
         );
         let query = sqlx::query(&sql);
@@ -285,7 +278,7 @@ impl Store {
             (None, None) => ("TRUE", None),
         };
         let sql = format!(
-            "SELECT {ARTICLE_COLUMNS} FROM articles a LEFT JOIN tags t ON t.id = a.primary_tag_id \
+            "SELECT {SUMMARY_COLUMNS}, {TAG_COLUMNS}, {ARTICLE_EXTRA_COLUMNS} FROM articles a LEFT JOIN tags t ON t.id = a.primary_tag_id \
              WHERE a.kind = 'article' AND a.status = 'published' AND {filter} \
              ORDER BY a.published_at DESC, a.id DESC LIMIT $1"
         );
@@ -336,7 +329,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| tag_from_row(r, 0))
+            .map(tag_from_row)
             .collect::<Result<_, _>>()?;
         let sql = format!(
             "SELECT {AUTHOR_COLUMNS} FROM authors au WHERE EXISTS (SELECT 1 FROM article_authors x \
@@ -410,7 +403,7 @@ impl Store {
             q = q.bind(*id);
         }
         for row in q.fetch_all(&self.pool).await? {
-            let article_id: i64 = row.try_get(5)?;
+            let article_id: i64 = row.try_get("article_id")?;
             out.entry(article_id)
                 .or_default()
                 .push(author_from_row(&row)?);
@@ -434,10 +427,8 @@ impl Store {
             q = q.bind(*id);
         }
         for row in q.fetch_all(&self.pool).await? {
-            let article_id: i64 = row.try_get(5)?;
-            out.entry(article_id)
-                .or_default()
-                .push(tag_from_row(&row, 0)?);
+            let article_id: i64 = row.try_get("article_id")?;
+            out.entry(article_id).or_default().push(tag_from_row(&row)?);
         }
         Ok(out)
     }
@@ -542,19 +533,19 @@ impl Store {
         let rows = q.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
-                let kind: String = r.try_get(1)?;
-                let status: String = r.try_get(4)?;
-                let published: Option<i64> = r.try_get(5)?;
-                let review: Option<i64> = r.try_get(7)?;
+                let kind: String = r.try_get("kind")?;
+                let status: String = r.try_get("status")?;
+                let published: Option<i64> = r.try_get("published_at")?;
+                let review: Option<i64> = r.try_get("review_requested_at")?;
                 let status = Status::parse(&status).unwrap_or(Status::Draft);
                 Ok(AdminArticle {
-                    id: r.try_get(0)?,
+                    id: r.try_get("id")?,
                     kind: Kind::parse(&kind).unwrap_or(Kind::Article),
-                    slug: r.try_get(2)?,
-                    title: r.try_get(3)?,
+                    slug: r.try_get("slug")?,
+                    title: r.try_get("title")?,
                     status,
                     published_at: published.and_then(|t| DateTime::from_timestamp(t, 0)),
-                    updated_at: ts(r.try_get(6)?),
+                    updated_at: ts(r.try_get("updated_at")?),
                     in_review: review.is_some() && status == Status::Draft,
                 })
             })
@@ -568,7 +559,7 @@ impl Store {
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
         Ok(rows
             .iter()
-            .map(|r| tag_from_row(r, 0))
+            .map(tag_from_row)
             .collect::<Result<_, _>>()?)
     }
 }

@@ -8,15 +8,17 @@ use crate::db::{bump_generation, now, Store};
 use crate::error::{on_unique, StoreError};
 use crate::models::{NewTag, Tag};
 
-pub(crate) const TAG_COLUMNS: &str = "t.id, t.slug, t.name, t.description, t.image_url";
+/// A tag's columns, named with a `tag_` prefix so that they never clash with a joined row's.
+pub(crate) const TAG_COLUMNS: &str = "t.id AS tag_id, t.slug AS tag_slug, t.name AS tag_name, \
+    t.description AS tag_description, t.image_url AS tag_image_url";
 
-pub(crate) fn tag_from_row(row: &AnyRow, at: usize) -> Result<Tag, sqlx::Error> {
+pub(crate) fn tag_from_row(row: &AnyRow) -> Result<Tag, sqlx::Error> {
     Ok(Tag {
-        id: row.try_get(at)?,
-        slug: row.try_get(at + 1)?,
-        name: row.try_get(at + 2)?,
-        description: row.try_get(at + 3)?,
-        image_url: row.try_get(at + 4)?,
+        id: row.try_get("tag_id")?,
+        slug: row.try_get("tag_slug")?,
+        name: row.try_get("tag_name")?,
+        description: row.try_get("tag_description")?,
+        image_url: row.try_get("tag_image_url")?,
     })
 }
 
@@ -91,7 +93,7 @@ impl Store {
             .bind(slug)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.as_ref().map(|r| tag_from_row(r, 0)).transpose()?)
+        Ok(row.as_ref().map(tag_from_row).transpose()?)
     }
 
     /// Sections for the masthead: tags that are the primary tag of published articles, busiest first.
@@ -105,7 +107,7 @@ impl Store {
         let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
         Ok(rows
             .iter()
-            .map(|r| tag_from_row(r, 0))
+            .map(tag_from_row)
             .collect::<Result<_, _>>()?)
     }
 }

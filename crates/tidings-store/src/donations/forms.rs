@@ -118,21 +118,15 @@ impl Store {
 
     /// Every campaign.
     pub async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
-        let rows: Vec<(i64, String, String, i64, String)> = sqlx::query_as(
-            "SELECT id, slug, title, goal, currency FROM campaigns ORDER BY created_at DESC",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY created_at DESC"
+        ))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, slug, title, goal, currency)| Campaign {
-                id,
-                slug,
-                title,
-                goal,
-                currency,
-            })
-            .collect())
+        rows.iter()
+            .map(campaign_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(StoreError::from)
     }
 
     /// A campaign with what it has raised in its currency (net of refunds) and how many donors gave.
@@ -140,21 +134,16 @@ impl Store {
         &self,
         id: i64,
     ) -> Result<Option<(Campaign, i64, i64)>, StoreError> {
-        let row: Option<(i64, String, String, i64, String)> =
-            sqlx::query_as("SELECT id, slug, title, goal, currency FROM campaigns WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        let Some((id, slug, title, goal, currency)) = row else {
+        let row = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
             return Ok(None);
         };
-        let c = Campaign {
-            id,
-            slug,
-            title,
-            goal,
-            currency,
-        };
+        let c = campaign_from_row(&row)?;
         let (raised, donors): (Option<i64>, i64) = sqlx::query_as(
             "SELECT CAST(SUM(amount - refunded_amount) AS BIGINT), COUNT(DISTINCT donor_id) \
              FROM donations WHERE campaign_id = $1 AND currency = $2 AND status IN ('succeeded', 'refunded')",
@@ -165,4 +154,17 @@ impl Store {
         .await?;
         Ok(Some((c, raised.unwrap_or(0).max(0), donors)))
     }
+}
+
+const CAMPAIGN_COLUMNS: &str = "id, slug, title, goal, currency";
+
+fn campaign_from_row(row: &sqlx::any::AnyRow) -> Result<Campaign, sqlx::Error> {
+    use sqlx::Row;
+    Ok(Campaign {
+        id: row.try_get("id")?,
+        slug: row.try_get("slug")?,
+        title: row.try_get("title")?,
+        goal: row.try_get("goal")?,
+        currency: row.try_get("currency")?,
+    })
 }

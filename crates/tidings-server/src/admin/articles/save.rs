@@ -132,148 +132,94 @@ pub async fn save(
     persist(&app, &signed, form, Some(article), base).await
 }
 
-async fn persist(
-    app: &AppState,
-    signed: &Signed,
-    form: ArticleForm,
-    existing: Option<Article>,
-    base: EditorState,
-) -> Result<Response, AppError> {
-    let tz = app.tz();
-    let invalid = |msg: String, base: EditorState| EditorState {
-        error: Some(msg),
-        ..base
-    };
-    if form.action == "preview" {
-        let preview = Some(render_markdown(&form.body));
-        return editor(
-            app,
-            signed,
-            StatusCode::OK,
-            &form,
-            EditorState { preview, ..base },
+/// What the editor's buttons ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EditAction {
+    /// Keep the words; the status stays as it is.
+    Save,
+    /// Show the rendered body, saving nothing.
+    Preview,
+    /// Save and ask an editor to review.
+    Submit,
+    /// Publish now (or keep the first publication time on a republish).
+    Publish,
+    /// Publish at a given local time.
+    Schedule,
+    /// Back to draft.
+    Unpublish,
+}
+
+impl EditAction {
+    fn parse(action: &str) -> Self {
+        match action {
+            "preview" => EditAction::Preview,
+            "submit" => EditAction::Submit,
+            "publish" => EditAction::Publish,
+            "schedule" => EditAction::Schedule,
+            "unpublish" => EditAction::Unpublish,
+            _ => EditAction::Save,
+        }
+    }
+
+    /// Whether it changes what readers see (and so needs the right to publish).
+    fn publishing(self) -> bool {
+        matches!(
+            self,
+            EditAction::Publish | EditAction::Schedule | EditAction::Unpublish
         )
-        .await;
     }
-    let current_status = existing.as_ref().map(|a| a.status).unwrap_or(Status::Draft);
-    let publishing = matches!(form.action.as_str(), "publish" | "schedule" | "unpublish");
-    if publishing && !may_publish(signed, existing.as_ref()) {
-        return Ok(forbidden());
+
+    /// The audit log's name for it.
+    fn audit_verb(self, created: bool) -> &'static str {
+        match self {
+            EditAction::Publish => "article.publish",
+            EditAction::Schedule => "article.schedule",
+            EditAction::Unpublish => "article.unpublish",
+            _ if created => "article.create",
+            _ => "article.save",
+        }
     }
-    let (status, published_at) = match form.action.as_str() {
-        "publish" => {
-            let keep = existing
-                .as_ref()
-                .and_then(|a| a.published_at)
-                .filter(|t| *t <= Utc::now() && current_status == Status::Published);
+}
+
+/// The status and publication time `action` gives the article, or what to tell the editor.
+fn publication(
+    action: EditAction,
+    existing: Option<&Article>,
+    publish_at: &str,
+    tz: chrono_tz::Tz,
+) -> Result<(Status, Option<DateTime<Utc>>), String> {
+    let current = existing.map(|a| a.status).unwrap_or(Status::Draft);
+    let published_at = existing.and_then(|a| a.published_at);
+    Ok(match action {
+        EditAction::Publish => {
+            let keep = published_at.filter(|t| *t <= Utc::now() && current == Status::Published);
             (Status::Published, Some(keep.unwrap_or_else(Utc::now)))
         }
-        "schedule" => match local_to_utc(&form.publish_at, tz) {
+        EditAction::Schedule => match local_to_utc(publish_at, tz) {
             Some(t) if t > Utc::now() => (Status::Scheduled, Some(t)),
             Some(_) => {
-                return editor(
-                    app,
-                    signed,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &form,
-                    invalid(
-                        "Choose a publication time in the future, or publish now.".into(),
-                        base,
-                    ),
-                )
-                .await
+                return Err("Choose a publication time in the future, or publish now.".into())
             }
-            None => {
-                return editor(
-                    app,
-                    signed,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &form,
-                    invalid(
-                        "Give the date and time to publish, in the site's timezone.".into(),
-                        base,
-                    ),
-                )
-                .await
-            }
+            None => return Err("Give the date and time to publish, in the site's timezone.".into()),
         },
-        "unpublish" => (
-            Status::Draft,
-            existing.as_ref().and_then(|a| a.published_at),
-        ),
-        _ => (
-            current_status,
-            existing.as_ref().and_then(|a| a.published_at),
-        ),
-    };
-    let new =
-        match to_new_article(app, signed, &form, status, published_at, existing.as_ref()).await? {
-            Ok(n) => n,
-            Err(msg) => {
-                return editor(
-                    app,
-                    signed,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &form,
-                    invalid(msg, base),
-                )
-                .await
-            }
-        };
-    let result = match &existing {
-        Some(a) => {
-            app.store()
-                .update_article(a.id, &new, Some(form.version))
-                .await
-        }
-        None => app.store().create_article(&new).await,
-    };
-    let saved = match result {
-        Ok(a) => a,
-        Err(StoreError::Invalid { field, message }) => {
-            return editor(
-                app,
-                signed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                invalid(format!("{}: {message}.", field_label(field)), base),
-            )
-            .await
-        }
-        Err(StoreError::Conflict { value, .. }) => {
-            return editor(
-                app,
-                signed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                invalid(
-                    format!(
-                    "The address /{value}/ is already used by another story; choose another slug."
-                ),
-                    base,
-                ),
-            )
-            .await
-        }
-        Err(StoreError::Stale { .. }) => {
-            // Show their version beside ours; saving again (with the new version) keeps ours.
-            let theirs = app
-                .store()
-                .article_by_id(existing.as_ref().map(|a| a.id).unwrap_or_default())
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let form = ArticleForm {
-                version: theirs.version,
-                ..form
-            };
-            let st = EditorState {
-                error: Some("Someone else saved this story while you were editing. Their version is shown below; merge what you need, then save again to keep yours.".into()),
-                conflict: Some(theirs),
-                ..base
-            };
-            return editor(app, signed, StatusCode::CONFLICT, &form, st).await;
-        }
-        Err(e) => return Err(e.into()),
+        EditAction::Unpublish => (Status::Draft, published_at),
+        EditAction::Save | EditAction::Preview | EditAction::Submit => (current, published_at),
+    })
+}
+
+/// Writes the article, keeps the revision, records the action and, for a submission, asks the
+/// editors to review it.
+async fn store_article(
+    app: &AppState,
+    signed: &Signed,
+    new: &NewArticle,
+    existing: Option<&Article>,
+    version: i64,
+    action: EditAction,
+) -> Result<Article, StoreError> {
+    let saved = match existing {
+        Some(a) => app.store().update_article(a.id, new, Some(version)).await?,
+        None => app.store().create_article(new).await?,
     };
     app.store()
         .add_revision(
@@ -285,15 +231,10 @@ async fn persist(
             Some(signed.user.id),
         )
         .await?;
-    let verb = match form.action.as_str() {
-        "publish" => "article.publish",
-        "schedule" => "article.schedule",
-        "unpublish" => "article.unpublish",
-        _ if existing.is_none() => "article.create",
-        _ => "article.save",
-    };
-    signed.audit(app, verb, &saved.slug).await;
-    if form.action == "submit" && signed.user.role.can(Action::SubmitForReview) {
+    signed
+        .audit(app, action.audit_verb(existing.is_none()), &saved.slug)
+        .await;
+    if action == EditAction::Submit && signed.user.role.can(Action::SubmitForReview) {
         app.store().request_review(saved.id).await?;
         signed.audit(app, "article.submit", &saved.slug).await;
         let who = if signed.user.name.is_empty() {
@@ -315,9 +256,81 @@ async fn persist(
             .await;
         }
     }
-    if publishing {
+    if action.publishing() {
         let _ = app.refresh_generation().await;
     }
+    Ok(saved)
+}
+
+/// The editor's form: checked, stored, then the editor again (on a problem) or a redirect.
+async fn persist(
+    app: &AppState,
+    signed: &Signed,
+    form: ArticleForm,
+    existing: Option<Article>,
+    base: EditorState,
+) -> Result<Response, AppError> {
+    let action = EditAction::parse(&form.action);
+    let unprocessable = |msg: String, form: &ArticleForm, base: EditorState| {
+        let st = EditorState {
+            error: Some(msg),
+            ..base
+        };
+        let form = form.clone();
+        async move { editor(app, signed, StatusCode::UNPROCESSABLE_ENTITY, &form, st).await }
+    };
+    if action == EditAction::Preview {
+        let preview = Some(render_markdown(&form.body));
+        let st = EditorState { preview, ..base };
+        return editor(app, signed, StatusCode::OK, &form, st).await;
+    }
+    if action.publishing() && !may_publish(signed, existing.as_ref()) {
+        return Ok(forbidden());
+    }
+    let (status, published_at) =
+        match publication(action, existing.as_ref(), &form.publish_at, app.tz()) {
+            Ok(p) => p,
+            Err(msg) => return unprocessable(msg, &form, base).await,
+        };
+    let new =
+        match to_new_article(app, signed, &form, status, published_at, existing.as_ref()).await? {
+            Ok(n) => n,
+            Err(msg) => return unprocessable(msg, &form, base).await,
+        };
+    let saved = match store_article(app, signed, &new, existing.as_ref(), form.version, action)
+        .await
+    {
+        Ok(a) => a,
+        Err(StoreError::Invalid { field, message }) => {
+            let msg = format!("{}: {message}.", field_label(field));
+            return unprocessable(msg, &form, base).await;
+        }
+        Err(StoreError::Conflict { value, .. }) => {
+            let msg = format!(
+                "The address /{value}/ is already used by another story; choose another slug."
+            );
+            return unprocessable(msg, &form, base).await;
+        }
+        Err(StoreError::Stale { .. }) => {
+            // Show their version beside ours; saving again (with the new version) keeps ours.
+            let theirs = app
+                .store()
+                .article_by_id(existing.as_ref().map(|a| a.id).unwrap_or_default())
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let form = ArticleForm {
+                version: theirs.version,
+                ..form
+            };
+            let st = EditorState {
+                error: Some("Someone else saved this story while you were editing. Their version is shown below; merge what you need, then save again to keep yours.".into()),
+                conflict: Some(theirs),
+                ..base
+            };
+            return editor(app, signed, StatusCode::CONFLICT, &form, st).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok(see_other(&format!("/admin/articles/{}?saved=1", saved.id)))
 }
 
