@@ -4,11 +4,12 @@
 //! environment variable `TIDINGS_<SECTION>__<KEY>`. Unknown keys and bad values stop start-up with a
 //! message that names them; the outlet's own words live in the database, not here.
 
+mod choices;
 mod load;
 mod sections;
 
+pub use choices::{PaymentGateway, StripeMode};
 pub use load::{load, ConfigError, Sources};
 pub use sections::{
-    Config, DatabaseConfig, MailConfig, NewsletterConfig, PaymentGateway, PaymentsConfig,
-    ServerConfig, SiteConfig, StripeMode,
+    Config, DatabaseConfig, MailConfig, NewsletterConfig, PaymentsConfig, ServerConfig, SiteConfig,
 };

@@ -557,9 +557,6 @@ impl Store {
     pub async fn list_tags(&self) -> Result<Vec<Tag>, StoreError> {
         let sql = format!("SELECT {TAG_COLUMNS} FROM tags t ORDER BY t.name");
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        Ok(rows
-            .iter()
-            .map(tag_from_row)
-            .collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(tag_from_row).collect::<Result<_, _>>()?)
     }
 }

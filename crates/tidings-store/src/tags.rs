@@ -105,9 +105,6 @@ impl Store {
              GROUP BY t.id, t.slug, t.name, t.description, t.image_url ORDER BY n DESC, t.name LIMIT $1"
         );
         let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
-        Ok(rows
-            .iter()
-            .map(tag_from_row)
-            .collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(tag_from_row).collect::<Result<_, _>>()?)
     }
 }
