@@ -53,6 +53,10 @@ pub struct ServerConfig {
     /// `site.url`'s and the listen address (comma-separated in the environment).
     #[serde(deserialize_with = "list_or_csv")]
     pub allowed_hosts: Vec<String>,
+    /// Whether `serve` runs the job runner too (`serve --no-jobs` turns it off, for nodes that
+    /// only answer requests while `tidings worker` runs the jobs).
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub jobs: bool,
 }
 
 impl Default for ServerConfig {
@@ -66,6 +70,7 @@ impl Default for ServerConfig {
             keep_alive_secs: 75,
             max_connections: 10_000,
             allowed_hosts: Vec::new(),
+            jobs: true,
         }
     }
 }

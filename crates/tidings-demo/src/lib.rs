@@ -208,7 +208,7 @@ async fn donations(store: &Store) -> anyhow::Result<()> {
             tidings_store::Started::New(d) | tidings_store::Started::Existing(d) => d,
         };
         store
-            .complete_donation(d.id, &format!("test_demo_{i}"))
+            .complete_donation(d.id, &format!("test_demo_{i}"), &[])
             .await?;
         store.mark_receipt_sent(d.id).await?;
     }

@@ -23,7 +23,7 @@ pub use gateway::{Challenge, Gateway, Payments};
 pub use money::{
     cover_fee, format_amount, format_stored, parse_amount, Currency, FeeRate, MoneyError,
 };
-pub use outcome::{mismatch, next_month, NextStep, Reported};
+pub use outcome::{mismatch, next_month, NextStep, Reported, CHARGE_FAILED_JOB, RECEIPT_JOB};
 pub use refunds::Refunded;
 pub use service::{DonationError, Donations, SECRET};
 pub use webhook::{sign_payload, verify_signature, SignatureError, TOLERANCE_SECS};

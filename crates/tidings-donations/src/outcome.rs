@@ -6,6 +6,12 @@ use chrono::{DateTime, Months, Utc};
 use tidings_store::{DonationStatus, Frequency, GatewayKind, PlanStatus};
 
 use crate::service::{DonationError, Donations};
+use tidings_store::NewJob;
+
+/// The job that mails a gift's receipt (payload: `{"donation": id}`).
+pub const RECEIPT_JOB: &str = "mail.receipt";
+/// The job that tells a donor a monthly charge failed (payload: `{"donation": id, "reason": …}`).
+pub const CHARGE_FAILED_JOB: &str = "mail.charge_failed";
 use crate::stripe::{IntentStatus, SessionPaymentStatus, SessionStatus};
 use crate::Gateway;
 
@@ -74,7 +80,8 @@ impl Donations {
         self.succeeded(d.id, payment, subscription).await
     }
 
-    /// A payment went through: mark it, start the monthly plan it opens, send the receipt once.
+    /// A payment went through: mark it, start the monthly plan it opens, and queue the receipt
+    /// (with the change, once; the job runner sends it).
     pub async fn succeeded(
         &self,
         donation_id: i64,
@@ -82,7 +89,15 @@ impl Donations {
         subscription: Option<&str>,
     ) -> Result<bool, DonationError> {
         let store = self.store();
-        let changed = store.complete_donation(donation_id, payment).await?;
+        let receipt = NewJob::new(
+            RECEIPT_JOB,
+            serde_json::json!({ "donation": donation_id }).to_string(),
+            Utc::now().timestamp(),
+        )
+        .once_per(format!("receipt:{donation_id}"));
+        let changed = store
+            .complete_donation(donation_id, payment, &[receipt])
+            .await?;
         let Some(d) = store.donation(donation_id).await? else {
             return Ok(false);
         };
@@ -116,10 +131,6 @@ impl Donations {
                 }
             }
         }
-        if store.mark_receipt_sent(d.id).await? {
-            let email = self.receipt(&d).await?;
-            self.send_logged(&email, "a receipt").await;
-        }
         Ok(changed)
     }
 
@@ -131,10 +142,25 @@ impl Donations {
         reason: &str,
     ) -> Result<bool, DonationError> {
         let store = self.store();
-        let changed = store.fail_donation(donation_id, status, reason).await?;
+        // A declined renewal of a running monthly gift: the donor is told (queued with the change;
+        // the job checks the plan is still running when it sends).
+        let renewal = store
+            .donation(donation_id)
+            .await?
+            .is_some_and(|d| d.plan_id.is_some());
+        let notice = renewal.then(|| {
+            NewJob::new(
+                CHARGE_FAILED_JOB,
+                serde_json::json!({ "donation": donation_id, "reason": reason }).to_string(),
+                Utc::now().timestamp(),
+            )
+            .once_per(format!("charge-failed:{donation_id}"))
+        });
+        let changed = store
+            .fail_donation(donation_id, status, reason, notice.as_slice())
+            .await?;
         if changed {
             if let Some(d) = store.donation(donation_id).await? {
-                // A renewal of a running monthly gift: tell the donor.
                 if let Some(plan) = match d.plan_id {
                     Some(p) => store.plan(p).await?,
                     None => None,
@@ -143,8 +169,6 @@ impl Donations {
                         store
                             .update_plan(plan.id, PlanStatus::PastDue, None, plan.next_charge_at)
                             .await?;
-                        let email = self.charge_failed(&plan, reason).await?;
-                        self.send_logged(&email, "a failed-charge notice").await;
                     }
                 }
             }

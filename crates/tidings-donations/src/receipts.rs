@@ -3,7 +3,7 @@
 
 use chrono::Datelike;
 use tidings_mail::Email;
-use tidings_store::{Donation, Frequency, RecurringPlan, Settings};
+use tidings_store::{Donation, Frequency, PlanStatus, RecurringPlan, Settings};
 use tidings_theme::views::display_date;
 
 use crate::format_stored as money;
@@ -26,6 +26,50 @@ fn organisation(settings: &Settings, title: &str) -> String {
 }
 
 impl Donations {
+    /// Mails gift `id`'s receipt (from the job runner). The Message-ID is fixed per gift, so a
+    /// repeat after a crash is recognisably the same message.
+    pub async fn send_receipt(&self, id: i64) -> Result<(), DonationError> {
+        let d = self
+            .store()
+            .donation(id)
+            .await?
+            .ok_or(DonationError::NotFound("gift"))?;
+        let mut email = self.receipt(&d).await?;
+        email.message_id = Some(format!(
+            "receipt.{id}@{}",
+            self.mailer().from().email.domain()
+        ));
+        self.mailer().send(&email).await?;
+        self.store().mark_receipt_sent(id).await?;
+        Ok(())
+    }
+
+    /// Tells the donor that renewal `id` of their monthly gift failed, if the plan still runs.
+    pub async fn send_charge_failed(&self, id: i64, reason: &str) -> Result<(), DonationError> {
+        let store = self.store();
+        let d = store
+            .donation(id)
+            .await?
+            .ok_or(DonationError::NotFound("gift"))?;
+        let plan = match d.plan_id {
+            Some(p) => store.plan(p).await?,
+            None => None,
+        };
+        let Some(plan) = plan else {
+            return Ok(());
+        };
+        if !matches!(plan.status, PlanStatus::Active | PlanStatus::PastDue) {
+            return Ok(());
+        }
+        let mut email = self.charge_failed(&plan, reason).await?;
+        email.message_id = Some(format!(
+            "charge-failed.{id}@{}",
+            self.mailer().from().email.domain()
+        ));
+        self.mailer().send(&email).await?;
+        Ok(())
+    }
+
     /// The receipt for one successful charge.
     pub async fn receipt(&self, d: &Donation) -> Result<Email, DonationError> {
         let settings = self.store().settings().await?;

@@ -96,11 +96,16 @@ impl Donations {
         Ok(self.site().view(self.store()).await?)
     }
 
-    /// Sends one email, logging a failure rather than failing the caller (a gift stands whether
-    /// or not its receipt could be mailed).
-    pub(crate) async fn send_logged(&self, email: &tidings_mail::Email, what: &str) {
-        if let Err(e) = self.mailer().send(email).await {
-            tracing::error!(error = %e, to = %email.to, "cannot send {what}");
-        }
+    /// Queues `email` for the job runner (retried with backoff, same Message-ID); the caller never
+    /// waits on the mail server.
+    pub async fn send_later(&self, email: tidings_mail::Email) -> Result<(), DonationError> {
+        let payload = self.mailer().outbox_payload(email);
+        let job = tidings_store::NewJob::new(
+            tidings_mail::OUTBOX_JOB,
+            payload,
+            chrono::Utc::now().timestamp(),
+        );
+        self.store().enqueue_job(&job).await?;
+        Ok(())
     }
 }

@@ -11,4 +11,4 @@ mod transport;
 
 pub use dkim::{dns_advice, DkimSigner, DnsAdvice};
 pub use message::Email;
-pub use transport::{MailError, MailOptions, Mailer};
+pub use transport::{MailError, MailOptions, Mailer, OUTBOX_JOB};

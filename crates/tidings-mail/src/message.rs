@@ -6,8 +6,8 @@ use lettre::Message;
 
 use crate::transport::MailError;
 
-/// One message to one recipient.
-#[derive(Debug, Clone, Default)]
+/// One message to one recipient (serialisable, so that it can wait in the jobs table).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Email {
     /// Recipient address.
     pub to: String,

@@ -57,6 +57,9 @@ pub struct MailOptions {
     pub dkim: Option<DkimSigner>,
 }
 
+/// The job kind that sends one stored [`Email`] (its payload from [`Mailer::outbox_payload`]).
+pub const OUTBOX_JOB: &str = "mail.send";
+
 /// Sends [`Email`]s through the configured transport; clones share its connections.
 #[derive(Clone)]
 pub struct Mailer {
@@ -92,6 +95,16 @@ impl Mailer {
             &config.server.data_dir,
             options,
         )
+    }
+
+    /// `email` as a job payload for [`OUTBOX_JOB`], with a Message-ID fixed now so that a retry
+    /// after a crash repeats it.
+    pub fn outbox_payload(&self, mut email: Email) -> String {
+        if email.message_id.is_none() {
+            let tag: u64 = rand::random();
+            email.message_id = Some(format!("tidings.{tag:016x}@{}", self.from.email.domain()));
+        }
+        serde_json::to_string(&email).unwrap_or_default()
     }
 
     /// Like [`Mailer::new`], with a connection pool size and an optional DKIM key.

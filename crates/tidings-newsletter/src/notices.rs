@@ -1,27 +1,26 @@
 //! The newsletter's transactional emails: confirmation and welcome. Links use `site.url`.
 
-use tidings_mail::Email;
+use tidings_mail::{Email, OUTBOX_JOB};
+use tidings_store::NewJob;
 use tidings_theme::views::SiteView;
 
 use crate::service::{NewsletterError, Newsletters};
 use crate::sign_token;
 
 impl Newsletters {
-    /// Mails the double opt-in link for `token`. Failures are logged, never shown: the signup
-    /// page says the same whether or not mail went out.
-    pub async fn mail_confirmation(&self, to: &str, token: &str) -> Result<(), NewsletterError> {
+    /// The job that mails the double opt-in link for `token`, to be queued with the link itself.
+    pub async fn confirmation_job(&self, to: &str, token: &str) -> Result<NewJob, NewsletterError> {
         let site = self.site_view().await?;
-        self.send_logged(confirmation(&site, to, token)).await;
-        Ok(())
+        Ok(self.outbox_job(confirmation(&site, to, token)))
     }
 
-    /// Mails the welcome to a subscriber who just confirmed, with their own links.
+    /// Queues the welcome to a subscriber who just confirmed, with their own links.
     pub async fn mail_welcome(&self, subscriber_id: i64, to: &str) -> Result<(), NewsletterError> {
         let site = self.site_view().await?;
         let unsubscribe = self.unsubscribe_url(subscriber_id).await?;
         let preferences = self.preferences_url(subscriber_id).await?;
-        self.send_logged(welcome(&site, to, &unsubscribe, &preferences))
-            .await;
+        let job = self.outbox_job(welcome(&site, to, &unsubscribe, &preferences));
+        self.store().enqueue_job(&job).await?;
         Ok(())
     }
 
@@ -45,10 +44,10 @@ impl Newsletters {
         ))
     }
 
-    async fn send_logged(&self, email: Email) {
-        if let Err(e) = self.mailer().send(&email).await {
-            tracing::error!(error = %e, to = %email.to, "cannot send newsletter email");
-        }
+    /// A job that sends `email` through the runner (retried with backoff, same Message-ID).
+    fn outbox_job(&self, email: Email) -> NewJob {
+        let payload = self.mailer().outbox_payload(email);
+        NewJob::new(OUTBOX_JOB, payload, chrono::Utc::now().timestamp())
     }
 }
 

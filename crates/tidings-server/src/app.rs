@@ -242,6 +242,18 @@ impl AppState {
         self.0.assets.get(hashed)
     }
 
+    /// Queues `email` for the job runner (the outbox): sent with retries, never on the request.
+    pub async fn send_later(&self, email: tidings_mail::Email) -> Result<(), AppError> {
+        let payload = self.mailer().outbox_payload(email);
+        let job = tidings_store::NewJob::new(
+            tidings_mail::OUTBOX_JOB,
+            payload,
+            chrono::Utc::now().timestamp(),
+        );
+        self.store().enqueue_job(&job).await?;
+        Ok(())
+    }
+
     /// The donation service.
     pub fn donations(&self) -> &Donations {
         &self.0.donations

@@ -23,8 +23,6 @@ use crate::router::router;
 const GENERATION_POLL: Duration = Duration::from_millis(500);
 /// Upper bound on buffered request head bytes (headers larger than this are refused).
 const MAX_HEADER_BYTES: usize = 64 * 1024;
-/// How often scheduled articles, the digest schedule and the send queue are checked.
-const SCHEDULE_TICK: Duration = Duration::from_secs(1);
 /// How often in-memory read counts are written to the database.
 const READS_FLUSH: Duration = Duration::from_secs(60);
 
@@ -96,14 +94,18 @@ impl Server {
 
         let edge = Edge::from_config(config);
         let http = tokio::spawn(accept_loop(listener, app, edge, stopped.clone()));
-        let tasks = vec![
+        // Per-node tasks run in every process; cluster-once work goes through the job runner.
+        let mut tasks = vec![
             http,
             tokio::spawn(watch_generation(state.clone(), stopped.clone())),
-            tokio::spawn(publish_scheduled(state.clone(), stopped.clone())),
-            tokio::spawn(newsletters(state.clone(), stopped.clone())),
             tokio::spawn(flush_reads(state.clone(), stopped.clone())),
-            tokio::spawn(renew_gifts(state.clone(), stopped)),
         ];
+        if config.server.jobs {
+            let runner = job_runner(&state);
+            tasks.push(tokio::spawn(
+                runner.run(stopped, tidings_jobs::site::STOP_GRACE),
+            ));
+        }
         Ok(Server {
             addr,
             state,
@@ -250,74 +252,8 @@ async fn watch_generation(state: AppState, mut stopped: watch::Receiver<bool>) {
     }
 }
 
-/// Makes scheduled articles live on time, without a restart, and exactly once.
-async fn publish_scheduled(state: AppState, mut stopped: watch::Receiver<bool>) {
-    loop {
-        let now = chrono::Utc::now();
-        match state.store().next_scheduled().await {
-            Ok(Some(due)) if due <= now => match state.store().publish_due(now).await {
-                Ok(n) if n > 0 => {
-                    tracing::info!(count = n, "published scheduled articles");
-                    let _ = state.refresh_generation().await;
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "scheduled publishing failed"),
-            },
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot read the schedule"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(SCHEDULE_TICK) => {}
-            _ = stopped.wait_for(|s| *s) => return,
-        }
-    }
-}
-
-/// Sends the digest when it is due, and drains the delivery queue (including sends queued by
-/// other processes, retries coming due, and sends a crashed process left unfinished).
-async fn newsletters(state: AppState, mut stopped: watch::Receiver<bool>) {
-    use tidings_newsletter::QueueOutcome;
-    let service = state.newsletters();
-    let sender = tidings_newsletter::Sender::new(service.clone());
-    // An empty edition stays empty (its window has closed), so it is asked about once a minute
-    // rather than assembled every second until its grace period ends.
-    let mut next_check = tokio::time::Instant::now();
-    loop {
-        if tokio::time::Instant::now() >= next_check {
-            match service.run_schedule(chrono::Utc::now()).await {
-                Ok(Some(QueueOutcome::NoStories)) => {
-                    next_check = tokio::time::Instant::now() + Duration::from_secs(60);
-                }
-                Ok(Some(outcome)) => tracing::info!(?outcome, "daily digest queued"),
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "digest schedule failed"),
-            }
-        }
-        match state.store().deliveries_waiting().await {
-            Ok(true) => {
-                let run = sender.run_due();
-                tokio::select! {
-                    result = run => match result {
-                        Ok(report) if report != Default::default() => {
-                            tracing::info!(?report, "newsletter deliveries processed");
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "newsletter sending failed"),
-                    },
-                    _ = stopped.wait_for(|s| *s) => return,
-                }
-            }
-            Ok(false) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot read the delivery queue"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(SCHEDULE_TICK) => {}
-            _ = stopped.wait_for(|s| *s) => return,
-        }
-    }
-}
-
-/// Writes the read counts to the database every minute and once more on the way out.
+/// Writes this node's read counts to the database every minute and once more on the way out (a
+/// per-node task: each process counts its own readers).
 async fn flush_reads(state: AppState, mut stopped: watch::Receiver<bool>) {
     loop {
         let stop = tokio::select! {
@@ -328,38 +264,17 @@ async fn flush_reads(state: AppState, mut stopped: watch::Receiver<bool>) {
         if let Err(e) = state.newsletters().reads().flush(state.store(), now).await {
             tracing::warn!(error = %e, "cannot record read counts");
         }
-        if let Err(e) = state
-            .store()
-            .prune_reads(now - chrono::Duration::hours(48))
-            .await
-        {
-            tracing::warn!(error = %e, "cannot prune read counts");
-        }
-        // The longest rate window is a day.
-        if let Err(e) = state
-            .store()
-            .prune_rate_events(now.timestamp() - 86_400)
-            .await
-        {
-            tracing::warn!(error = %e, "cannot prune rate limits");
-        }
         if stop {
             return;
         }
     }
 }
 
-/// Charges monthly gifts that the test gateway leaves to us when they come due.
-async fn renew_gifts(state: AppState, mut stopped: watch::Receiver<bool>) {
-    loop {
-        match state.donations().renew_due(chrono::Utc::now()).await {
-            Ok(n) if n > 0 => tracing::info!(count = n, "monthly gifts renewed"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "monthly renewals failed"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
-            _ = stopped.wait_for(|s| *s) => return,
-        }
-    }
+/// The job runner with every job of the site, over this process's services.
+pub fn job_runner(state: &AppState) -> tidings_jobs::Runner {
+    tidings_jobs::site::runner(tidings_jobs::site::Site {
+        store: state.store().clone(),
+        newsletters: state.newsletters().clone(),
+        donations: state.donations().clone(),
+    })
 }

@@ -11,6 +11,7 @@ mod authors;
 mod db;
 mod donations;
 mod error;
+mod jobs;
 mod listing;
 mod media;
 mod models;
@@ -32,6 +33,7 @@ pub use donations::{
     Started,
 };
 pub use error::StoreError;
+pub use jobs::{next_slot, Job, JobRecord, NewJob};
 pub use listing::{AdminArticle, AdminFilter, Page, SitemapEntry};
 pub use media::Media;
 pub use models::{
@@ -45,7 +47,7 @@ pub use rate::Window;
 pub use revisions::{Note, Revision};
 pub use site::Settings;
 pub use states::{
-    DeliveryState, DonationStatus, Frequency, GatewayKind, NewsletterState, NoteKind, PlanStatus,
-    RevisionKind, SubscriberStatus, UnknownState,
+    DeliveryState, DonationStatus, Frequency, GatewayKind, JobState, NewsletterState, NoteKind,
+    PlanStatus, RevisionKind, SubscriberStatus, UnknownState,
 };
 pub use subscribers::{Consent, ImportedSubscriber, Signup, Subscriber};

@@ -182,6 +182,20 @@ stored_enum! {
     }
 }
 
+stored_enum! {
+    /// Where a background job stands.
+    JobState {
+        /// Waiting for its time (or for a retry).
+        Queued => "queued",
+        /// Claimed by a runner under a lease.
+        Running => "running",
+        /// Finished (jobs that run once).
+        Done => "done",
+        /// Out of attempts; waits for someone to retry it.
+        Failed => "failed",
+    }
+}
+
 impl Default for Frequency {
     /// A gift is once unless said otherwise.
     fn default() -> Self {

@@ -185,13 +185,17 @@ impl Store {
     }
 
     /// Stores a confirmation link's token hash.
+    /// Records a confirmation link, with `then` (the email carrying it) queued in the same
+    /// transaction.
     pub async fn create_confirmation(
         &self,
         subscriber_id: i64,
         token_hash: &str,
         ttl_secs: i64,
+        then: &[crate::NewJob],
     ) -> Result<(), StoreError> {
         let t = now();
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO subscriber_tokens (token_hash, subscriber_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -199,8 +203,12 @@ impl Store {
         .bind(subscriber_id)
         .bind(t + ttl_secs)
         .bind(t)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        for job in then {
+            crate::jobs::enqueue_in(&mut tx, job, t).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -51,14 +51,14 @@ each_backend!(a_submission_makes_one_donation_and_settles_once, |store| {
         store.donation_by_session("cs_1").await.unwrap().unwrap().id,
         d.id
     );
-    assert!(store.complete_donation(d.id, "pi_1").await.unwrap());
+    assert!(store.complete_donation(d.id, "pi_1", &[]).await.unwrap());
     assert!(
-        !store.complete_donation(d.id, "pi_1").await.unwrap(),
+        !store.complete_donation(d.id, "pi_1", &[]).await.unwrap(),
         "only once"
     );
     assert!(
         !store
-            .fail_donation(d.id, DonationStatus::Failed, "late decline")
+            .fail_donation(d.id, DonationStatus::Failed, "late decline", &[])
             .await
             .unwrap(),
         "a paid gift stays paid"
@@ -92,7 +92,7 @@ each_backend!(a_submission_makes_one_donation_and_settles_once, |store| {
     };
     assert_eq!(second.donor_id, d.donor_id);
     assert!(store
-        .fail_donation(second.id, DonationStatus::Failed, "card declined")
+        .fail_donation(second.id, DonationStatus::Failed, "card declined", &[])
         .await
         .unwrap());
 
@@ -125,7 +125,7 @@ each_backend!(monthly_plans_come_due_and_campaigns_add_up, |store| {
         .await
         .unwrap();
     store.set_donation_plan(d.id, plan).await.unwrap();
-    store.complete_donation(d.id, "test_1").await.unwrap();
+    store.complete_donation(d.id, "test_1", &[]).await.unwrap();
     let now = Utc::now();
     store
         .update_plan(

@@ -47,6 +47,9 @@ pub enum Command {
     /// Preview or send the daily digest.
     #[command(subcommand)]
     Newsletter(NewsletterCommand),
+    /// Run only the background jobs (mail, the digest, sending, renewals, scheduled publishing),
+    /// for a site whose web nodes run `serve --no-jobs`.
+    Worker,
 }
 
 /// `tidings newsletter ...`
@@ -104,6 +107,9 @@ pub struct Listen {
     /// Address and port, e.g. 127.0.0.1:8080 (env TIDINGS_SERVER__LISTEN).
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
+    /// Answer requests only; leave background jobs to `tidings worker` (env TIDINGS_SERVER__JOBS=false).
+    #[arg(long)]
+    pub no_jobs: bool,
 }
 
 #[cfg(test)]
@@ -123,7 +129,19 @@ mod tests {
         let cli = Cli::parse_from(["tidings", "demo", "--listen", "127.0.0.1:0"]);
         assert!(matches!(
             cli.command,
-            Some(Command::Demo(Listen { listen: Some(_) }))
+            Some(Command::Demo(Listen {
+                listen: Some(_),
+                no_jobs: false
+            }))
+        ));
+        let cli = Cli::parse_from(["tidings", "serve", "--no-jobs"]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::Serve(Listen { no_jobs: true, .. }))
+        ));
+        assert!(matches!(
+            Cli::parse_from(["tidings", "worker"]).command,
+            Some(Command::Worker)
         ));
         assert!(Cli::parse_from(["tidings"]).command.is_none());
         let cli = Cli::parse_from([

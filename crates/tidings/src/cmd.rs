@@ -7,6 +7,7 @@ mod newsletter;
 mod serve;
 mod subscribers;
 mod user;
+mod worker;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::User(command)) => user::run(&cli.global, command).await,
         Some(Command::Subscribers(command)) => subscribers::run(&cli.global, command).await,
         Some(Command::Newsletter(command)) => newsletter::run(&cli.global, command).await,
+        Some(Command::Worker) => worker::run(&cli.global).await,
     }
 }
 

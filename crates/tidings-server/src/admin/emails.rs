@@ -4,11 +4,12 @@ use tidings_mail::Email;
 
 use crate::app::AppState;
 
-/// Sends, logging failures: the person can always ask again, and the page must not reveal whether
-/// an address has an account.
+/// Queues the email for the job runner, so that no request waits on the mail server; a failure to
+/// queue is logged (the person can always ask again, and the page must not reveal whether an
+/// address has an account).
 pub async fn send(app: &AppState, email: Email) {
-    if let Err(e) = app.mailer().send(&email).await {
-        tracing::error!(error = %e, to = %email.to, "cannot send newsroom email");
+    if let Err(e) = app.send_later(email).await {
+        tracing::error!(error = %e, "cannot queue newsroom email");
     }
 }
 

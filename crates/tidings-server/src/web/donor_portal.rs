@@ -82,9 +82,7 @@ pub async fn request(
             .create_donor_token(donor, &hash_token(&token), LINK_TTL)
             .await?;
         let mail = app.donations().portal_link(&email, &token).await?;
-        if let Err(e) = app.mailer().send(&mail).await {
-            tracing::error!(error = %e, "cannot send donor portal link");
-        }
+        app.send_later(mail).await?;
     }
     sent(&app).await
 }
@@ -352,9 +350,7 @@ pub async fn summary(
         .donations()
         .yearly_summary(&first.email.clone(), f.year, &gifts)
         .await?;
-    if let Err(e) = app.mailer().send(&mail).await {
-        tracing::error!(error = %e, "cannot send yearly summary");
-    }
+    app.send_later(mail).await?;
     history(
         &app,
         &token,
@@ -388,9 +384,7 @@ pub async fn resend_receipt(
         })
         .ok_or(AppError::NotFound)?;
     let mail = app.donations().receipt(&d).await?;
-    if let Err(e) = app.mailer().send(&mail).await {
-        tracing::error!(error = %e, "cannot resend a receipt");
-    }
+    app.send_later(mail).await?;
     history(
         &app,
         &token,

@@ -236,11 +236,9 @@ pub async fn submit(
                 if throttle::may_mail(&app, "confirm", &s.email).await? =>
             {
                 let token = new_token();
+                let mail = app.newsletters().confirmation_job(&s.email, &token).await?;
                 app.store()
-                    .create_confirmation(s.id, &hash_token(&token), CONFIRM_TTL)
-                    .await?;
-                app.newsletters()
-                    .mail_confirmation(&s.email, &token)
+                    .create_confirmation(s.id, &hash_token(&token), CONFIRM_TTL, &[mail])
                     .await?;
             }
             Signup::New(_) | Signup::Pending(_) | Signup::Unchanged(_) => {}

@@ -116,8 +116,14 @@ impl Store {
     }
 
     /// Marks a pending (or failed, then paid) donation as succeeded. Returns true only for the call
-    /// that made the change, so receipts go out once.
-    pub async fn complete_donation(&self, id: i64, payment: &str) -> Result<bool, StoreError> {
+    /// that made the change; `then` (its receipt) is queued in the same transaction, so a crash
+    /// cannot record the payment and lose the receipt, and a repeat cannot queue a second.
+    pub async fn complete_donation(
+        &self,
+        id: i64,
+        payment: &str,
+        then: &[crate::NewJob],
+    ) -> Result<bool, StoreError> {
         let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE donations SET status = 'succeeded', gateway_payment = CASE WHEN $1 = '' \
@@ -142,6 +148,9 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+            for job in then {
+                crate::jobs::enqueue_in(&mut tx, job, now()).await?;
+            }
         }
         tx.commit().await?;
         Ok(changed)
@@ -270,7 +279,9 @@ impl Store {
         id: i64,
         status: DonationStatus,
         reason: &str,
+        then: &[crate::NewJob],
     ) -> Result<bool, StoreError> {
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE donations SET status = $1, failure = $2, completed_at = $3 \
              WHERE id = $4 AND status = 'pending'",
@@ -279,9 +290,16 @@ impl Store {
         .bind(reason)
         .bind(now())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let changed = done.rows_affected() == 1;
+        if changed {
+            for job in then {
+                crate::jobs::enqueue_in(&mut tx, job, now()).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Records a refund of `amount` (minor units); fully refunded gifts become `refunded`.

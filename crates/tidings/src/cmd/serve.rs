@@ -7,7 +7,10 @@ use crate::cmd::{describe_db, load_config, open_store, shutdown_signal, sources}
 
 /// Serves the site until Ctrl-C or SIGTERM.
 pub async fn run(global: &Global, listen: &Listen) -> anyhow::Result<ExitCode> {
-    let config = load_config(&sources(global, listen.listen.as_deref(), None))?;
+    let mut config = load_config(&sources(global, listen.listen.as_deref(), None))?;
+    if listen.no_jobs {
+        config.server.jobs = false;
+    }
     std::fs::create_dir_all(&config.server.data_dir)?;
     let store = open_store(&config).await?;
     println!(

@@ -1,0 +1,163 @@
+//! Every job the site runs, with its kind, schedule and handler. The table in
+//! `docs/ARCHITECTURE.md` ("Background work") lists the same, with how each recovers.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use tidings_donations::{Donations, CHARGE_FAILED_JOB, RECEIPT_JOB};
+use tidings_mail::{Email, OUTBOX_JOB};
+use tidings_newsletter::{Newsletters, QueueOutcome, Sender};
+use tidings_store::Store;
+
+use crate::runner::{Runner, Spec};
+
+/// Publishes scheduled articles whose time has come.
+pub const PUBLISH: &str = "articles.publish_due";
+/// Queues the daily digest when it is due.
+pub const DIGEST: &str = "newsletter.digest";
+/// Drains the newsletter delivery queue.
+pub const SEND: &str = "newsletter.send";
+/// Charges the test gateway's monthly gifts that are due.
+pub const RENEW: &str = "donations.renew";
+/// Deletes old read counts, rate-limit rows and finished jobs.
+pub const PRUNE: &str = "maintenance.prune";
+
+/// How long finished jobs are kept (the admin shows failed ones until retried).
+const KEEP_DONE_SECS: i64 = 7 * 86_400;
+
+/// The parts the site's jobs work on.
+#[derive(Clone)]
+pub struct Site {
+    /// The repository.
+    pub store: Store,
+    /// The newsletter service.
+    pub newsletters: Newsletters,
+    /// The donation service.
+    pub donations: Donations,
+}
+
+#[derive(Deserialize)]
+struct GiftRef {
+    donation: i64,
+    #[serde(default)]
+    reason: String,
+}
+
+fn payload<T: for<'de> Deserialize<'de>>(job: &tidings_store::Job) -> Result<T, String> {
+    serde_json::from_str(&job.payload).map_err(|e| format!("payload: {e}"))
+}
+
+/// A runner with every job of the site registered.
+pub fn runner(site: Site) -> Runner {
+    let s = site.clone();
+    let runner = Runner::new(site.store.clone()).register(PUBLISH, Spec::every(1), move |_| {
+        let store = s.store.clone();
+        async move {
+            let n = store
+                .publish_due(chrono::Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            if n > 0 {
+                tracing::info!(count = n, "published scheduled articles");
+            }
+            Ok(())
+        }
+    });
+    let s = site.clone();
+    let runner = runner.register(DIGEST, Spec::every(10), move |_| {
+        let newsletters = s.newsletters.clone();
+        async move {
+            match newsletters.run_schedule(chrono::Utc::now()).await {
+                Ok(Some(QueueOutcome::Queued(id))) => {
+                    tracing::info!(newsletter = id, "daily digest queued");
+                    Ok(())
+                }
+                Ok(_) => Ok(()),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+    });
+    let s = site.clone();
+    let runner = runner.register(SEND, Spec::every(1), move |_| {
+        let newsletters = s.newsletters.clone();
+        async move {
+            if !newsletters
+                .store()
+                .deliveries_waiting()
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                return Ok(());
+            }
+            let report = Sender::new(newsletters)
+                .run_due()
+                .await
+                .map_err(|e| e.to_string())?;
+            if report != Default::default() {
+                tracing::info!(?report, "newsletter deliveries processed");
+            }
+            Ok(())
+        }
+    });
+    let s = site.clone();
+    let runner = runner.register(RENEW, Spec::every(30), move |_| {
+        let donations = s.donations.clone();
+        async move {
+            let n = donations
+                .renew_due(chrono::Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            if n > 0 {
+                tracing::info!(count = n, "monthly gifts renewed");
+            }
+            Ok(())
+        }
+    });
+    let s = site.clone();
+    let runner = runner.register(PRUNE, Spec::every(3600), move |_| {
+        let store = s.store.clone();
+        async move {
+            let now = chrono::Utc::now();
+            let prune = async {
+                store.prune_reads(now - chrono::Duration::hours(48)).await?;
+                // The longest rate window is a day.
+                store.prune_rate_events(now.timestamp() - 86_400).await?;
+                store.prune_jobs(now.timestamp() - KEEP_DONE_SECS).await
+            };
+            prune.await.map(|_| ()).map_err(|e| e.to_string())
+        }
+    });
+    let s = site.clone();
+    let runner = runner.register(OUTBOX_JOB, Spec::once(8, 60), move |job| {
+        let mailer = s.newsletters.mailer().clone();
+        async move {
+            let email: Email = payload(&job)?;
+            mailer.send(&email).await.map_err(|e| e.to_string())
+        }
+    });
+    let s = site.clone();
+    let runner = runner.register(RECEIPT_JOB, Spec::once(8, 60), move |job| {
+        let donations = s.donations.clone();
+        async move {
+            let gift: GiftRef = payload(&job)?;
+            donations
+                .send_receipt(gift.donation)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    });
+    let s = site;
+    runner.register(CHARGE_FAILED_JOB, Spec::once(8, 60), move |job| {
+        let donations = s.donations.clone();
+        async move {
+            let gift: GiftRef = payload(&job)?;
+            donations
+                .send_charge_failed(gift.donation, &gift.reason)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    })
+}
+
+/// The grace period running jobs get to finish when the process stops.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
