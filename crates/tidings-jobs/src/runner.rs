@@ -17,12 +17,10 @@ pub type JobResult = Result<(), String>;
 pub type Handler =
     Arc<dyn Fn(Job) -> Pin<Box<dyn Future<Output = JobResult> + Send>> + Send + Sync>;
 
-/// How a kind of job is run.
+/// How a kind of job is run. How many attempts a job gets is the job's own (set when it is
+/// queued, five unless said otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spec {
-    /// Attempts before a job of this kind is marked failed (recurring jobs wait for their next
-    /// slot instead).
-    pub max_attempts: i64,
     /// The first retry waits this long; each later one twice as long (at most an hour).
     pub first_backoff_secs: i64,
     /// Seconds between runs, for a recurring job.
@@ -30,27 +28,25 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// A job that runs once, tried up to `max_attempts` times starting `first_backoff_secs` apart.
-    pub fn once(max_attempts: i64, first_backoff_secs: i64) -> Spec {
+    /// A job that runs once, retried after `first_backoff_secs`, then twice as long each time.
+    pub fn once(first_backoff_secs: i64) -> Spec {
         Spec {
-            max_attempts,
             first_backoff_secs,
             period_secs: None,
         }
     }
 
-    /// A job that runs every `period_secs`.
+    /// A job that runs every `period_secs` (a failed run waits for the next slot).
     pub fn every(period_secs: i64) -> Spec {
         Spec {
-            max_attempts: 1,
             first_backoff_secs: 0,
             period_secs: Some(period_secs),
         }
     }
 
-    /// When to try again after `attempts` failed attempts; `None` when they are used up.
-    pub fn retry_at(&self, now: i64, attempts: i64) -> Option<i64> {
-        if self.period_secs.is_some() || attempts >= self.max_attempts {
+    /// When to try again after `attempts` of `max_attempts` failed; `None` when they are used up.
+    pub fn retry_at(&self, now: i64, attempts: i64, max_attempts: i64) -> Option<i64> {
+        if self.period_secs.is_some() || attempts >= max_attempts {
             return None;
         }
         let wait = self.first_backoff_secs.max(1) << (attempts - 1).clamp(0, 12);
@@ -192,7 +188,7 @@ impl Runner {
                 }
             }
             Err(error) => {
-                let retry = spec.retry_at(now, job.attempts.max(1));
+                let retry = spec.retry_at(now, job.attempts.max(1), job.max_attempts);
                 match retry {
                     Some(_) => {
                         tracing::warn!(job = job.id, kind = %job.kind, %error, "job failed; will retry")
@@ -303,12 +299,12 @@ mod tests {
 
     #[test]
     fn retries_back_off_then_stop() {
-        let spec = Spec::once(5, 60);
-        assert_eq!(spec.retry_at(0, 1), Some(60));
-        assert_eq!(spec.retry_at(0, 2), Some(120));
-        assert_eq!(spec.retry_at(0, 4), Some(480));
-        assert_eq!(spec.retry_at(0, 5), None);
-        assert_eq!(Spec::once(20, 600).retry_at(0, 10), Some(3600));
-        assert_eq!(Spec::every(60).retry_at(0, 1), None);
+        let spec = Spec::once(60);
+        assert_eq!(spec.retry_at(0, 1, 5), Some(60));
+        assert_eq!(spec.retry_at(0, 2, 5), Some(120));
+        assert_eq!(spec.retry_at(0, 4, 5), Some(480));
+        assert_eq!(spec.retry_at(0, 5, 5), None);
+        assert_eq!(Spec::once(600).retry_at(0, 10, 20), Some(3600));
+        assert_eq!(Spec::every(60).retry_at(0, 1, 5), None);
     }
 }

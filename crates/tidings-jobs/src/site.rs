@@ -128,7 +128,7 @@ pub fn runner(site: Site) -> Runner {
         }
     });
     let s = site.clone();
-    let runner = runner.register(OUTBOX_JOB, Spec::once(8, 60), move |job| {
+    let runner = runner.register(OUTBOX_JOB, Spec::once(60), move |job| {
         let mailer = s.newsletters.mailer().clone();
         async move {
             let email: Email = payload(&job)?;
@@ -136,7 +136,7 @@ pub fn runner(site: Site) -> Runner {
         }
     });
     let s = site.clone();
-    let runner = runner.register(RECEIPT_JOB, Spec::once(8, 60), move |job| {
+    let runner = runner.register(RECEIPT_JOB, Spec::once(60), move |job| {
         let donations = s.donations.clone();
         async move {
             let gift: GiftRef = payload(&job)?;
@@ -147,7 +147,7 @@ pub fn runner(site: Site) -> Runner {
         }
     });
     let s = site;
-    runner.register(CHARGE_FAILED_JOB, Spec::once(8, 60), move |job| {
+    runner.register(CHARGE_FAILED_JOB, Spec::once(60), move |job| {
         let donations = s.donations.clone();
         async move {
             let gift: GiftRef = payload(&job)?;

@@ -49,6 +49,7 @@ pub struct SmtpCatcher {
     pub addr: SocketAddr,
     received: Arc<Mutex<Vec<Received>>>,
     failures: Arc<Mutex<HashMap<String, u16>>>,
+    delay: Arc<Mutex<std::time::Duration>>,
 }
 
 impl SmtpCatcher {
@@ -61,6 +62,7 @@ impl SmtpCatcher {
             addr: listener.local_addr().expect("address"),
             received: Arc::default(),
             failures: Arc::default(),
+            delay: Arc::default(),
         };
         let c = catcher.clone();
         tokio::spawn(async move {
@@ -112,12 +114,26 @@ impl SmtpCatcher {
         );
     }
 
+    /// Makes the server take `delay` after each message's data before accepting it (a slow or
+    /// distant mail server).
+    pub fn delay_each(&self, delay: std::time::Duration) {
+        *self.delay.lock().expect("lock") = delay;
+    }
+
     /// Makes RCPT TO for `to` answer with `code` (e.g. 450 or 550).
     pub fn fail_recipient(&self, to: &str, code: u16) {
         self.failures
             .lock()
             .expect("lock")
             .insert(to.to_ascii_lowercase(), code);
+    }
+
+    /// Accepts mail for `to` again after [`SmtpCatcher::fail_recipient`].
+    pub fn accept_recipient(&self, to: &str) {
+        self.failures
+            .lock()
+            .expect("lock")
+            .remove(&to.to_ascii_lowercase());
     }
 
     async fn session(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
@@ -171,6 +187,8 @@ impl SmtpCatcher {
                     let unstuffed = line.strip_prefix('.').unwrap_or(&line);
                     data.push_str(unstuffed);
                 }
+                let delay = *self.delay.lock().expect("lock");
+                tokio::time::sleep(delay).await;
                 self.received.lock().expect("lock").push(Received {
                     from: from.clone(),
                     to: std::mem::take(&mut to),

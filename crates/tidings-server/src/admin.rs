@@ -6,6 +6,7 @@ mod articles;
 mod donations;
 mod emails;
 mod guard;
+mod jobs;
 mod login;
 mod media;
 mod newsletter;
@@ -69,6 +70,8 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/users", get(people::list).post(people::invite))
         .route("/admin/users/{id}/role", post(people::change_role))
         .route("/admin/audit", get(people::audit))
+        .route("/admin/jobs", get(jobs::list))
+        .route("/admin/jobs/{id}/retry", post(jobs::retry))
         .route("/admin/subscribers", get(subscribers::list))
         .route("/admin/subscribers/export", get(subscribers::export))
         .route(

@@ -49,6 +49,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/users.html",
     "admin/account.html",
     "admin/audit.html",
+    "admin/jobs.html",
     "admin/media.html",
     "admin/revisions.html",
     "admin/tags.html",

@@ -36,6 +36,7 @@ pub fn me(signed: &Signed) -> Value {
         can_publish => role.can(Action::PublishOwnArticle),
         can_audit => role.can(Action::ViewAuditLog),
         can_send => role.can(Action::SendNewsletter),
+        can_settings => role.can(Action::ManageSettings),
         csrf => signed.session.csrf_token.clone(),
     }
 }
