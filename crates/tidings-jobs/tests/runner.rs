@@ -103,7 +103,7 @@ each_backend!(
         };
         let (ran_a, ran_b) = tokio::join!(drain(a), drain(b));
         assert_eq!(ran_a + ran_b, 1000, "a ran {ran_a}, b ran {ran_b}");
-        let runs = runs.lock().unwrap();
+        let runs = runs.lock().unwrap().clone();
         assert_eq!(runs.len(), 1000);
         assert!(runs.values().all(|n| *n == 1), "a job ran twice");
         assert!(store
