@@ -81,7 +81,7 @@ impl Runner {
             owner,
             kinds: Arc::new(HashMap::new()),
             concurrency: 4,
-            lease_secs: 30,
+            lease_secs: 10,
             poll: Duration::from_millis(500),
             clock: Arc::new(|| chrono::Utc::now().timestamp()),
         }

@@ -101,7 +101,19 @@ impl SmtpCatcher {
 
     /// Waits (up to 10 s) until at least `n` messages reached `to`, and returns them.
     pub async fn wait_for(&self, to: &str, n: usize) -> Vec<Received> {
-        for _ in 0..200 {
+        self.wait_for_within(to, n, std::time::Duration::from_secs(10))
+            .await
+    }
+
+    /// Like [`SmtpCatcher::wait_for`], waiting up to `limit`.
+    pub async fn wait_for_within(
+        &self,
+        to: &str,
+        n: usize,
+        limit: std::time::Duration,
+    ) -> Vec<Received> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
             let got = self.messages_to(to);
             if got.len() >= n {
                 return got;
@@ -187,8 +199,20 @@ impl SmtpCatcher {
                     let unstuffed = line.strip_prefix('.').unwrap_or(&line);
                     data.push_str(unstuffed);
                 }
+                // A slow server: the message counts only if the client is still there to hear
+                // the answer (a client killed meanwhile never learns it was accepted).
                 let delay = *self.delay.lock().expect("lock");
-                tokio::time::sleep(delay).await;
+                if !delay.is_zero() {
+                    line.clear();
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        read = lines.read_line(&mut line) => {
+                            if matches!(read, Ok(0) | Err(_)) {
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
                 self.received.lock().expect("lock").push(Received {
                     from: from.clone(),
                     to: std::mem::take(&mut to),
