@@ -395,4 +395,18 @@ mod tests {
             ["www.example.org", "example.org:8443"]
         );
     }
+
+    #[test]
+    fn jobs_run_unless_turned_off_and_choices_are_typed() {
+        let c = load(&Sources::default()).unwrap();
+        assert!(c.server.jobs);
+        assert_eq!(c.payments.gateway(), crate::PaymentGateway::Test);
+        assert_eq!(c.payments.stripe_mode(), crate::StripeMode::Checkout);
+        let c = load(&env(&[("TIDINGS_SERVER__JOBS", "false")])).unwrap();
+        assert!(!c.server.jobs);
+        let msg = load(&env(&[("TIDINGS_SERVER__JOBS", "sometimes")]))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("server.jobs"), "{msg}");
+    }
 }
