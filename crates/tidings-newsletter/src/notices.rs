@@ -14,14 +14,17 @@ impl Newsletters {
         Ok(self.outbox_job(confirmation(&site, to, token)))
     }
 
-    /// Queues the welcome to a subscriber who just confirmed, with their own links.
-    pub async fn mail_welcome(&self, subscriber_id: i64, to: &str) -> Result<(), NewsletterError> {
+    /// The job that welcomes a subscriber with their own links, to be queued with the
+    /// confirmation.
+    pub async fn welcome_job(
+        &self,
+        subscriber_id: i64,
+        to: &str,
+    ) -> Result<NewJob, NewsletterError> {
         let site = self.site_view().await?;
         let unsubscribe = self.unsubscribe_url(subscriber_id).await?;
         let preferences = self.preferences_url(subscriber_id).await?;
-        let job = self.outbox_job(welcome(&site, to, &unsubscribe, &preferences));
-        self.store().enqueue_job(&job).await?;
-        Ok(())
+        Ok(self.outbox_job(welcome(&site, to, &unsubscribe, &preferences)))
     }
 
     /// The subscriber's one-click unsubscribe link.

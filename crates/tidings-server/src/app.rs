@@ -244,14 +244,18 @@ impl AppState {
 
     /// Queues `email` for the job runner (the outbox): sent with retries, never on the request.
     pub async fn send_later(&self, email: tidings_mail::Email) -> Result<(), AppError> {
+        self.store().enqueue_job(&self.outbox_job(email)).await?;
+        Ok(())
+    }
+
+    /// The job that sends `email`, to be queued in the same transaction as the change it reports.
+    pub fn outbox_job(&self, email: tidings_mail::Email) -> tidings_store::NewJob {
         let payload = self.mailer().outbox_payload(email);
-        let job = tidings_store::NewJob::new(
+        tidings_store::NewJob::new(
             tidings_mail::OUTBOX_JOB,
             payload,
             chrono::Utc::now().timestamp(),
-        );
-        self.store().enqueue_job(&job).await?;
-        Ok(())
+        )
     }
 
     /// The donation service.

@@ -438,8 +438,10 @@ impl Store {
         purpose: UserToken,
         token_hash: &str,
         ttl_secs: i64,
+        then: &[crate::NewJob],
     ) -> Result<(), StoreError> {
         let t = now();
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO user_tokens (token_hash, user_id, purpose, expires_at, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -449,8 +451,13 @@ impl Store {
         .bind(purpose.as_str())
         .bind(t + ttl_secs)
         .bind(t)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        // The email carrying the link, queued with it (the outbox).
+        for job in then {
+            crate::jobs::enqueue_in(&mut tx, job, t).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

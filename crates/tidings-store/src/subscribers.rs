@@ -234,6 +234,7 @@ impl Store {
     pub async fn confirm_subscriber(
         &self,
         token_hash: &str,
+        then: &[crate::NewJob],
     ) -> Result<Option<Subscriber>, StoreError> {
         let t = now();
         let mut tx = self.write_tx().await?;
@@ -255,6 +256,10 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        // The welcome, queued with the confirmation (the outbox).
+        for job in then {
+            crate::jobs::enqueue_in(&mut tx, job, t).await?;
+        }
         tx.commit().await?;
         self.subscriber(id).await
     }

@@ -60,11 +60,11 @@ each_backend!(links_are_single_use_and_expire, |store| {
     let live = hash_token("live");
     let old = hash_token("old");
     store
-        .create_user_token(user.id, UserToken::Reset, &live, 3600)
+        .create_user_token(user.id, UserToken::Reset, &live, 3600, &[])
         .await
         .unwrap();
     store
-        .create_user_token(user.id, UserToken::Reset, &old, -1)
+        .create_user_token(user.id, UserToken::Reset, &old, -1, &[])
         .await
         .unwrap();
     assert!(store
@@ -308,11 +308,11 @@ each_backend!(
         let reset = hash_token("reset-a");
         let signin = hash_token("signin-a");
         store
-            .create_user_token(user.id, UserToken::Reset, &reset, 3600)
+            .create_user_token(user.id, UserToken::Reset, &reset, 3600, &[])
             .await
             .unwrap();
         store
-            .create_user_token(user.id, UserToken::SignIn, &signin, 3600)
+            .create_user_token(user.id, UserToken::SignIn, &signin, 3600, &[])
             .await
             .unwrap();
         store.set_password(user.id, "$argon2id$new").await.unwrap();

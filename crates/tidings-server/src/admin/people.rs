@@ -124,19 +124,27 @@ pub async fn invite(
         Err(e) => return Err(e.into()),
     };
     let token = new_token();
-    app.store()
-        .create_user_token(user.id, UserToken::Invite, &hash_token(&token), INVITE_TTL)
-        .await?;
     let inviter = if signed.user.name.is_empty() {
         signed.user.email.clone()
     } else {
         signed.user.name.clone()
     };
-    emails::send(
+    let mail = app.outbox_job(emails::invitation(
         &app,
-        emails::invitation(&app, &user.email, &inviter, role.label(), &token),
-    )
-    .await;
+        &user.email,
+        &inviter,
+        role.label(),
+        &token,
+    ));
+    app.store()
+        .create_user_token(
+            user.id,
+            UserToken::Invite,
+            &hash_token(&token),
+            INVITE_TTL,
+            &[mail],
+        )
+        .await?;
     signed
         .audit(
             &app,

@@ -78,11 +78,15 @@ pub async fn request(
             return sent(&app).await;
         }
         let token = new_token();
-        app.store()
-            .create_donor_token(donor, &hash_token(&token), LINK_TTL)
-            .await?;
         let mail = app.donations().portal_link(&email, &token).await?;
-        app.send_later(mail).await?;
+        app.store()
+            .create_donor_token(
+                donor,
+                &hash_token(&token),
+                LINK_TTL,
+                &[app.outbox_job(mail)],
+            )
+            .await?;
     }
     sent(&app).await
 }

@@ -286,7 +286,17 @@ pub async fn confirm(
     if !same_site(&app, &headers) {
         return Err(AppError::Forbidden);
     }
-    let Some(s) = app.store().confirm_subscriber(&hash_token(&token)).await? else {
+    // The welcome is queued with the confirmation; its links need the subscriber, whom the
+    // (unspent) link names.
+    let welcome = match app.store().peek_confirmation(&hash_token(&token)).await? {
+        Some(s) => vec![app.newsletters().welcome_job(s.id, &s.email).await?],
+        None => Vec::new(),
+    };
+    let Some(s) = app
+        .store()
+        .confirm_subscriber(&hash_token(&token), &welcome)
+        .await?
+    else {
         return Ok(page(
             &app,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -295,7 +305,6 @@ pub async fn confirm(
         )
         .await);
     };
-    app.newsletters().mail_welcome(s.id, &s.email).await?;
     Ok(page(
         &app,
         StatusCode::OK,

@@ -168,8 +168,10 @@ impl Store {
         donor_id: i64,
         token_hash: &str,
         ttl_secs: i64,
+        then: &[crate::NewJob],
     ) -> Result<(), StoreError> {
         let t = now();
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO donor_tokens (token_hash, donor_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -177,8 +179,13 @@ impl Store {
         .bind(donor_id)
         .bind(t + ttl_secs)
         .bind(t)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        // The email carrying the link, queued with it (the outbox).
+        for job in then {
+            crate::jobs::enqueue_in(&mut tx, job, t).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -34,7 +34,13 @@ pub async fn run(global: &Global, command: UserCommand) -> anyhow::Result<ExitCo
     };
     let token = new_token();
     store
-        .create_user_token(user.id, UserToken::SignIn, &hash_token(&token), LINK_TTL)
+        .create_user_token(
+            user.id,
+            UserToken::SignIn,
+            &hash_token(&token),
+            LINK_TTL,
+            &[],
+        )
         .await?;
     store
         .audit(

@@ -61,16 +61,21 @@ pub async fn submit_reset_request(
         // At most one link per account per 10 minutes (five a day), so nobody can flood an inbox.
         if !user.disabled && throttle::may_mail(&app, "reset", &user.email).await? {
             let token = new_token();
+            // Queued with the link, sent by the job runner: how long SMTP takes must not tell
+            // who has an account.
+            let mail = app.outbox_job(emails::reset(&app, &user.email, &token));
             app.store()
-                .create_user_token(user.id, UserToken::Reset, &hash_token(&token), RESET_TTL)
+                .create_user_token(
+                    user.id,
+                    UserToken::Reset,
+                    &hash_token(&token),
+                    RESET_TTL,
+                    &[mail],
+                )
                 .await?;
             app.store()
                 .audit(Some(user.id), "password.reset_requested", &user.email, &ip)
                 .await?;
-            // Sent after the answer: how long SMTP takes must not tell who has an account.
-            let mail = emails::reset(&app, &user.email, &token);
-            let app = app.clone();
-            tokio::spawn(async move { emails::send(&app, mail).await });
         }
     }
     Ok(reset_request_page(&app, &headers, StatusCode::OK, true).await)

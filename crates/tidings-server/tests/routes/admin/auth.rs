@@ -251,7 +251,7 @@ server_test!(
         );
 
         app.store
-            .create_user_token(user.id, UserToken::Reset, &hash_token("old-link"), -1)
+            .create_user_token(user.id, UserToken::Reset, &hash_token("old-link"), -1, &[])
             .await
             .unwrap();
         assert_eq!(c.get("/admin/reset/old-link").await.status, 422, "expired");
