@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use tidings_store::{DonationStatus, Frequency, GatewayKind, NewDonation, PlanStatus, Started};
+use tidings_store::{DonationStatus, GatewayKind, PlanStatus};
 
 use crate::outcome::Reported;
 use crate::service::{DonationError, Donations};
@@ -428,24 +428,14 @@ impl Donations {
             store.flag_plan_mismatch(plan.id, &why).await?;
             return Ok(());
         }
-        let started = store
-            .start_donation(&NewDonation {
-                email: plan.email.clone(),
-                form_id: plan.form_id,
-                amount: expected - plan.fee.min(expected),
-                fee: plan.fee.min(expected),
-                currency: plan.currency.clone(),
-                frequency: Frequency::Monthly,
-                gateway: GatewayKind::Stripe,
-                idempotency_key: format!("invoice-{}", invoice.id),
-                plan_id: Some(plan.id),
-                source: "renewal".into(),
-                ..NewDonation::default()
-            })
+        // The invoice matched the plan's amount and fee, so the renewal gift is the plan's.
+        let d = self
+            .renewal_gift(
+                &plan,
+                GatewayKind::Stripe,
+                format!("invoice-{}", invoice.id),
+            )
             .await?;
-        let d = match started {
-            Started::New(d) | Started::Existing(d) => d,
-        };
         if paid {
             let payment = non_empty(&invoice.payment_intent).unwrap_or(&invoice.id);
             self.succeeded(d.id, payment, None).await?;

@@ -2,7 +2,10 @@
 //! provider. (Stripe renews its own subscriptions and tells us through `invoice.*` webhooks.)
 
 use chrono::{DateTime, Duration, Utc};
-use tidings_store::{DonationStatus, Frequency, GatewayKind, NewDonation, PlanStatus, Started};
+use tidings_store::{
+    Donation, DonationStatus, Frequency, GatewayKind, NewDonation, PlanStatus, RecurringPlan,
+    Started,
+};
 
 use crate::outcome::next_month;
 use crate::service::{DonationError, Donations};
@@ -22,26 +25,7 @@ impl Donations {
             };
             // One renewal per plan and charge date, however often this runs.
             let key = format!("renewal-{}-{}", plan.id, at.timestamp());
-            let started = store
-                .start_donation(&NewDonation {
-                    email: plan.email.clone(),
-                    first_name: String::new(),
-                    last_name: String::new(),
-                    form_id: plan.form_id,
-                    amount: plan.amount,
-                    fee: plan.fee,
-                    currency: plan.currency.clone(),
-                    frequency: Frequency::Monthly,
-                    gateway: GatewayKind::Test,
-                    idempotency_key: key,
-                    plan_id: Some(plan.id),
-                    source: "renewal".into(),
-                    ..NewDonation::default()
-                })
-                .await?;
-            let d = match started {
-                Started::New(d) | Started::Existing(d) => d,
-            };
+            let d = self.renewal_gift(plan, GatewayKind::Test, key).await?;
             if d.status != DonationStatus::Pending {
                 continue;
             }
@@ -60,5 +44,34 @@ impl Donations {
             }
         }
         Ok(due.len())
+    }
+
+    /// The gift that renews `plan` through `gateway`: its amount and fee, recorded once per `key`
+    /// (however often a renewal is attempted or an invoice event repeated).
+    pub(crate) async fn renewal_gift(
+        &self,
+        plan: &RecurringPlan,
+        gateway: GatewayKind,
+        key: String,
+    ) -> Result<Donation, DonationError> {
+        let started = self
+            .store()
+            .start_donation(&NewDonation {
+                email: plan.email.clone(),
+                form_id: plan.form_id,
+                amount: plan.amount,
+                fee: plan.fee,
+                currency: plan.currency.clone(),
+                frequency: Frequency::Monthly,
+                gateway,
+                idempotency_key: key,
+                plan_id: Some(plan.id),
+                source: "renewal".into(),
+                ..NewDonation::default()
+            })
+            .await?;
+        Ok(match started {
+            Started::New(d) | Started::Existing(d) => d,
+        })
     }
 }

@@ -2,22 +2,13 @@
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use tidings_store::{NewArticle, Store};
 
-fn tidings(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
-    cmd.current_dir(dir).env("RUST_LOG", "warn");
-    // Only what each test sets may configure the binary.
-    for (k, _) in std::env::vars() {
-        if k.starts_with("TIDINGS_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd
-}
+mod process;
+use process::{free_port, tidings, wait_ready, Running};
 
 fn run(cmd: &mut Command) -> Output {
     cmd.stdin(Stdio::null()).output().expect("run tidings")
@@ -29,36 +20,6 @@ fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn wait_ready(url: &str) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(30) {
-        if let Ok(res) = reqwest::get(format!("{url}/readyz")).await {
-            if res.status() == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server at {url} never became ready");
 }
 
 #[test]

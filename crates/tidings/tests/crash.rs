@@ -4,9 +4,8 @@
 //! Message-ID of its first copy.
 
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tidings_store::NewsletterState;
 
@@ -14,27 +13,15 @@ use chrono::Utc;
 use tidings_mail::testing::SmtpCatcher;
 use tidings_store::{ImportedSubscriber, NewArticle, Store};
 
+mod process;
+use process::{free_port, Running};
+
 const SUBSCRIBERS: usize = 3_000;
 const CONNECTIONS: usize = 4;
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn tidings(dir: &Path, smtp: &str, port: u16) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("TIDINGS_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.current_dir(dir)
-        .env("RUST_LOG", "error")
+    let mut cmd = process::tidings(dir);
+    cmd.env("RUST_LOG", "error")
         .env("TIDINGS_SERVER__DATA_DIR", dir.join("site"))
         .env("TIDINGS_SERVER__LISTEN", format!("127.0.0.1:{port}"))
         .env("TIDINGS_SITE__URL", "https://news.example")
@@ -46,14 +33,6 @@ fn tidings(dir: &Path, smtp: &str, port: u16) -> Command {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn seed(dir: &Path) {

@@ -2,32 +2,19 @@
 //! and before the mail server has accepted its receipt; started again, it sends the receipt
 //! exactly once, under the gift's own Message-ID.
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tidings_mail::testing::SmtpCatcher;
 use tidings_store::{DonationStatus, JobState, Store};
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod process;
+use process::{free_port, wait_ready, Running};
 
 fn serve(dir: &Path, smtp: &str, port: u16) -> Running {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("TIDINGS_") {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = process::tidings(dir);
     cmd.arg("serve")
-        .current_dir(dir)
         .env("RUST_LOG", "error")
         .env("TIDINGS_SERVER__DATA_DIR", dir.join("site"))
         .env("TIDINGS_SERVER__LISTEN", format!("127.0.0.1:{port}"))
@@ -39,26 +26,6 @@ fn serve(dir: &Path, smtp: &str, port: u16) -> Running {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     Running(cmd.spawn().expect("start tidings serve"))
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server did not start");
 }
 
 fn attr(html: &str, tag_start: &str, attr: &str) -> String {
@@ -122,7 +89,7 @@ async fn a_receipt_survives_a_kill_between_the_payment_and_the_mail() {
         .build()
         .unwrap();
     let server = serve(dir.path(), &smtp.url(), port);
-    ready(&client, &base).await;
+    wait_ready(&base).await;
     let checkout = give(&client, &base).await;
     let done = client
         .post(format!("{base}{checkout}"))
@@ -161,7 +128,7 @@ async fn a_receipt_survives_a_kill_between_the_payment_and_the_mail() {
     // Started again, with a mail server that answers at once: the receipt goes out, once.
     smtp.delay_each(Duration::ZERO);
     let _again = serve(dir.path(), &smtp.url(), port);
-    ready(&client, &base).await;
+    wait_ready(&base).await;
     let got = smtp
         .wait_for_within("ana@example.org", 1, Duration::from_secs(30))
         .await;
