@@ -18,7 +18,7 @@ pub type Handler =
     Arc<dyn Fn(Job) -> Pin<Box<dyn Future<Output = JobResult> + Send>> + Send + Sync>;
 
 /// How a kind of job is run. How many attempts a job gets is the job's own (set when it is
-/// queued, five unless said otherwise).
+/// queued: ten unless its kind says otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spec {
     /// The first retry waits this long; each later one twice as long (at most an hour).

@@ -26,14 +26,16 @@ pub struct NewJob {
 }
 
 impl NewJob {
-    /// A job of `kind` with this JSON payload, due at `run_at`, tried up to five times.
+    /// A job of `kind` with this JSON payload, due at `run_at`, tried up to ten times (with the
+    /// runner's doubling pauses from a minute, about four hours: a mail server's outage of an
+    /// afternoon delays a receipt rather than losing it).
     pub fn new(kind: &str, payload: String, run_at: i64) -> Self {
         NewJob {
             kind: kind.to_string(),
             payload,
             unique_key: None,
             run_at,
-            max_attempts: 5,
+            max_attempts: 10,
         }
     }
 

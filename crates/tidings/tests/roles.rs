@@ -1,0 +1,100 @@
+//! Splitting roles: `serve --no-jobs` answers requests and runs no jobs, `tidings worker` runs them
+//! beside it on the same database, and both stop with exit code 0 on SIGTERM.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use tidings_store::{NewJob, Store};
+
+mod process;
+use process::{free_port, tidings, wait_ready, Running};
+
+fn outbox_count(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir.join("site/outbox"))
+        .map(|d| d.filter_map(Result::ok).count())
+        .unwrap_or(0)
+}
+
+/// Sends SIGTERM and waits (up to 15 s) for the exit status.
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_nodes_without_jobs_and_a_worker_share_the_work_and_stop_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let site = |cmd: &mut std::process::Command| {
+        cmd.env("TIDINGS_SERVER__DATA_DIR", dir.path().join("site"))
+            .env("TIDINGS_NEWSLETTER__DIGEST_TIME", "off")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+    };
+    let mut web = tidings(dir.path());
+    web.args([
+        "serve",
+        "--no-jobs",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    site(&mut web);
+    let mut web = Running(web.spawn().unwrap());
+    let url = format!("http://127.0.0.1:{port}");
+    wait_ready(&url).await;
+
+    let db = format!("sqlite://{}", dir.path().join("site/tidings.db").display());
+    let store = Store::connect(&db, 1).await.unwrap();
+    let mail = serde_json::json!({
+        "to": "reader@example.org", "subject": "Hello", "text": "Queued beside the web node.",
+        "html": null, "headers": [], "message_id": "tidings.roles-test@localhost",
+    });
+    store
+        .enqueue_job(&NewJob::new(
+            "mail.send",
+            mail.to_string(),
+            chrono::Utc::now().timestamp(),
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(outbox_count(dir.path()), 0, "the web node ran a job");
+
+    let mut worker = tidings(dir.path());
+    worker.arg("worker");
+    site(&mut worker);
+    let mut worker = Running(worker.spawn().unwrap());
+    let started = Instant::now();
+    while outbox_count(dir.path()) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the worker did not send"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(outbox_count(dir.path()), 1);
+
+    assert_eq!(
+        terminate(&mut worker.0).code(),
+        Some(0),
+        "worker exit status"
+    );
+    assert_eq!(terminate(&mut web.0).code(), Some(0), "serve exit status");
+    store.close().await;
+}
