@@ -74,12 +74,14 @@ pub fn validate_slug(slug: &str) -> Result<(), SlugError> {
     if slug.is_empty() {
         return Err(SlugError::Empty);
     }
-    if slug.len() > 120 {
+    if slug.chars().count() > 120 {
         return Err(SlugError::TooLong);
     }
+    // Letters of any script are kept (an imported Greek or Cyrillic address stays what it was),
+    // but only in lower case, so that one story has one address.
     let ok_chars = slug
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        .chars()
+        .all(|c| c == '-' || (c.is_alphanumeric() && !c.is_uppercase()));
     if !ok_chars || slug.starts_with('-') || slug.ends_with('-') || slug.contains("--") {
         return Err(SlugError::Invalid);
     }

@@ -6,7 +6,7 @@ use axum::http::header::{
     CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
@@ -37,16 +37,74 @@ pub async fn around(State(app): State<AppState>, request: Request, next: Next) -
                  to server.allowed_hosts or set site.url.\n",
             )
                 .into_response()
+        } else if let Some(to) = match old_query_permalink(request.uri()) {
+            Some(key) => app.store().redirect_target(&key).await.ok().flatten(),
+            None => None,
+        } {
+            crate::web::moved(&to)
         } else {
+            let reading = matches!(*request.method(), Method::GET | Method::HEAD);
+            // A `Uri` clone shares its bytes: no allocation on the hot path.
+            let uri = request.uri().clone();
             let response = next.run(request).await;
             if response.extensions().get::<ErrorPage>().is_some() {
-                themed_error(&app, response).await
+                match (reading && response.status() == StatusCode::NOT_FOUND)
+                    .then(|| redirected(&app, uri.path()))
+                {
+                    Some(lookup) => match lookup.await {
+                        Some(to) => crate::web::moved(&to),
+                        None => themed_error(&app, response).await,
+                    },
+                    None => themed_error(&app, response).await,
+                }
             } else {
                 response
             }
         };
     security_headers(app.site().https, &mut response);
     response
+}
+
+/// WordPress's query-string permalinks (`/?p=123`, `/?page_id=7`) of an imported site: the home
+/// page would answer them, so they are looked up before routing (only when such a query is there).
+fn old_query_permalink(uri: &axum::http::Uri) -> Option<String> {
+    if uri.path() != "/" {
+        return None;
+    }
+    let (key, value) = uri
+        .query()?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| matches!(*k, "p" | "page_id"))?;
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!("/?{key}={value}"))
+}
+
+/// Where an old address now lives: the redirects table, also for an old listing's later pages
+/// (`/category/x/page/2/`) and feeds (`/category/x/feed/`) when the listing itself moved.
+async fn redirected(app: &AppState, path: &str) -> Option<String> {
+    let store = app.store();
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    let path: &str = &decoded;
+    if let Ok(Some(to)) = store.redirect_target(path).await {
+        return Some(to);
+    }
+    let trimmed = path.strip_suffix('/')?;
+    let (base, suffix) = if let Some(base) = trimmed.strip_suffix("/feed") {
+        (base, "rss/".to_string())
+    } else {
+        let (base, n) = trimmed.rsplit_once("/page/")?;
+        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        (base, format!("page/{n}/"))
+    };
+    let to = store.redirect_target(&format!("{base}/")).await.ok()??;
+    Some(format!("{to}{suffix}"))
 }
 
 /// Whether the request names this site in its `Host` header, so a page on another domain that

@@ -28,7 +28,10 @@ pub fn moved(location: &str) -> axum::response::Response {
     if !is_local_path(location) {
         return AppError::NotFound.into_response();
     }
-    match axum::http::HeaderValue::from_str(location) {
+    // Letters beyond ASCII (an imported Greek address) travel percent-encoded, as HTTP wants.
+    let location =
+        percent_encoding::utf8_percent_encode(location, percent_encoding::CONTROLS).to_string();
+    match axum::http::HeaderValue::from_str(&location) {
         Ok(value) => (
             axum::http::StatusCode::MOVED_PERMANENTLY,
             [(axum::http::header::LOCATION, value)],
@@ -68,9 +71,9 @@ pub fn parse_page(raw: &str) -> Result<i64, AppError> {
 /// Whether a path segment could be a slug at all; anything else is a 404 without a query.
 pub fn plausible_slug(s: &str) -> bool {
     !s.is_empty()
-        && s.len() <= 120
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.len() <= 480
+        && s.chars()
+            .all(|c| c == '-' || (c.is_alphanumeric() && !c.is_uppercase()))
 }
 
 /// Previous/next links for a paginated listing.

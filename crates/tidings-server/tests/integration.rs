@@ -19,6 +19,7 @@ pub mod routes {
     mod errors;
     mod feeds;
     mod home;
+    mod imports;
     mod jobs;
     mod listings;
     pub mod newsletter;

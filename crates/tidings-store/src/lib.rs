@@ -11,6 +11,7 @@ mod authors;
 mod db;
 mod donations;
 mod error;
+mod imports;
 mod jobs;
 mod listing;
 mod media;
@@ -33,6 +34,7 @@ pub use donations::{
     Started,
 };
 pub use error::StoreError;
+pub use imports::Redirect;
 pub use jobs::{next_slot, Job, JobRecord, NewJob};
 pub use listing::{AdminArticle, AdminFilter, Page, SitemapEntry};
 pub use media::Media;

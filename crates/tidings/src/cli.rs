@@ -47,9 +47,29 @@ pub enum Command {
     /// Preview or send the daily digest.
     #[command(subcommand)]
     Newsletter(NewsletterCommand),
+    /// Move a site in from another platform.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Run only the background jobs (mail, the digest, sending, renewals, scheduled publishing),
     /// for a site whose web nodes run `serve --no-jobs`.
     Worker,
+}
+
+/// `tidings import ...`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A WordPress export (Tools → Export → All content): posts, pages, authors, categories and
+    /// tags, with every old address redirected to its new one. Safe to run again: it updates.
+    Wordpress {
+        /// The WXR file.
+        file: PathBuf,
+        /// Check the file and print what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where to write the report of every item skipped or changed (default: in the data folder).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
 }
 
 /// `tidings newsletter ...`

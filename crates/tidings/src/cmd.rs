@@ -2,6 +2,7 @@
 
 mod check;
 mod demo;
+mod import;
 mod migrate;
 mod newsletter;
 mod serve;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Subscribers(command)) => subscribers::run(&cli.global, command).await,
         Some(Command::Newsletter(command)) => newsletter::run(&cli.global, command).await,
         Some(Command::Worker) => worker::run(&cli.global).await,
+        Some(Command::Import(command)) => import::run(&cli.global, command).await,
     }
 }
 

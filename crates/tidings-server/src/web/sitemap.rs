@@ -24,13 +24,13 @@ pub async fn show_sitemap(State(app): State<AppState>, headers: HeaderMap) -> Re
         let newest = entries.iter().map(|e| e.updated_at).max();
         out.push_str(&url_entry(&format!("{base}/"), newest.map(|d| d.to_rfc3339())));
         for e in &entries {
-            out.push_str(&url_entry(&format!("{base}/{}/", e.slug), Some(e.updated_at.to_rfc3339())));
+            out.push_str(&url_entry(&format!("{base}/{}/", url_slug(&e.slug)), Some(e.updated_at.to_rfc3339())));
         }
         for t in &tags {
-            out.push_str(&url_entry(&format!("{base}/tag/{}/", t.slug), None));
+            out.push_str(&url_entry(&format!("{base}/tag/{}/", url_slug(&t.slug)), None));
         }
         for a in &authors {
-            out.push_str(&url_entry(&format!("{base}/author/{}/", a.slug), None));
+            out.push_str(&url_entry(&format!("{base}/author/{}/", url_slug(&a.slug)), None));
         }
         out.push_str("</urlset>\n");
         Ok(xml(out))
@@ -63,7 +63,7 @@ pub async fn show_news_sitemap(State(app): State<AppState>, headers: HeaderMap) 
         for a in &recent {
             out.push_str(&format!(
                 "<url><loc>{}</loc><news:news><news:publication><news:name>{}</news:name><news:language>{}</news:language></news:publication><news:publication_date>{}</news:publication_date><news:title>{}</news:title></news:news></url>\n",
-                xml_escape(&format!("{base}/{}/", a.slug)),
+                xml_escape(&format!("{base}/{}/", url_slug(&a.slug))),
                 xml_escape(&site.title),
                 xml_escape(&site.language),
                 a.published_at.to_rfc3339(),
@@ -99,4 +99,10 @@ fn xml(body: String) -> Rendered {
         cache_control: SITEMAP_CACHE,
         body,
     }
+}
+
+/// A slug as it must appear in a sitemap URL: letters beyond ASCII percent-encoded.
+fn url_slug(slug: &str) -> std::borrow::Cow<'_, str> {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-');
+    percent_encoding::utf8_percent_encode(slug, KEEP).into()
 }

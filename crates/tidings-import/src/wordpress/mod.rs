@@ -1,0 +1,556 @@
+//! `tidings import wordpress`: a first streaming pass checks the whole file and counts what it
+//! holds (nothing is written when it fails); a second pass brings it in. Importing the same file
+//! again updates what the first run made (matched by GUID), so an outlet can import, check, and
+//! import again on moving day.
+
+mod content;
+mod wxr;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::BufReader;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use tidings_content::{slugify, Kind, Status};
+use tidings_store::{NewArticle, NewAuthor, NewTag, Store, StoreError};
+
+pub use content::{clean, Body};
+pub use wxr::{Item, Record, WxrError, WxrReader, MAX_DEPTH, MAX_ITEM_BYTES};
+
+/// The name imports from WordPress are recorded under.
+const SOURCE: &str = "wordpress";
+
+/// Why an import stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file could not be opened.
+    #[error("{path}: {source}")]
+    Open {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The file is not a WordPress export we can read; nothing was written.
+    #[error("{0}")]
+    File(#[from] WxrError),
+    /// The same item twice; nothing was written.
+    #[error("{0}")]
+    Duplicate(String),
+    /// The database refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the file holds, from the first pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// WXR version.
+    pub version: String,
+    /// The old site's address.
+    pub blog_url: String,
+    /// Authors declared.
+    pub authors: usize,
+    /// Categories declared.
+    pub categories: usize,
+    /// Tags declared.
+    pub tags: usize,
+    /// Items by (post type, status).
+    pub items: BTreeMap<(String, String), usize>,
+    /// Password-protected posts and pages.
+    pub protected: usize,
+    /// Comments (counted, not imported).
+    pub comments: usize,
+    /// Posts or pages whose GUID another one has too (each is known by its post id).
+    pub shared_guids: usize,
+}
+
+impl Plan {
+    /// Posts and pages the import brings in (not trashed, not auto-drafts).
+    pub fn content(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|((kind, status), _)| {
+                matches!(kind.as_str(), "post" | "page")
+                    && !matches!(status.as_str(), "trash" | "auto-draft" | "inherit")
+            })
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Items of one type and status.
+    pub fn count(&self, kind: &str, status: &str) -> usize {
+        self.items
+            .get(&(kind.to_string(), status.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// What an import did, and every item it skipped or changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Articles and pages created.
+    pub created: usize,
+    /// Articles and pages updated (imported before).
+    pub updated: usize,
+    /// Authors created.
+    pub authors_created: usize,
+    /// Tags (from categories and tags) created.
+    pub tags_created: usize,
+    /// Redirects from old addresses.
+    pub redirects: usize,
+    /// One line per item skipped or changed, and why.
+    pub notes: Vec<String>,
+}
+
+/// Reads the whole file once: checks it and counts what it holds. Writes nothing.
+pub fn plan(path: &Path) -> Result<Plan, ImportError> {
+    let mut plan = Plan::default();
+    let mut guids = HashSet::new();
+    let mut ids: HashSet<String> = HashSet::new();
+    let mut reader = open(path)?;
+    while let Some(record) = reader.next_record()? {
+        match record {
+            Record::Channel { version, blog_url } => {
+                plan.version = version;
+                plan.blog_url = blog_url;
+            }
+            Record::Author(_) => plan.authors += 1,
+            Record::Category(_) => plan.categories += 1,
+            Record::Tag(_) => plan.tags += 1,
+            Record::Item(item) => {
+                // A post or page is known by its id; the same one twice means a damaged export.
+                // (WordPress itself repeats menu items, and copies of a post can share a GUID:
+                // those are not errors.)
+                let content = matches!(item.post_type.as_str(), "post" | "page");
+                if content && !ids.insert(source_id(&item)) {
+                    return Err(ImportError::Duplicate(format!(
+                        "{} {} (GUID {}) appears twice; the export is damaged, nothing was imported",
+                        item.post_type, item.post_id, item.guid
+                    )));
+                }
+                if content && !item.guid.is_empty() && !guids.insert(item.guid.clone()) {
+                    plan.shared_guids += 1;
+                }
+                if !item.post_password.is_empty() {
+                    plan.protected += 1;
+                }
+                plan.comments += item.comments;
+                *plan
+                    .items
+                    .entry((item.post_type.clone(), item.status.clone()))
+                    .or_default() += 1;
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// How an item is known across imports: its post id, or its GUID in exports without ids.
+fn source_id(item: &Item) -> String {
+    if item.post_id > 0 {
+        format!("post:{}", item.post_id)
+    } else {
+        format!("guid:{}", item.guid)
+    }
+}
+
+fn open(path: &Path) -> Result<WxrReader<BufReader<std::fs::File>>, ImportError> {
+    let file = std::fs::File::open(path).map_err(|source| ImportError::Open {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(WxrReader::new(BufReader::with_capacity(256 * 1024, file)))
+}
+
+/// A WordPress slug (percent-encoded when not ASCII) as a Tidings slug: the same letters, in any
+/// script, when they make a valid slug; else one made from the fallback (the title or name).
+fn slug_of(wp: &str, fallback: &str) -> String {
+    let decoded = percent_encoding::percent_decode_str(wp)
+        .decode_utf8_lossy()
+        .to_lowercase();
+    if tidings_content::validate_slug(&decoded).is_ok() {
+        return decoded;
+    }
+    let slug = slugify(&decoded);
+    if slug.is_empty() || slug.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        slugify(fallback)
+    } else {
+        slug
+    }
+}
+
+/// A WordPress time (`YYYY-MM-DD HH:MM:SS`), GMT when given, else the site's local time.
+fn when(gmt: &str, local: &str, tz: Tz) -> Option<DateTime<Utc>> {
+    let parse = |s: &str| NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S").ok();
+    if !gmt.starts_with("0000") {
+        if let Some(t) = parse(gmt) {
+            return Some(Utc.from_utc_datetime(&t));
+        }
+    }
+    let t = parse(local)?;
+    tz.from_local_datetime(&t)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The path part of an old permalink (`https://old.example/2015/11/27/x/` → `/2015/11/27/x/`).
+fn old_path(link: &str, blog_url: &str) -> Option<String> {
+    let rest = link
+        .strip_prefix(blog_url.trim_end_matches('/'))
+        .or_else(|| {
+            link.split_once("://")
+                .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
+        })?;
+    let rest = if rest.is_empty() { "/" } else { rest };
+    // Kept decoded: requests are looked up decoded too, whatever case their escapes use.
+    let mut rest = percent_encoding::percent_decode_str(rest)
+        .decode_utf8_lossy()
+        .into_owned();
+    while rest.contains("//") {
+        rest = rest.replace("//", "/");
+    }
+    rest.starts_with('/').then_some(rest)
+}
+
+/// Options for [`import`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The site's timezone (drafts carry only local times).
+    pub timezone: Tz,
+}
+
+/// Checks the whole file, then brings it in. Nothing is written unless the file reads cleanly
+/// from start to end.
+pub async fn import(
+    path: &Path,
+    store: &Store,
+    options: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(Plan, Report), ImportError> {
+    let plan = plan(path)?;
+    let mut report = Report::default();
+    // The old site's main feed.
+    store.set_redirect("/feed/", "/rss/", SOURCE).await?;
+    let total = plan.items.values().sum();
+    let mut authors: HashMap<String, i64> = HashMap::new();
+    let mut parents: HashMap<String, String> = HashMap::new();
+    let mut tags: HashMap<String, i64> = HashMap::new();
+    let mut done = 0;
+    let mut reader = open(path)?;
+    while let Some(record) = reader.next_record()? {
+        match record {
+            Record::Channel { .. } => {}
+            Record::Author(a) => {
+                let slug = slug_of(&a.login, &a.display_name);
+                let id = match store.author_by_slug(&slug).await? {
+                    Some(existing) => existing.id,
+                    None => {
+                        report.authors_created += 1;
+                        let name = if a.display_name.is_empty() {
+                            a.login.clone()
+                        } else {
+                            a.display_name.clone()
+                        };
+                        store
+                            .create_author(&NewAuthor {
+                                slug: slug.clone(),
+                                name,
+                                ..NewAuthor::default()
+                            })
+                            .await?
+                            .id
+                    }
+                };
+                if slug != a.login {
+                    report
+                        .notes
+                        .push(format!("author {}: served at /author/{slug}/", a.login));
+                    store
+                        .set_redirect(
+                            &format!("/author/{}/", a.login),
+                            &format!("/author/{slug}/"),
+                            SOURCE,
+                        )
+                        .await?;
+                }
+                authors.insert(a.login, id);
+            }
+            Record::Category(t) => {
+                let id = tag_id(store, &t.slug, &t.name, &t.description, &mut report).await?;
+                let slug = slug_of(&t.slug, &t.name);
+                // Old category listings (and their later pages and feeds) lead to the tag.
+                store
+                    .set_redirect(
+                        &format!("/category/{}/", t.slug),
+                        &format!("/tag/{slug}/"),
+                        SOURCE,
+                    )
+                    .await?;
+                report.redirects += 1;
+                // A nested category's address names its ancestors: /category/news/local/.
+                if !t.parent.is_empty() {
+                    let mut chain = vec![t.slug.clone()];
+                    let mut at = t.parent.clone();
+                    while !at.is_empty() && chain.len() < 16 {
+                        chain.push(at.clone());
+                        at = parents.get(&at).cloned().unwrap_or_default();
+                    }
+                    chain.reverse();
+                    store
+                        .set_redirect(
+                            &format!("/category/{}/", chain.join("/")),
+                            &format!("/tag/{slug}/"),
+                            SOURCE,
+                        )
+                        .await?;
+                    report.redirects += 1;
+                }
+                parents.insert(t.slug.clone(), t.parent.clone());
+                tags.insert(t.slug, id);
+            }
+            Record::Tag(t) => {
+                let id = tag_id(store, &t.slug, &t.name, &t.description, &mut report).await?;
+                tags.insert(t.slug, id);
+            }
+            Record::Item(item) => {
+                done += 1;
+                progress(done, total);
+                bring_in(
+                    store,
+                    &plan,
+                    options,
+                    &item,
+                    &mut authors,
+                    &mut tags,
+                    &mut report,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok((plan, report))
+}
+
+async fn tag_id(
+    store: &Store,
+    wp_slug: &str,
+    name: &str,
+    description: &str,
+    report: &mut Report,
+) -> Result<i64, ImportError> {
+    let slug = slug_of(wp_slug, name);
+    if let Some(t) = store.tag_by_slug(&slug).await? {
+        return Ok(t.id);
+    }
+    report.tags_created += 1;
+    let tag = store
+        .create_tag(&NewTag {
+            slug: slug.clone(),
+            name: if name.is_empty() {
+                slug.clone()
+            } else {
+                name.to_string()
+            },
+            description: description.to_string(),
+            ..NewTag::default()
+        })
+        .await?;
+    if !wp_slug.is_empty() && slug != wp_slug {
+        store
+            .set_redirect(
+                &format!("/tag/{wp_slug}/"),
+                &format!("/tag/{slug}/"),
+                SOURCE,
+            )
+            .await?;
+    }
+    Ok(tag.id)
+}
+
+async fn bring_in(
+    store: &Store,
+    plan: &Plan,
+    options: &Options,
+    item: &Item,
+    authors: &mut HashMap<String, i64>,
+    tags: &mut HashMap<String, i64>,
+    report: &mut Report,
+) -> Result<(), ImportError> {
+    let kind = match item.post_type.as_str() {
+        "post" => Kind::Article,
+        "page" => Kind::Page,
+        _ => return Ok(()),
+    };
+    let label = format!("{} {} ({})", item.post_type, item.post_id, item.title);
+    let protected = !item.post_password.is_empty();
+    let (status, published_at) = match item.status.as_str() {
+        "trash" | "auto-draft" => {
+            report
+                .notes
+                .push(format!("{label}: {} in WordPress, skipped", item.status));
+            return Ok(());
+        }
+        _ if protected => {
+            report
+                .notes
+                .push(format!("{label}: password-protected, imported unpublished"));
+            (Status::Draft, None)
+        }
+        "publish" => (
+            Status::Published,
+            when(&item.post_date_gmt, &item.post_date, options.timezone),
+        ),
+        "future" => (
+            Status::Scheduled,
+            when(&item.post_date_gmt, &item.post_date, options.timezone),
+        ),
+        "private" => {
+            report
+                .notes
+                .push(format!("{label}: private, imported unpublished"));
+            (Status::Draft, None)
+        }
+        _ => (Status::Draft, None),
+    };
+    let date =
+        when(&item.post_date_gmt, &item.post_date, options.timezone).unwrap_or_else(Utc::now);
+    let title = if item.title.trim().is_empty() {
+        report
+            .notes
+            .push(format!("{label}: untitled, given a title from its date"));
+        format!("Untitled, {}", date.format("%-d %B %Y"))
+    } else {
+        item.title.clone()
+    };
+    let body = clean(&item.content);
+    for code in &body.unconverted {
+        report
+            .notes
+            .push(format!("{label}: shortcode [{code}] left as text"));
+    }
+    // Categories first (the first is the section), then tags.
+    let mut tag_ids = Vec::new();
+    for domain in ["category", "post_tag"] {
+        // Old exports name terms without a domain or slug: they are categories, known by name.
+        let terms = item
+            .terms
+            .iter()
+            .filter(|t| t.domain == domain || (t.domain.is_empty() && domain == "category"));
+        for t in terms {
+            let key = if t.slug.is_empty() { &t.name } else { &t.slug };
+            let id = match tags.get(key) {
+                Some(id) => *id,
+                None => {
+                    let id = tag_id(store, key, &t.name, "", report).await?;
+                    tags.insert(key.clone(), id);
+                    id
+                }
+            };
+            if !tag_ids.contains(&id) {
+                tag_ids.push(id);
+            }
+        }
+    }
+    let dek: String = tidings_content::html_to_text(&item.excerpt)
+        .chars()
+        .take(300)
+        .collect();
+    let meta = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| item.meta(k).filter(|v| !v.trim().is_empty()))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    // Known by post id (GUIDs repeat when a post was copied).
+    let source_id = source_id(item);
+    let previous = store.imported(SOURCE, &source_id).await?;
+    let wanted_slug = slug_of(&item.post_name, &title);
+    let mut new = NewArticle::published(&title, &body.html);
+    new.kind = kind;
+    new.slug = if wanted_slug.is_empty() {
+        format!("post-{}", item.post_id)
+    } else {
+        wanted_slug
+    };
+    new.dek = dek;
+    new.status = status;
+    new.published_at = published_at
+        .or(Some(date))
+        .filter(|_| status != Status::Draft);
+    new.featured = item.is_sticky;
+    new.tag_ids = tag_ids;
+    new.author_ids = match authors.get(&item.creator) {
+        Some(id) => vec![*id],
+        // Exports without an authors list name the author by display name only.
+        None if !item.creator.trim().is_empty() => {
+            let slug = slugify(&item.creator);
+            let id = match store.author_by_slug(&slug).await? {
+                Some(a) => a.id,
+                None => {
+                    report.authors_created += 1;
+                    store
+                        .create_author(&NewAuthor {
+                            slug,
+                            name: item.creator.trim().to_string(),
+                            ..NewAuthor::default()
+                        })
+                        .await?
+                        .id
+                }
+            };
+            authors.insert(item.creator.clone(), id);
+            vec![id]
+        }
+        None => Vec::new(),
+    };
+    new.seo_title = meta(&["_yoast_wpseo_title", "rank_math_title"]);
+    new.seo_description = meta(&["_yoast_wpseo_metadesc", "rank_math_description"]);
+    let saved = match previous {
+        Some((_, id)) => {
+            report.updated += 1;
+            store.update_article(id, &new, None).await?
+        }
+        None => match store.create_article(&new).await {
+            Ok(a) => {
+                report.created += 1;
+                a
+            }
+            Err(StoreError::Conflict { .. }) | Err(StoreError::Invalid { field: "slug", .. }) => {
+                let wanted = new.slug.clone();
+                new.slug = format!("{}-{}", slugify(&new.title).trim_matches('-'), item.post_id)
+                    .trim_start_matches('-')
+                    .to_string();
+                report.notes.push(format!(
+                    "{label}: the address /{wanted}/ was taken or reserved; served at /{}/",
+                    new.slug
+                ));
+                report.created += 1;
+                store.create_article(&new).await?
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    store
+        .record_import(SOURCE, &source_id, &item.post_type, saved.id)
+        .await?;
+    // Every old address of the item leads to its new one.
+    let to = format!("/{}/", saved.slug);
+    let mut from = Vec::new();
+    if let Some(p) = old_path(&item.link, &plan.blog_url) {
+        from.push(p);
+    }
+    from.push(match kind {
+        Kind::Page => format!("/?page_id={}", item.post_id),
+        _ => format!("/?p={}", item.post_id),
+    });
+    for f in from {
+        if f != to && f != "/" {
+            store.set_redirect(&f, &to, SOURCE).await?;
+            report.redirects += 1;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! Importing real WordPress exports (the Theme Unit Test data and a theme preview), and refusing
+//! damaged ones before anything is written; on SQLite always and on PostgreSQL when
+//! TIDINGS_TEST_DATABASE_URL is set.
+
+use std::path::{Path, PathBuf};
+
+use tidings_import::wordpress::{import, plan, ImportError, Options};
+use tidings_store::{each_backend, Store};
+
+fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/wordpress")
+        .join(name)
+}
+
+fn options() -> Options {
+    Options {
+        timezone: chrono_tz::UTC,
+    }
+}
+
+async fn articles(store: &Store) -> usize {
+    store
+        .admin_articles(&Default::default())
+        .await
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn the_theme_unit_test_file_is_counted_by_kind_and_status() {
+    // Counts read off the file with Python's ElementTree (see the test data's README).
+    let p = plan(&testdata("themeunittestdata.wordpress.xml")).unwrap();
+    assert_eq!(p.version, "1.2");
+    assert_eq!(p.blog_url, "https://wpthemetestdata.wordpress.com");
+    assert_eq!((p.authors, p.categories, p.tags), (2, 67, 110));
+    assert_eq!(p.count("post", "publish"), 49);
+    assert_eq!(p.count("post", "draft"), 1);
+    assert_eq!(p.count("post", "future"), 1);
+    assert_eq!(p.count("page", "publish"), 21);
+    assert_eq!(p.count("attachment", "inherit"), 38);
+    assert_eq!(p.count("nav_menu_item", "publish"), 70);
+    assert_eq!(p.protected, 1);
+    assert_eq!(p.comments, 32);
+    assert_eq!(p.content(), 72);
+}
+
+each_backend!(
+    the_theme_unit_test_data_comes_in_and_every_old_address_leads_to_it,
+    |store| {
+        let file = testdata("themeunittestdata.wordpress.xml");
+        let (_, report) = import(&file, &store, &options(), &|_, _| {}).await.unwrap();
+        assert_eq!(report.created, 72, "{:#?}", report.notes);
+        assert_eq!(report.updated, 0);
+        assert_eq!(report.authors_created, 2);
+        assert_eq!(articles(&store).await, 72);
+        // Published posts are public at their new address, and their old permalink leads there.
+        let post = store
+            .published_by_slug("markup-html-tags-and-formatting")
+            .await
+            .unwrap()
+            .expect("a published post");
+        assert_eq!(post.title, "Markup: HTML Tags and Formatting");
+        assert_eq!(
+            store
+                .redirect_target("/2013/01/11/markup-html-tags-and-formatting/")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("/markup-html-tags-and-formatting/")
+        );
+        assert_eq!(
+            store.redirect_target("/?p=1178").await.unwrap().as_deref(),
+            Some("/markup-html-tags-and-formatting/")
+        );
+        // Its first category is its section; categories' old listings lead to their tags.
+        assert_eq!(
+            store
+                .redirect_target("/category/markup/")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("/tag/markup/")
+        );
+        // The untitled post has a title from its date, and is public.
+        assert!(
+            report.notes.iter().any(|n| n.contains("untitled")),
+            "{:#?}",
+            report.notes
+        );
+        // The draft, the scheduled post and the password-protected one are not public.
+        for slug in ["draft", "scheduled", "template-password-protected"] {
+            assert!(
+                store.published_by_slug(slug).await.unwrap().is_none(),
+                "{slug} is public"
+            );
+        }
+        assert!(report
+            .notes
+            .iter()
+            .any(|n| n.contains("password-protected")));
+        // Greek addresses are kept, and their old (nested, percent-encoded) permalinks lead there.
+        let greek = store.published_by_slug("επίπεδο-2").await.unwrap();
+        assert_eq!(
+            greek.map(|a| a.title).as_deref(),
+            Some("Επίπεδο 2 -Second Greek level")
+        );
+        assert_eq!(
+            store
+                .redirect_target("/greek/επίπεδο-2/")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("/επίπεδο-2/")
+        );
+        assert!(report.redirects > 72);
+
+        // Importing again updates what is there instead of duplicating it.
+        let (_, again) = import(&file, &store, &options(), &|_, _| {}).await.unwrap();
+        assert_eq!((again.created, again.updated), (0, 72));
+        assert_eq!(articles(&store).await, 72);
+    }
+);
+
+each_backend!(a_theme_preview_export_comes_in, |store| {
+    let (p, report) = import(
+        &testdata("theme-preview.xml"),
+        &store,
+        &options(),
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(p.count("post", "publish"), 7);
+    assert_eq!(report.created, 7);
+});
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:wp=\"http://wordpress.org/export/1.2/\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">\n<channel>\n<wp:wxr_version>1.2</wp:wxr_version>\n";
+
+fn item(id: u32, guid: &str) -> String {
+    format!("<item><title>Story {id}</title><guid>{guid}</guid><wp:post_id>{id}</wp:post_id><wp:post_type>post</wp:post_type><wp:status>publish</wp:status><wp:post_name>story-{id}</wp:post_name><wp:post_date_gmt>2020-01-02 03:04:05</wp:post_date_gmt><content:encoded><![CDATA[Body {id}]]></content:encoded></item>\n")
+}
+
+each_backend!(
+    damaged_files_are_refused_with_their_place_and_nothing_is_written,
+    |store| {
+        let dir = tempfile::tempdir().unwrap();
+        let good = format!("{HEAD}{}{}</channel></rss>", item(1, "g1"), item(2, "g2"));
+        let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "truncated.xml",
+            good[..good.len() - 40].to_string(),
+            "line",
+        ),
+        (
+            "latin1.xml",
+            good.replace("encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\""),
+            "encoding iso-8859-1",
+        ),
+        (
+            "duplicate.xml",
+            format!("{HEAD}{}{}</channel></rss>", item(1, "same"), item(1, "same")),
+            "post 1 (GUID same) appears twice",
+        ),
+        (
+            "newer.xml",
+            good.replace("<wp:wxr_version>1.2<", "<wp:wxr_version>1.3<"),
+            "WXR version 1.3",
+        ),
+        (
+            "nesting.xml",
+            format!(
+                "{HEAD}{}{}{}</channel></rss>",
+                item(1, "g1"),
+                "<x>".repeat(10_000),
+                "</x>".repeat(10_000)
+            ),
+            "nested deeper than 64",
+        ),
+        (
+            "entities.xml",
+            format!(
+                "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>\n{}",
+                good.split_once('\n').unwrap().1.replace("Body 1", "&c;")
+            ),
+            "DOCTYPE",
+        ),
+        (
+            "not-wxr.xml",
+            "<?xml version=\"1.0\"?>\n<html><body>hello</body></html>".to_string(),
+            "not a WordPress export",
+        ),
+    ];
+        for (name, body, expected) in cases {
+            let path = write(dir.path(), name, &body);
+            let err = import(&path, &store, &options(), &|_, _| {})
+                .await
+                .expect_err(name);
+            let text = err.to_string();
+            assert!(text.contains(expected), "{name}: {text}");
+            if matches!(err, ImportError::File(_)) {
+                assert!(text.starts_with("line "), "{name}: {text}");
+            }
+            assert_eq!(articles(&store).await, 0, "{name} wrote something");
+        }
+        // The same file, whole, imports.
+        let path = write(dir.path(), "good.xml", &good);
+        let (_, report) = import(&path, &store, &options(), &|_, _| {}).await.unwrap();
+        assert_eq!(report.created, 2);
+    }
+);

@@ -1,0 +1,110 @@
+//! Redirects from old addresses, and what imports brought in (so that a second run updates).
+
+use crate::db::{now, Store};
+use crate::error::StoreError;
+
+/// An old address and where it leads now.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Redirect {
+    /// The old path (with `?p=…` for WordPress's query-string permalinks).
+    pub from_path: String,
+    /// The new path.
+    pub to_path: String,
+    /// What made it (`wordpress`, `slug change`, `admin`).
+    pub source: String,
+}
+
+impl Store {
+    /// Points `from_path` at `to_path` (replacing an earlier target).
+    pub async fn set_redirect(
+        &self,
+        from_path: &str,
+        to_path: &str,
+        source: &str,
+    ) -> Result<(), StoreError> {
+        if !from_path.starts_with('/') || !to_path.starts_with('/') || to_path.starts_with("//") {
+            return Err(StoreError::invalid(
+                "redirect",
+                "both addresses must be paths on this site, starting with /",
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO redirects (from_path, to_path, source, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path, source = excluded.source",
+        )
+        .bind(from_path)
+        .bind(to_path)
+        .bind(source)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Where an old path leads now, if anywhere.
+    pub async fn redirect_target(&self, from_path: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT to_path FROM redirects WHERE from_path = $1")
+                .bind(from_path)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Every redirect, by old path.
+    pub async fn redirects(&self, limit: i64) -> Result<Vec<Redirect>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT from_path, to_path, source FROM redirects ORDER BY from_path LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(from_path, to_path, source)| Redirect {
+                from_path,
+                to_path,
+                source,
+            })
+            .collect())
+    }
+
+    /// What an earlier import made of `source_id` from `source`: (kind, row id).
+    pub async fn imported(
+        &self,
+        source: &str,
+        source_id: &str,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT kind, target_id FROM imported_items WHERE source = $1 AND source_id = $2",
+        )
+        .bind(source)
+        .bind(source_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row)
+    }
+
+    /// Records that `source_id` from `source` became row `target_id` of `kind`.
+    pub async fn record_import(
+        &self,
+        source: &str,
+        source_id: &str,
+        kind: &str,
+        target_id: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO imported_items (source, source_id, kind, target_id, imported_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source, source_id) \
+             DO UPDATE SET kind = excluded.kind, target_id = excluded.target_id, imported_at = excluded.imported_at",
+        )
+        .bind(source)
+        .bind(source_id)
+        .bind(kind)
+        .bind(target_id)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

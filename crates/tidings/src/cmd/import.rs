@@ -1,0 +1,110 @@
+//! `tidings import wordpress FILE [--dry-run] [--report FILE]`
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use tidings_import::wordpress::{self, Options, Plan};
+
+use crate::cli::{Global, ImportCommand};
+use crate::cmd::{load_config, open_store, sources};
+
+fn print_plan(plan: &Plan) {
+    println!(
+        "WordPress export (WXR {}) from {}:",
+        plan.version,
+        if plan.blog_url.is_empty() {
+            "an unnamed site"
+        } else {
+            &plan.blog_url
+        }
+    );
+    println!(
+        "  {} author(s), {} categor(ies), {} tag(s), {} comment(s) (counted, not imported)",
+        plan.authors, plan.categories, plan.tags, plan.comments
+    );
+    for ((kind, status), n) in &plan.items {
+        let fate = match (kind.as_str(), status.as_str()) {
+            ("post" | "page", "publish") => "published",
+            ("post" | "page", "future") => "scheduled",
+            ("post" | "page", "draft" | "pending") => "drafts",
+            ("post" | "page", "private") => "unpublished (private)",
+            ("post" | "page", "trash" | "auto-draft") => "skipped",
+            ("attachment", _) => "kept as links",
+            _ => "skipped (not content)",
+        };
+        println!("  {n:>6} {kind} {status}: {fate}");
+    }
+    if plan.protected > 0 {
+        println!(
+            "  {} password-protected: imported unpublished",
+            plan.protected
+        );
+    }
+}
+
+/// Runs an `import` subcommand.
+pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<ExitCode> {
+    let ImportCommand::Wordpress {
+        file,
+        dry_run,
+        report,
+    } = command;
+    if dry_run {
+        let plan = wordpress::plan(&file)?;
+        print_plan(&plan);
+        println!(
+            "{} post(s) and page(s) would be imported. Nothing was written (--dry-run).",
+            plan.content()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let config = load_config(&sources(global, None, None))?;
+    std::fs::create_dir_all(&config.server.data_dir)?;
+    let store = open_store(&config).await?;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} items {per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let progress = |done: usize, total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let options = Options {
+        timezone: config.timezone(),
+    };
+    let (plan, outcome) = wordpress::import(&file, &store, &options, &progress).await?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    print_plan(&plan);
+    println!(
+        "Imported: {} created, {} updated; {} author(s) and {} tag(s) created; {} old address(es) redirected.",
+        outcome.created, outcome.updated, outcome.authors_created, outcome.tags_created, outcome.redirects
+    );
+    let report_path = report.unwrap_or_else(|| {
+        config.server.data_dir.join(format!(
+            "import-wordpress-{}.txt",
+            chrono::Utc::now().format("%Y%m%d-%H%M%S")
+        ))
+    });
+    let mut out = std::fs::File::create(&report_path)?;
+    for note in &outcome.notes {
+        writeln!(out, "{note}")?;
+    }
+    println!(
+        "{} item(s) skipped or changed are listed in {}.",
+        outcome.notes.len(),
+        report_path.display()
+    );
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
