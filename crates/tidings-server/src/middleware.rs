@@ -75,7 +75,7 @@ fn old_query_permalink(uri: &axum::http::Uri) -> Option<String> {
         .query()?
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| matches!(*k, "p" | "page_id"))?;
+        .find(|(k, _)| matches!(*k, "p" | "page_id" | "attachment_id"))?;
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -239,6 +239,8 @@ pub async fn import(
     let mut parents: HashMap<String, String> = HashMap::new();
     let mut tags: HashMap<String, i64> = HashMap::new();
     let mut done = 0;
+    // Attachment pages lead to the post they belong to, once every post has its new address.
+    let mut attachments: Vec<(String, i64)> = Vec::new();
     let mut reader = open(path)?;
     while let Some(record) = reader.next_record()? {
         match record {
@@ -315,6 +317,19 @@ pub async fn import(
                 let id = tag_id(store, &t.slug, &t.name, &t.description, &mut report).await?;
                 tags.insert(t.slug, id);
             }
+            Record::Item(item) if item.post_type == "attachment" => {
+                done += 1;
+                progress(done, total);
+                report.notes.push(format!(
+                    "attachment {}: kept at {} (files are not copied)",
+                    item.post_id, item.attachment_url
+                ));
+                if let Some(from) = old_path(&item.link, &plan.blog_url) {
+                    if item.post_parent > 0 && from != "/" {
+                        attachments.push((from, item.post_parent));
+                    }
+                }
+            }
             Record::Item(item) => {
                 done += 1;
                 progress(done, total);
@@ -329,6 +344,23 @@ pub async fn import(
                 )
                 .await?;
             }
+        }
+    }
+    for (from, parent) in attachments {
+        let target = match store.imported(SOURCE, &format!("post:{parent}")).await? {
+            Some((_, id)) => store.article_by_id(id).await?,
+            None => None,
+        };
+        match target {
+            Some(a) => {
+                store
+                    .set_redirect(&from, &format!("/{}/", a.slug), SOURCE)
+                    .await?;
+                report.redirects += 1;
+            }
+            None => report.notes.push(format!(
+                "{from}: its post was not imported; the address is not mapped"
+            )),
         }
     }
     Ok((plan, report))
@@ -426,6 +458,12 @@ async fn bring_in(
         item.title.clone()
     };
     let body = clean(&item.content);
+    if let Some(thumb) = item.meta("_thumbnail_id") {
+        report.notes.push(format!(
+            "{label}: featured image (attachment {}) kept as a link, not copied",
+            thumb.trim()
+        ));
+    }
     for code in &body.unconverted {
         report
             .notes

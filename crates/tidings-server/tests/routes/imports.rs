@@ -43,6 +43,12 @@ server_test!(
         moved("/category/markup/page/2/", "/tag/markup/page/2/").await;
         moved("/category/markup/feed/", "/tag/markup/rss/").await;
         moved("/feed/", "/rss/").await;
+        // An attachment's page leads to the post it belongs to.
+        moved(
+            "/2010/09/10/post-format-gallery/canola2/",
+            "/post-format-gallery/",
+        )
+        .await;
         moved(
             "/greek/%CE%B5%CF%80%CE%AF%CF%80%CE%B5%CE%B4%CE%BF-2/",
             "/επίπεδο-2/",
