@@ -12,6 +12,7 @@ mod media;
 mod newsletter;
 mod page;
 mod people;
+mod redirects;
 mod session;
 mod setup;
 pub(crate) mod subscribers;
@@ -71,6 +72,10 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/users/{id}/role", post(people::change_role))
         .route("/admin/audit", get(people::audit))
         .route("/admin/jobs", get(jobs::list))
+        .route(
+            "/admin/redirects",
+            get(redirects::list).post(redirects::save),
+        )
         .route("/admin/jobs/{id}/retry", post(jobs::retry))
         .route("/admin/subscribers", get(subscribers::list))
         .route("/admin/subscribers/export", get(subscribers::export))

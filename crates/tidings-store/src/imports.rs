@@ -41,6 +41,15 @@ impl Store {
         Ok(())
     }
 
+    /// Removes the redirect from `from_path`; `false` if there was none.
+    pub async fn remove_redirect(&self, from_path: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM redirects WHERE from_path = $1")
+            .bind(from_path)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Where an old path leads now, if anywhere.
     pub async fn redirect_target(&self, from_path: &str) -> Result<Option<String>, StoreError> {
         let row: Option<(String,)> =

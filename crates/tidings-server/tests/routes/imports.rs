@@ -76,3 +76,53 @@ server_test!(
         assert_eq!(app.get("/?p=999999").await.status(), 200, "the home page");
     }
 );
+
+server_test!(
+    owners_keep_redirects_in_the_admin,
+    AppOptions::default(),
+    |app| {
+        use crate::support::browser::{account, Browser, PASSWORD};
+        use tidings_accounts::Role;
+        account(&app.store, "editor@example.org", Role::Editor).await;
+        let mut editor = Browser::new(&app.base);
+        editor.sign_in("editor@example.org", PASSWORD).await;
+        assert_eq!(editor.get("/admin/redirects").await.status, 403);
+
+        account(&app.store, "owner@example.org", Role::Owner).await;
+        let mut owner = Browser::new(&app.base);
+        owner.sign_in("owner@example.org", PASSWORD).await;
+        assert_eq!(app.get("/2019/05/old-story/").await.status(), 404);
+        assert_eq!(owner.get("/admin/redirects").await.status, 200);
+        let saved = owner
+            .post(
+                "/admin/redirects",
+                &[
+                    ("from_path", "https://old.example.org/2019/05/old-story/"),
+                    ("to_path", "/rss/"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let res = app.get("/2019/05/old-story/").await;
+        assert_eq!(res.status(), 301);
+        assert_eq!(res.headers()["location"], "/rss/");
+        let page = owner.get("/admin/redirects").await;
+        assert!(page.body.contains("/2019/05/old-story/"), "{}", page.body);
+        // Changing it replaces the target; an address leading nowhere new is refused.
+        let refused = owner
+            .post(
+                "/admin/redirects",
+                &[("from_path", "/same/"), ("to_path", "/same/")],
+            )
+            .await;
+        assert_eq!(refused.status, 422);
+        let removed = owner
+            .post(
+                "/admin/redirects",
+                &[("from_path", "/2019/05/old-story/"), ("remove", "1")],
+            )
+            .await;
+        assert_eq!(removed.status, 303);
+        assert_eq!(app.get("/2019/05/old-story/").await.status(), 404);
+    }
+);
