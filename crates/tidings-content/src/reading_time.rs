@@ -31,7 +31,12 @@ pub fn count_words(html: &str) -> usize {
             in_tag = false;
         } else if c == '&' && !in_tag {
             // An entity such as &nbsp; separates words rather than joining them.
-            if let Some(end) = rest[..rest.len().min(12)].find(';') {
+            // Look for its `;` in the next dozen bytes, cut at a character boundary.
+            let mut window = rest.len().min(12);
+            while !rest.is_char_boundary(window) {
+                window -= 1;
+            }
+            if let Some(end) = rest[..window].find(';') {
                 rest = &rest[end + 1..];
                 in_word = false;
                 continue;
@@ -60,6 +65,14 @@ pub fn reading_minutes(words: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ampersand_before_accented_letters_is_no_trouble() {
+        // `&` then a letter whose bytes straddle the entity window (found by a large import).
+        assert_eq!(count_words("&amp; net résumé. Argued"), 3);
+        assert_eq!(count_words("R&D résumé"), 2);
+        assert_eq!(count_words("a &ééééééééé b"), 3);
+    }
 
     #[test]
     fn about_six_hundred_words_read_in_three_minutes() {
