@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(2000 20000)
-GEN=../shared/testdata/gen_wxr.py
+GEN=${GEN:-../shared/testdata/gen_wxr.py}
+[ -f "$GEN" ] || { echo "gen_wxr.py not found at $GEN (set GEN=path/to/gen_wxr.py)" >&2; exit 1; }
 cargo build --release -p tidings >/dev/null
 BIN=$PWD/target/release/tidings
 WORK=$(mktemp -d)

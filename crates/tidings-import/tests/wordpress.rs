@@ -9,7 +9,7 @@ use tidings_store::{each_backend, Store};
 
 fn testdata(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/testdata/wordpress")
+        .join("../../testdata/wordpress")
         .join(name)
 }
 

@@ -8,18 +8,10 @@ use std::time::{Duration, Instant};
 use tidings_store::{NewArticle, Store};
 
 mod process;
-use process::{free_port, tidings, wait_ready, Running};
+use process::{free_port, text, tidings, wait_ready, Running};
 
 fn run(cmd: &mut Command) -> Output {
     cmd.stdin(Stdio::null()).output().expect("run tidings")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[test]

@@ -2,24 +2,16 @@
 //! with its summary and report, and a second run that updates instead of duplicating.
 
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 mod process;
-use process::tidings;
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use process::{text, tidings};
 
 #[test]
 fn a_wordpress_export_is_planned_imported_and_imported_again() {
     let dir = tempfile::tempdir().unwrap();
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/testdata/wordpress/themeunittestdata.wordpress.xml");
+        .join("../../testdata/wordpress/themeunittestdata.wordpress.xml");
     let run = |args: &[&str]| {
         tidings(dir.path())
             .args(args)

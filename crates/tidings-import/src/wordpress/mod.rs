@@ -25,7 +25,7 @@ const SOURCE: &str = "wordpress";
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The file could not be opened.
-    #[error("{path}: {source}")]
+    #[error("cannot read {path}")]
     Open {
         /// The file.
         path: String,

@@ -13,7 +13,7 @@ server_test!(
     AppOptions::default(),
     |app| {
         let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/testdata/wordpress/themeunittestdata.wordpress.xml");
+            .join("../../testdata/wordpress/themeunittestdata.wordpress.xml");
         let options = Options {
             timezone: chrono_tz::UTC,
         };

@@ -41,6 +41,15 @@ impl Drop for Running {
     }
 }
 
+/// Everything a finished command printed, standard output then standard error.
+pub fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// Waits (up to 30 s) until the server at `url` says it is ready.
 pub async fn wait_ready(url: &str) {
     let start = Instant::now();
