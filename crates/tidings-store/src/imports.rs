@@ -28,6 +28,7 @@ impl Store {
                 "both addresses must be paths on this site, starting with /",
             ));
         }
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO redirects (from_path, to_path, source, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path, source = excluded.source",
@@ -36,18 +37,36 @@ impl Store {
         .bind(to_path)
         .bind(source)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        // A redirect set by hand replaces a slug change's (which the article page would answer).
+        if let Some(slug) = article_slug(from_path) {
+            sqlx::query("DELETE FROM slug_redirects WHERE old_slug = $1")
+                .bind(slug)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
     /// Removes the redirect from `from_path`; `false` if there was none.
     pub async fn remove_redirect(&self, from_path: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM redirects WHERE from_path = $1")
+        let mut tx = self.write_tx().await?;
+        let mut removed = sqlx::query("DELETE FROM redirects WHERE from_path = $1")
             .bind(from_path)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if let Some(slug) = article_slug(from_path) {
+            removed += sqlx::query("DELETE FROM slug_redirects WHERE old_slug = $1")
+                .bind(slug)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(removed > 0)
     }
 
     /// Where an old path leads now, if anywhere.
@@ -60,14 +79,29 @@ impl Store {
         Ok(row.map(|r| r.0))
     }
 
-    /// Every redirect, by old path.
+    /// Every redirect, by old path: those in the table and those a slug change left (which
+    /// follow their story's current address).
     pub async fn redirects(&self, limit: i64) -> Result<Vec<Redirect>, StoreError> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
+        let mut rows: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT from_path, to_path, source FROM redirects ORDER BY from_path LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
+        let moved: Vec<(String, String)> = sqlx::query_as(
+            "SELECT r.old_slug, a.slug FROM slug_redirects r JOIN articles a ON a.id = r.article_id \
+             ORDER BY r.old_slug LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.extend(
+            moved
+                .into_iter()
+                .map(|(old, new)| (format!("/{old}/"), format!("/{new}/"), "slug change".into())),
+        );
+        rows.sort();
+        rows.truncate(limit.max(0) as usize);
         Ok(rows
             .into_iter()
             .map(|(from_path, to_path, source)| Redirect {
@@ -94,6 +128,19 @@ impl Store {
         Ok(row)
     }
 
+    /// Every source id an earlier import from `source` brought in.
+    pub async fn imported_ids(
+        &self,
+        source: &str,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT source_id FROM imported_items WHERE source = $1")
+                .bind(source)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     /// Records that `source_id` from `source` became row `target_id` of `kind`.
     pub async fn record_import(
         &self,
@@ -116,4 +163,10 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// The slug in `/slug/`, for the redirects a slug change keeps by article.
+fn article_slug(path: &str) -> Option<&str> {
+    let slug = path.strip_prefix('/')?.strip_suffix('/')?;
+    (!slug.is_empty() && !slug.contains('/')).then_some(slug)
 }

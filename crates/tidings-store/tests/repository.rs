@@ -304,3 +304,64 @@ each_backend!(a_secret_is_made_once_and_shared, |store| {
     let again = store.secret("link_secret").await.unwrap();
     assert!(!again.is_empty() && again != first);
 });
+
+each_backend!(
+    redirects_include_slug_changes_and_a_hand_made_one_wins,
+    |store| {
+        let a = store
+            .create_article(&NewArticle::published("Harbour Strike", "Text."))
+            .await
+            .unwrap();
+        let mut renamed = NewArticle::published("Harbour Strike", "Text.");
+        renamed.slug = "harbour-strike-ends".into();
+        store.update_article(a.id, &renamed, None).await.unwrap();
+        store
+            .set_redirect(
+                "/2015/11/27/harbour-strike/",
+                "/harbour-strike-ends/",
+                "wordpress",
+            )
+            .await
+            .unwrap();
+        let all = store.redirects(100).await.unwrap();
+        let pairs: Vec<(&str, &str, &str)> = all
+            .iter()
+            .map(|r| (r.from_path.as_str(), r.to_path.as_str(), r.source.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                (
+                    "/2015/11/27/harbour-strike/",
+                    "/harbour-strike-ends/",
+                    "wordpress"
+                ),
+                ("/harbour-strike/", "/harbour-strike-ends/", "slug change"),
+            ]
+        );
+        // Set by hand, the old slug leads elsewhere; removed, it leads nowhere.
+        store
+            .set_redirect("/harbour-strike/", "/rss/", "admin")
+            .await
+            .unwrap();
+        assert_eq!(store.redirect_for("harbour-strike").await.unwrap(), None);
+        assert_eq!(
+            store
+                .redirect_target("/harbour-strike/")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("/rss/")
+        );
+        assert!(store.remove_redirect("/harbour-strike/").await.unwrap());
+        assert_eq!(
+            store.redirect_target("/harbour-strike/").await.unwrap(),
+            None
+        );
+        // Only paths on this site.
+        assert!(matches!(
+            store.set_redirect("/x/", "//evil.example/", "admin").await,
+            Err(StoreError::Invalid { .. })
+        ));
+    }
+);

@@ -35,7 +35,7 @@ fn a_wordpress_export_is_planned_imported_and_imported_again() {
         text(&out)
     );
     assert!(
-        text(&out).contains("72 post(s) and page(s) would be imported"),
+        text(&out).contains("72 post(s) and page(s) would be imported: 72 created, 0 updated"),
         "{}",
         text(&out)
     );
@@ -62,6 +62,19 @@ fn a_wordpress_export_is_planned_imported_and_imported_again() {
     let report = std::fs::read_to_string(dir.path().join("report.txt")).unwrap();
     assert!(report.contains("password-protected"), "{report}");
 
+    let out = run(&[
+        "import",
+        "wordpress",
+        file,
+        "--dry-run",
+        "--data-dir",
+        "site",
+    ]);
+    assert!(
+        text(&out).contains("would be imported: 0 created, 72 updated"),
+        "{}",
+        text(&out)
+    );
     let out = run(&["import", "wordpress", file, "--data-dir", "site"]);
     assert!(
         text(&out).contains("Imported: 0 created, 72 updated"),

@@ -64,6 +64,8 @@ pub struct Plan {
     pub comments: usize,
     /// Posts or pages whose GUID another one has too (each is known by its post id).
     pub shared_guids: usize,
+    /// How each post or page to import is known across imports.
+    pub content_ids: HashSet<String>,
 }
 
 impl Plan {
@@ -110,6 +112,7 @@ pub fn plan(path: &Path) -> Result<Plan, ImportError> {
     let mut plan = Plan::default();
     let mut guids = HashSet::new();
     let mut ids: HashSet<String> = HashSet::new();
+    let mut importable: HashSet<String> = HashSet::new();
     let mut reader = open(path)?;
     while let Some(record) = reader.next_record()? {
         match record {
@@ -138,6 +141,9 @@ pub fn plan(path: &Path) -> Result<Plan, ImportError> {
                     plan.protected += 1;
                 }
                 plan.comments += item.comments;
+                if content && !matches!(item.status.as_str(), "trash" | "auto-draft") {
+                    importable.insert(source_id(&item));
+                }
                 *plan
                     .items
                     .entry((item.post_type.clone(), item.status.clone()))
@@ -145,7 +151,15 @@ pub fn plan(path: &Path) -> Result<Plan, ImportError> {
             }
         }
     }
+    plan.content_ids = importable;
     Ok(plan)
+}
+
+/// How many of the plan's posts and pages an earlier import brought into `store` (and would be
+/// updated rather than created).
+pub async fn already_imported(plan: &Plan, store: &Store) -> Result<usize, ImportError> {
+    let known = store.imported_ids(SOURCE).await?;
+    Ok(plan.content_ids.intersection(&known).count())
 }
 
 /// How an item is known across imports: its post id, or its GUID in exports without ids.

@@ -50,16 +50,28 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
         dry_run,
         report,
     } = command;
+    let config = load_config(&sources(global, None, None))?;
     if dry_run {
         let plan = wordpress::plan(&file)?;
         print_plan(&plan);
+        // On an existing site, say what a run would update rather than create.
+        let database = config.server.data_dir.join("tidings.db");
+        let updates = if !config.database.url.is_empty() || database.exists() {
+            let store = open_store(&config).await?;
+            let n = wordpress::already_imported(&plan, &store).await?;
+            store.close().await;
+            n
+        } else {
+            0
+        };
         println!(
-            "{} post(s) and page(s) would be imported. Nothing was written (--dry-run).",
-            plan.content()
+            "{} post(s) and page(s) would be imported: {} created, {} updated. Nothing was written (--dry-run).",
+            plan.content(),
+            plan.content() - updates,
+            updates
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let config = load_config(&sources(global, None, None))?;
     std::fs::create_dir_all(&config.server.data_dir)?;
     let store = open_store(&config).await?;
     let bar = if std::io::stderr().is_terminal() {
