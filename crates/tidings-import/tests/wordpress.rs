@@ -16,6 +16,7 @@ fn testdata(name: &str) -> PathBuf {
 fn options() -> Options {
     Options {
         timezone: chrono_tz::UTC,
+        uploads: None,
     }
 }
 
@@ -215,3 +216,67 @@ each_backend!(
         assert_eq!(report.created, 2);
     }
 );
+
+/// A real 640×400 PNG.
+fn png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(640, 400, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+each_backend!(uploads_come_in_through_the_media_pipeline, |store| {
+    let dir = tempfile::tempdir().unwrap();
+    let uploads = dir.path().join("uploads");
+    std::fs::create_dir_all(uploads.join("2020/01")).unwrap();
+    std::fs::write(uploads.join("2020/01/harbour.png"), png()).unwrap();
+    std::fs::write(uploads.join("2020/01/notes.png"), b"not an image").unwrap();
+    let media = dir.path().join("media");
+    let old = "https://old.example/wp-content/uploads/2020/01";
+    let wxr = format!(
+        "{HEAD}<item><title>Harbour</title><guid>g1</guid><wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type><wp:status>publish</wp:status><wp:post_name>harbour</wp:post_name><wp:post_date_gmt>2020-01-02 03:04:05</wp:post_date_gmt><content:encoded><![CDATA[<img src=\"{old}/harbour.png\" alt=\"Boats\">\n\nSee <a href=\"{old}/notes.png\">notes</a> and <img src=\"{old}/missing.png\">]]></content:encoded><wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key><wp:meta_value>2</wp:meta_value></wp:postmeta></item>\n<item><title>harbour</title><guid>g2</guid><wp:post_id>2</wp:post_id><wp:post_type>attachment</wp:post_type><wp:status>inherit</wp:status><wp:post_parent>1</wp:post_parent><wp:attachment_url>{old}/harbour.png</wp:attachment_url></item>\n</channel></rss>"
+    );
+    let file = write(dir.path(), "site.xml", &wxr);
+    let options = Options {
+        timezone: chrono_tz::UTC,
+        uploads: Some((uploads, media.clone())),
+    };
+    let (_, report) = import(&file, &store, &options, &|_, _| {}).await.unwrap();
+    let story = store.published_by_slug("harbour").await.unwrap().unwrap();
+    // The featured image (an attachment that comes after its post) is the library copy.
+    let path = story.feature_image.path.clone();
+    assert!(
+        path.starts_with("uploads/") && path.ends_with(".png"),
+        "{path}"
+    );
+    assert!(media.join(&path).exists());
+    assert_eq!(
+        (story.feature_image.width, story.feature_image.height),
+        (640, 400)
+    );
+    // The body points at the copy; what could not come in stays a link and is reported.
+    assert!(
+        story.body_html.contains(&format!("/media/{path}")),
+        "{}",
+        story.body_html
+    );
+    assert!(
+        story.body_html.contains(&format!("{old}/missing.png")),
+        "{}",
+        story.body_html
+    );
+    assert!(
+        report.notes.iter().any(|n| n.contains("notes.png")),
+        "{:#?}",
+        report.notes
+    );
+    assert!(
+        report.notes.iter().any(|n| n.contains("missing.png")),
+        "{:#?}",
+        report.notes
+    );
+    // One file, one copy, however often it is used.
+    assert_eq!(store.list_media(10).await.unwrap().len(), 1);
+});

@@ -4,6 +4,9 @@
 //! any pixel is decoded, so a decompression bomb is refused cheaply. Decoding and re-encoding
 //! drops every metadata block (EXIF, GPS location, XMP, comments). Narrower variants are made for
 //! `srcset`, and a WebP copy of each is kept only where it is smaller than the original format.
+//! [`library`] puts the result into the media folder and makes the store's record of it.
+
+pub mod library;
 
 use std::io::Cursor;
 

@@ -63,6 +63,10 @@ pub enum ImportCommand {
     Wordpress {
         /// The WXR file.
         file: PathBuf,
+        /// The old site's `wp-content/uploads` folder: images are copied in through the media
+        /// pipeline and posts point at the copies (without it, they stay links to the old site).
+        #[arg(long, value_name = "DIR")]
+        uploads: Option<PathBuf>,
         /// Check the file and print what would be imported; write nothing.
         #[arg(long)]
         dry_run: bool,

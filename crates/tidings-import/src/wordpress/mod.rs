@@ -4,6 +4,7 @@
 //! import again on moving day.
 
 mod content;
+mod uploads;
 mod wxr;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -234,6 +235,9 @@ fn old_path(link: &str, blog_url: &str) -> Option<String> {
 pub struct Options {
     /// The site's timezone (drafts carry only local times).
     pub timezone: Tz,
+    /// The old site's `wp-content/uploads` folder, and the site's media folder to copy into; without
+    /// it, images stay links to the old site.
+    pub uploads: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 /// Checks the whole file, then brings it in. Nothing is written unless the file reads cleanly
@@ -246,6 +250,30 @@ pub async fn import(
 ) -> Result<(Plan, Report), ImportError> {
     let plan = plan(path)?;
     let mut report = Report::default();
+    let mut files = options
+        .uploads
+        .clone()
+        .map(|(dir, media)| uploads::Uploads::new(dir, media));
+    // Attachment files by post id, so that a featured image found before its attachment (WordPress
+    // writes them in either order) can be brought in at once.
+    let mut attachment_urls: HashMap<i64, (String, String)> = HashMap::new();
+    {
+        let mut reader = open(path)?;
+        while let Some(record) = reader.next_record()? {
+            if let Record::Item(item) = record {
+                if item.post_type == "attachment" && !item.attachment_url.is_empty() {
+                    // Its text alternative, else its title (WordPress names images after files).
+                    let alt = item
+                        .meta("_wp_attachment_image_alt")
+                        .map(str::trim)
+                        .filter(|a| !a.is_empty())
+                        .unwrap_or(item.title.trim())
+                        .to_string();
+                    attachment_urls.insert(item.post_id, (item.attachment_url.clone(), alt));
+                }
+            }
+        }
+    }
     // The old site's main feed.
     store.set_redirect("/feed/", "/rss/", SOURCE).await?;
     let total = plan.items.values().sum();
@@ -334,10 +362,16 @@ pub async fn import(
             Record::Item(item) if item.post_type == "attachment" => {
                 done += 1;
                 progress(done, total);
-                report.notes.push(format!(
-                    "attachment {}: kept at {} (files are not copied)",
-                    item.post_id, item.attachment_url
-                ));
+                let copied = match files.as_mut() {
+                    Some(f) => f.media(store, &item.attachment_url).await?.is_some(),
+                    None => false,
+                };
+                if !copied {
+                    report.notes.push(format!(
+                        "attachment {}: kept at {} (not copied)",
+                        item.post_id, item.attachment_url
+                    ));
+                }
                 if let Some(from) = old_path(&item.link, &plan.blog_url) {
                     if item.post_parent > 0 && from != "/" {
                         attachments.push((from, item.post_parent));
@@ -347,16 +381,13 @@ pub async fn import(
             Record::Item(item) => {
                 done += 1;
                 progress(done, total);
-                bring_in(
-                    store,
-                    &plan,
-                    options,
-                    &item,
-                    &mut authors,
-                    &mut tags,
-                    &mut report,
-                )
-                .await?;
+                let mut site = Site {
+                    authors: &mut authors,
+                    tags: &mut tags,
+                    files: files.as_mut(),
+                    attachment_urls: &attachment_urls,
+                };
+                bring_in(store, &plan, options, &item, &mut site, &mut report).await?;
             }
         }
     }
@@ -377,7 +408,18 @@ pub async fn import(
             )),
         }
     }
+    if let Some(f) = files {
+        report.notes.extend(f.problems);
+    }
     Ok((plan, report))
+}
+
+/// What an item is imported against: the authors, tags and files met so far.
+struct Site<'a> {
+    authors: &'a mut HashMap<String, i64>,
+    tags: &'a mut HashMap<String, i64>,
+    files: Option<&'a mut uploads::Uploads>,
+    attachment_urls: &'a HashMap<i64, (String, String)>,
 }
 
 async fn tag_id(
@@ -421,10 +463,11 @@ async fn bring_in(
     plan: &Plan,
     options: &Options,
     item: &Item,
-    authors: &mut HashMap<String, i64>,
-    tags: &mut HashMap<String, i64>,
+    site: &mut Site<'_>,
     report: &mut Report,
 ) -> Result<(), ImportError> {
+    let authors = &mut *site.authors;
+    let tags = &mut *site.tags;
     let kind = match item.post_type.as_str() {
         "post" => Kind::Article,
         "page" => Kind::Page,
@@ -471,12 +514,27 @@ async fn bring_in(
     } else {
         item.title.clone()
     };
-    let body = clean(&item.content);
+    let mut body = clean(&item.content);
+    let mut feature_image = None;
+    if let Some(f) = site.files.as_mut() {
+        body.html = f.rewrite(store, &body.html).await?;
+    }
     if let Some(thumb) = item.meta("_thumbnail_id") {
-        report.notes.push(format!(
-            "{label}: featured image (attachment {}) kept as a link, not copied",
-            thumb.trim()
-        ));
+        let url = thumb
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| site.attachment_urls.get(&id));
+        if let (Some(f), Some((url, alt))) = (site.files.as_mut(), url) {
+            let alt = if alt.is_empty() { &item.title } else { alt };
+            feature_image = f.feature(store, url, alt).await?;
+        }
+        if feature_image.is_none() {
+            report.notes.push(format!(
+                "{label}: featured image (attachment {}) not copied",
+                thumb.trim()
+            ));
+        }
     }
     for code in &body.unconverted {
         report
@@ -560,6 +618,9 @@ async fn bring_in(
     };
     new.seo_title = meta(&["_yoast_wpseo_title", "rank_math_title"]);
     new.seo_description = meta(&["_yoast_wpseo_metadesc", "rank_math_description"]);
+    if let Some(image) = feature_image {
+        new.feature_image = image;
+    }
     let saved = match previous {
         Some((_, id)) => {
             report.updated += 1;

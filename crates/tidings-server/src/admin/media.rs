@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::{context, Value};
 use tidings_accounts::{new_token, Action};
+use tidings_media::library;
 use tidings_media::{process, MediaError};
-use tidings_store::Media;
 
 use crate::admin::page::{me, render, see_other};
 use crate::admin::session::Signed;
@@ -101,44 +101,21 @@ pub async fn upload(
         }
     };
     let now = chrono::Utc::now();
-    let stem_name =
-        tidings_content::slugify(name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&name));
-    let stem_name = if stem_name.is_empty() {
-        "image".to_string()
-    } else {
-        stem_name
-    };
-    let dir = format!("uploads/{}", now.format("%Y/%m"));
-    let stem = format!("{dir}/{stem_name}-{}", &new_token()[..8]);
-    let folder = app.media_dir().join(&dir);
-    tokio::fs::create_dir_all(&folder)
+    let stem = library::stem_for(&name, &new_token()[..8], now);
+    let media_dir = app.media_dir().to_path_buf();
+    let written = {
+        let stem = stem.clone();
+        tokio::task::spawn_blocking(move || {
+            let done = library::write_files(&processed, &media_dir, &stem);
+            (processed, done)
+        })
         .await
-        .map_err(|_| AppError::BadRequest("cannot write media"))?;
-    for f in &processed.files {
-        let path = app
-            .media_dir()
-            .join(format!("{stem}{}.{}", f.suffix, f.ext));
-        tokio::fs::write(&path, &f.bytes)
-            .await
-            .map_err(|_| AppError::BadRequest("cannot write media"))?;
-    }
-    let original = processed
-        .files
-        .iter()
-        .find(|f| f.suffix.is_empty() && f.ext == processed.format.ext());
-    let media = Media {
-        id: 0,
-        path: format!("{stem}.{}", processed.format.ext()),
-        original_name: name.chars().take(200).collect(),
-        mime: processed.format.mime().to_string(),
-        width: i64::from(processed.width),
-        height: i64::from(processed.height),
-        bytes: original.map(|f| f.bytes.len() as i64).unwrap_or(0),
-        widths: processed.widths.iter().map(|w| i64::from(*w)).collect(),
-        webp: processed.webp,
-        alt: alt.trim().chars().take(500).collect(),
-        created_at: now,
     };
+    let processed = match written {
+        Ok((processed, Ok(()))) => processed,
+        _ => return Err(AppError::BadRequest("cannot write media")),
+    };
+    let media = library::record(&processed, &stem, &name, &alt, now);
     let saved = app
         .store()
         .create_media(&media, Some(signed.user.id))

@@ -16,6 +16,7 @@ server_test!(
             .join("../../testdata/wordpress/themeunittestdata.wordpress.xml");
         let options = Options {
             timezone: chrono_tz::UTC,
+            uploads: None,
         };
         import(&file, &app.store, &options, &|_, _| {})
             .await

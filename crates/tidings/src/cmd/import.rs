@@ -47,9 +47,13 @@ fn print_plan(plan: &Plan) {
 pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<ExitCode> {
     let ImportCommand::Wordpress {
         file,
+        uploads,
         dry_run,
         report,
     } = command;
+    if let Some(dir) = &uploads {
+        anyhow::ensure!(dir.is_dir(), "--uploads {}: not a folder", dir.display());
+    }
     let config = load_config(&sources(global, None, None))?;
     if dry_run {
         let plan = wordpress::plan(&file)?;
@@ -92,6 +96,7 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
     };
     let options = Options {
         timezone: config.timezone(),
+        uploads: uploads.map(|dir| (dir, config.server.data_dir.join("media"))),
     };
     let (plan, outcome) = wordpress::import(&file, &store, &options, &progress).await?;
     if let Some(bar) = &bar {

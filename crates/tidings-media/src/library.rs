@@ -1,0 +1,64 @@
+//! Putting a processed image into the media library: where its files go under the media folder,
+//! writing them, and the record the store keeps. The admin's upload form and the importers use it.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use tidings_store::Media;
+
+use crate::Processed;
+
+/// The path stem (no extension) for a new image: `uploads/YYYY/MM/<name>-<tag>`, the name
+/// slugified from the original file name and `tag` keeping two images of one name apart.
+pub fn stem_for(original_name: &str, tag: &str, now: DateTime<Utc>) -> String {
+    let base = original_name.rsplit('/').next().unwrap_or(original_name);
+    let base = base.rsplit_once('.').map(|(s, _)| s).unwrap_or(base);
+    let name = tidings_content::slugify(base);
+    let name = if name.is_empty() {
+        "image".to_string()
+    } else {
+        name
+    };
+    format!("uploads/{}/{name}-{tag}", now.format("%Y/%m"))
+}
+
+/// Writes every file of `processed` (the original and its variants) under `media_dir`.
+pub fn write_files(processed: &Processed, media_dir: &Path, stem: &str) -> std::io::Result<()> {
+    if let Some(dir) = Path::new(stem).parent() {
+        std::fs::create_dir_all(media_dir.join(dir))?;
+    }
+    for f in &processed.files {
+        std::fs::write(
+            media_dir.join(format!("{stem}{}.{}", f.suffix, f.ext)),
+            &f.bytes,
+        )?;
+    }
+    Ok(())
+}
+
+/// The library record for an image written under `stem`.
+pub fn record(
+    processed: &Processed,
+    stem: &str,
+    original_name: &str,
+    alt: &str,
+    now: DateTime<Utc>,
+) -> Media {
+    let original = processed
+        .files
+        .iter()
+        .find(|f| f.suffix.is_empty() && f.ext == processed.format.ext());
+    Media {
+        id: 0,
+        path: format!("{stem}.{}", processed.format.ext()),
+        original_name: original_name.chars().take(200).collect(),
+        mime: processed.format.mime().to_string(),
+        width: i64::from(processed.width),
+        height: i64::from(processed.height),
+        bytes: original.map(|f| f.bytes.len() as i64).unwrap_or(0),
+        widths: processed.widths.iter().map(|w| i64::from(*w)).collect(),
+        webp: processed.webp,
+        alt: alt.trim().chars().take(500).collect(),
+        created_at: now,
+    }
+}
