@@ -210,10 +210,25 @@ each_backend!(
             }
             assert_eq!(articles(&store).await, 0, "{name} wrote something");
         }
-        // The same file, whole, imports.
+        // The same file, whole, imports; what the store would refuse is adjusted and reported.
+        let long = "A headline that goes on ".repeat(20);
+        let awkward = item(3, "g3")
+            .replace("<title>Story 3</title>", &format!("<title>{long}</title>"))
+            .replace(
+                "<wp:status>publish</wp:status>",
+                "<wp:status>future</wp:status>",
+            )
+            .replace(
+                "<wp:post_date_gmt>2020-01-02 03:04:05</wp:post_date_gmt>",
+                "",
+            );
+        let good = good.replace("</channel>", &format!("{awkward}</channel>"));
         let path = write(dir.path(), "good.xml", &good);
         let (_, report) = import(&path, &store, &options(), &|_, _| {}).await.unwrap();
-        assert_eq!(report.created, 2);
+        assert_eq!(report.created, 3, "{:#?}", report.notes);
+        let noted = |s: &str| report.notes.iter().any(|n| n.contains(s));
+        assert!(noted("title shortened"), "{:#?}", report.notes);
+        assert!(noted("imported as a draft"), "{:#?}", report.notes);
     }
 );
 

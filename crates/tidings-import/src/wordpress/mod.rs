@@ -394,8 +394,24 @@ async fn bring_in(
             .notes
             .push(format!("{label}: untitled, given a title from its date"));
         format!("Untitled, {}", date.format("%-d %B %Y"))
+    } else if item.title.trim().chars().count() > 300 {
+        // Headlines here are at most 300 characters; WordPress sets no limit.
+        report
+            .notes
+            .push(format!("{label}: title shortened to 300 characters"));
+        item.title.trim().chars().take(299).collect::<String>() + "…"
     } else {
         item.title.clone()
+    };
+    // A scheduled post whose time cannot be read waits as a draft rather than stopping the import.
+    let (status, published_at) = match (status, published_at) {
+        (Status::Scheduled, None) => {
+            report.notes.push(format!(
+                "{label}: scheduled without a readable time, imported as a draft"
+            ));
+            (Status::Draft, None)
+        }
+        other => other,
     };
     let mut body = clean(&item.content);
     let mut feature_image = None;
