@@ -295,3 +295,58 @@ each_backend!(uploads_come_in_through_the_media_pipeline, |store| {
     // One file, one copy, however often it is used.
     assert_eq!(store.list_media(10).await.unwrap().len(), 1);
 });
+
+each_backend!(
+    an_import_that_fails_midway_takes_back_what_it_wrote,
+    |store| {
+        let dir = tempfile::tempdir().unwrap();
+        let tagged = |n: u32| {
+            item(n, &format!("g{n}")).replace(
+            "</item>",
+            &format!("<category domain=\"category\" nicename=\"topic-{n}\"><![CDATA[Topic {n}]]></category></item>"),
+        )
+        };
+        let wxr = format!(
+        "{HEAD}<wp:author><wp:author_login>ana</wp:author_login><wp:author_display_name>Ana</wp:author_display_name></wp:author>{}{}{}</channel></rss>",
+        tagged(1),
+        tagged(2),
+        tagged(3)
+    );
+        let path = write(dir.path(), "site.xml", &wxr);
+        // The database gives out at the third story (as a full disk would).
+        let trigger = match store.backend() {
+        tidings_store::Backend::Sqlite => "CREATE TRIGGER fail_third BEFORE INSERT ON articles \
+             WHEN NEW.title = 'Story 3' BEGIN SELECT RAISE(ABORT, 'disk full'); END;"
+            .to_string(),
+        tidings_store::Backend::Postgres => "CREATE FUNCTION fail_third() RETURNS trigger AS $$ \
+             BEGIN IF NEW.title = 'Story 3' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END \
+             $$ LANGUAGE plpgsql; CREATE TRIGGER fail_third BEFORE INSERT ON articles \
+             FOR EACH ROW EXECUTE FUNCTION fail_third();"
+            .to_string(),
+    };
+        tidings_store::testing::execute(&store, &trigger)
+            .await
+            .unwrap();
+        let err = import(&path, &store, &options(), &|_, _| {})
+            .await
+            .expect_err("the third story fails");
+        assert!(matches!(err, ImportError::RolledBack(_)), "{err}");
+        assert!(
+            err.to_string()
+                .contains("nothing from this import was kept"),
+            "{err}"
+        );
+        assert_eq!(articles(&store).await, 0);
+        assert!(store.list_tags().await.unwrap().is_empty());
+        assert!(store.list_authors().await.unwrap().is_empty());
+        assert!(store.redirects(10).await.unwrap().is_empty());
+        // Once the disk has room again, the same file imports whole.
+        let drop = match store.backend() {
+            tidings_store::Backend::Sqlite => "DROP TRIGGER fail_third;",
+            tidings_store::Backend::Postgres => "DROP TRIGGER fail_third ON articles;",
+        };
+        tidings_store::testing::execute(&store, drop).await.unwrap();
+        let (_, report) = import(&path, &store, &options(), &|_, _| {}).await.unwrap();
+        assert_eq!((report.created, report.updated), (3, 0));
+    }
+);

@@ -14,7 +14,58 @@ pub struct Redirect {
     pub source: String,
 }
 
+/// What one import run created, so that a failure midway can take it back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportUndo {
+    /// Articles and pages created (their tags, bylines and notes go with them).
+    pub articles: Vec<i64>,
+    /// Tags created.
+    pub tags: Vec<i64>,
+    /// Authors created.
+    pub authors: Vec<i64>,
+    /// Media library entries created.
+    pub media: Vec<i64>,
+    /// Redirects added (not those replaced).
+    pub redirects: Vec<String>,
+    /// Source ids first recorded.
+    pub source_ids: Vec<String>,
+}
+
 impl Store {
+    /// Takes back, in one transaction, everything an import from `source` created.
+    pub async fn undo_import(&self, source: &str, undo: &ImportUndo) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        for id in &undo.source_ids {
+            sqlx::query("DELETE FROM imported_items WHERE source = $1 AND source_id = $2")
+                .bind(source)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for path in &undo.redirects {
+            sqlx::query("DELETE FROM redirects WHERE from_path = $1")
+                .bind(path)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (table, ids) in [
+            ("articles", &undo.articles),
+            ("tags", &undo.tags),
+            ("authors", &undo.authors),
+            ("media", &undo.media),
+        ] {
+            for id in ids {
+                sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        crate::db::bump_generation(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Points `from_path` at `to_path` (replacing an earlier target).
     pub async fn set_redirect(
         &self,

@@ -34,7 +34,7 @@ pub use donations::{
     Started,
 };
 pub use error::StoreError;
-pub use imports::Redirect;
+pub use imports::{ImportUndo, Redirect};
 pub use jobs::{next_slot, Job, JobRecord, NewJob};
 pub use listing::{AdminArticle, AdminFilter, Page, SitemapEntry};
 pub use media::Media;

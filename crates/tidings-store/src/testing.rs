@@ -149,3 +149,8 @@ macro_rules! each_backend {
         }
     };
 }
+
+/// Runs raw SQL on a test's database (to stage a failure, say, with a trigger).
+pub async fn execute(store: &Store, sql: &str) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(sql).execute(&store.pool).await.map(|_| ())
+}

@@ -3,6 +3,7 @@
 //! again updates what the first run made (matched by GUID), so an outlet can import, check, and
 //! import again on moving day.
 
+mod addresses;
 mod content;
 mod plan;
 mod uploads;
@@ -11,11 +12,12 @@ mod wxr;
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 use tidings_content::{slugify, Kind, Status};
-use tidings_store::{NewArticle, NewAuthor, NewTag, Store, StoreError};
+use tidings_store::{ImportUndo, NewArticle, NewAuthor, Store, StoreError};
 
+use addresses::{old_path, redirect, slug_of, tag_id, when};
 pub use content::{clean, Body};
 pub use plan::{already_imported, plan, Plan};
 use plan::{open, source_id};
@@ -44,6 +46,9 @@ pub enum ImportError {
     /// The database refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The import stopped midway and what it had written was taken back.
+    #[error("{0}; nothing from this import was kept")]
+    RolledBack(Box<ImportError>),
 }
 
 /// What an import did, and every item it skipped or changed.
@@ -61,56 +66,6 @@ pub struct Report {
     pub redirects: usize,
     /// One line per item skipped or changed, and why.
     pub notes: Vec<String>,
-}
-
-/// A WordPress slug (percent-encoded when not ASCII) as a Tidings slug: the same letters, in any
-/// script, when they make a valid slug; else one made from the fallback (the title or name).
-fn slug_of(wp: &str, fallback: &str) -> String {
-    let decoded = percent_encoding::percent_decode_str(wp)
-        .decode_utf8_lossy()
-        .to_lowercase();
-    if tidings_content::validate_slug(&decoded).is_ok() {
-        return decoded;
-    }
-    let slug = slugify(&decoded);
-    if slug.is_empty() || slug.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-        slugify(fallback)
-    } else {
-        slug
-    }
-}
-
-/// A WordPress time (`YYYY-MM-DD HH:MM:SS`), GMT when given, else the site's local time.
-fn when(gmt: &str, local: &str, tz: Tz) -> Option<DateTime<Utc>> {
-    let parse = |s: &str| NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S").ok();
-    if !gmt.starts_with("0000") {
-        if let Some(t) = parse(gmt) {
-            return Some(Utc.from_utc_datetime(&t));
-        }
-    }
-    let t = parse(local)?;
-    tz.from_local_datetime(&t)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// The path part of an old permalink (`https://old.example/2015/11/27/x/` → `/2015/11/27/x/`).
-fn old_path(link: &str, blog_url: &str) -> Option<String> {
-    let rest = link
-        .strip_prefix(blog_url.trim_end_matches('/'))
-        .or_else(|| {
-            link.split_once("://")
-                .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
-        })?;
-    let rest = if rest.is_empty() { "/" } else { rest };
-    // Kept decoded: requests are looked up decoded too, whatever case their escapes use.
-    let mut rest = percent_encoding::percent_decode_str(rest)
-        .decode_utf8_lossy()
-        .into_owned();
-    while rest.contains("//") {
-        rest = rest.replace("//", "/");
-    }
-    rest.starts_with('/').then_some(rest)
 }
 
 /// Options for [`import`].
@@ -157,139 +112,161 @@ pub async fn import(
             }
         }
     }
-    // The old site's main feed.
-    store.set_redirect("/feed/", "/rss/", SOURCE).await?;
-    let total = plan.items.values().sum();
-    let mut authors: HashMap<String, i64> = HashMap::new();
-    let mut parents: HashMap<String, String> = HashMap::new();
-    let mut tags: HashMap<String, i64> = HashMap::new();
-    let mut done = 0;
-    // Attachment pages lead to the post they belong to, once every post has its new address.
-    let mut attachments: Vec<(String, i64)> = Vec::new();
-    let mut reader = open(path)?;
-    while let Some(record) = reader.next_record()? {
-        match record {
-            Record::Channel { .. } => {}
-            Record::Author(a) => {
-                let slug = slug_of(&a.login, &a.display_name);
-                let id = match store.author_by_slug(&slug).await? {
-                    Some(existing) => existing.id,
-                    None => {
-                        report.authors_created += 1;
-                        let name = if a.display_name.is_empty() {
-                            a.login.clone()
-                        } else {
-                            a.display_name.clone()
-                        };
-                        store
-                            .create_author(&NewAuthor {
-                                slug: slug.clone(),
-                                name,
-                                ..NewAuthor::default()
-                            })
-                            .await?
-                            .id
-                    }
-                };
-                if slug != a.login {
-                    report
-                        .notes
-                        .push(format!("author {}: served at /author/{slug}/", a.login));
-                    store
-                        .set_redirect(
+    // Everything this run creates is remembered, so that a failure midway takes it back.
+    let mut created = ImportUndo::default();
+    let outcome: Result<(), ImportError> = async {
+        let undo = &mut created;
+        // The old site's main feed.
+        redirect(store, undo, "/feed/", "/rss/").await?;
+        let total = plan.items.values().sum();
+        let mut authors: HashMap<String, i64> = HashMap::new();
+        let mut parents: HashMap<String, String> = HashMap::new();
+        let mut tags: HashMap<String, i64> = HashMap::new();
+        let mut done = 0;
+        // Attachment pages lead to the post they belong to, once every post has its new address.
+        let mut attachments: Vec<(String, i64)> = Vec::new();
+        let mut reader = open(path)?;
+        while let Some(record) = reader.next_record()? {
+            match record {
+                Record::Channel { .. } => {}
+                Record::Author(a) => {
+                    let slug = slug_of(&a.login, &a.display_name);
+                    let id = match store.author_by_slug(&slug).await? {
+                        Some(existing) => existing.id,
+                        None => {
+                            report.authors_created += 1;
+                            let name = if a.display_name.is_empty() {
+                                a.login.clone()
+                            } else {
+                                a.display_name.clone()
+                            };
+                            let id = store
+                                .create_author(&NewAuthor {
+                                    slug: slug.clone(),
+                                    name,
+                                    ..NewAuthor::default()
+                                })
+                                .await?
+                                .id;
+                            undo.authors.push(id);
+                            id
+                        }
+                    };
+                    if slug != a.login {
+                        report
+                            .notes
+                            .push(format!("author {}: served at /author/{slug}/", a.login));
+                        redirect(
+                            store,
+                            undo,
                             &format!("/author/{}/", a.login),
                             &format!("/author/{slug}/"),
-                            SOURCE,
                         )
                         .await?;
+                    }
+                    authors.insert(a.login, id);
                 }
-                authors.insert(a.login, id);
-            }
-            Record::Category(t) => {
-                let id = tag_id(store, &t.slug, &t.name, &t.description, &mut report).await?;
-                let slug = slug_of(&t.slug, &t.name);
-                // Old category listings (and their later pages and feeds) lead to the tag.
-                store
-                    .set_redirect(
+                Record::Category(t) => {
+                    let id =
+                        tag_id(store, undo, &t.slug, &t.name, &t.description, &mut report).await?;
+                    let slug = slug_of(&t.slug, &t.name);
+                    // Old category listings (and their later pages and feeds) lead to the tag.
+                    redirect(
+                        store,
+                        undo,
                         &format!("/category/{}/", t.slug),
                         &format!("/tag/{slug}/"),
-                        SOURCE,
                     )
                     .await?;
-                report.redirects += 1;
-                // A nested category's address names its ancestors: /category/news/local/.
-                if !t.parent.is_empty() {
-                    let mut chain = vec![t.slug.clone()];
-                    let mut at = t.parent.clone();
-                    while !at.is_empty() && chain.len() < 16 {
-                        chain.push(at.clone());
-                        at = parents.get(&at).cloned().unwrap_or_default();
-                    }
-                    chain.reverse();
-                    store
-                        .set_redirect(
+                    report.redirects += 1;
+                    // A nested category's address names its ancestors: /category/news/local/.
+                    if !t.parent.is_empty() {
+                        let mut chain = vec![t.slug.clone()];
+                        let mut at = t.parent.clone();
+                        while !at.is_empty() && chain.len() < 16 {
+                            chain.push(at.clone());
+                            at = parents.get(&at).cloned().unwrap_or_default();
+                        }
+                        chain.reverse();
+                        redirect(
+                            store,
+                            undo,
                             &format!("/category/{}/", chain.join("/")),
                             &format!("/tag/{slug}/"),
-                            SOURCE,
                         )
                         .await?;
-                    report.redirects += 1;
+                        report.redirects += 1;
+                    }
+                    parents.insert(t.slug.clone(), t.parent.clone());
+                    tags.insert(t.slug, id);
                 }
-                parents.insert(t.slug.clone(), t.parent.clone());
-                tags.insert(t.slug, id);
-            }
-            Record::Tag(t) => {
-                let id = tag_id(store, &t.slug, &t.name, &t.description, &mut report).await?;
-                tags.insert(t.slug, id);
-            }
-            Record::Item(item) if item.post_type == "attachment" => {
-                done += 1;
-                progress(done, total);
-                let copied = match files.as_mut() {
-                    Some(f) => f.media(store, &item.attachment_url).await?.is_some(),
-                    None => false,
-                };
-                if !copied {
-                    report.notes.push(format!(
-                        "attachment {}: kept at {} (not copied)",
-                        item.post_id, item.attachment_url
-                    ));
+                Record::Tag(t) => {
+                    let id =
+                        tag_id(store, undo, &t.slug, &t.name, &t.description, &mut report).await?;
+                    tags.insert(t.slug, id);
                 }
-                if let Some(from) = old_path(&item.link, &plan.blog_url) {
-                    if item.post_parent > 0 && from != "/" {
-                        attachments.push((from, item.post_parent));
+                Record::Item(item) if item.post_type == "attachment" => {
+                    done += 1;
+                    progress(done, total);
+                    let copied = match files.as_mut() {
+                        Some(f) => f.media(store, &item.attachment_url).await?.is_some(),
+                        None => false,
+                    };
+                    if !copied {
+                        report.notes.push(format!(
+                            "attachment {}: kept at {} (not copied)",
+                            item.post_id, item.attachment_url
+                        ));
+                    }
+                    if let Some(from) = old_path(&item.link, &plan.blog_url) {
+                        if item.post_parent > 0 && from != "/" {
+                            attachments.push((from, item.post_parent));
+                        }
                     }
                 }
-            }
-            Record::Item(item) => {
-                done += 1;
-                progress(done, total);
-                let mut site = Site {
-                    authors: &mut authors,
-                    tags: &mut tags,
-                    files: files.as_mut(),
-                    attachment_urls: &attachment_urls,
-                };
-                bring_in(store, &plan, options, &item, &mut site, &mut report).await?;
+                Record::Item(item) => {
+                    done += 1;
+                    progress(done, total);
+                    let mut site = Site {
+                        authors: &mut authors,
+                        tags: &mut tags,
+                        files: files.as_mut(),
+                        attachment_urls: &attachment_urls,
+                        undo: &mut *undo,
+                    };
+                    bring_in(store, &plan, options, &item, &mut site, &mut report).await?;
+                }
             }
         }
+        for (from, parent) in attachments {
+            let target = match store.imported(SOURCE, &format!("post:{parent}")).await? {
+                Some((_, id)) => store.article_by_id(id).await?,
+                None => None,
+            };
+            match target {
+                Some(a) => {
+                    redirect(store, undo, &from, &format!("/{}/", a.slug)).await?;
+                    report.redirects += 1;
+                }
+                None => report.notes.push(format!(
+                    "{from}: its post was not imported; the address is not mapped"
+                )),
+            }
+        }
+        Ok(())
     }
-    for (from, parent) in attachments {
-        let target = match store.imported(SOURCE, &format!("post:{parent}")).await? {
-            Some((_, id)) => store.article_by_id(id).await?,
-            None => None,
-        };
-        match target {
-            Some(a) => {
-                store
-                    .set_redirect(&from, &format!("/{}/", a.slug), SOURCE)
-                    .await?;
-                report.redirects += 1;
+    .await;
+    if let Some(f) = files.as_mut() {
+        created.media.append(&mut f.created);
+    }
+    if let Err(e) = outcome {
+        return Err(match store.undo_import(SOURCE, &created).await {
+            Ok(()) => ImportError::RolledBack(Box::new(e)),
+            Err(undo) => {
+                tracing::error!(error = %undo, "cannot take back a failed import");
+                e
             }
-            None => report.notes.push(format!(
-                "{from}: its post was not imported; the address is not mapped"
-            )),
-        }
+        });
     }
     if let Some(f) = files {
         report.notes.extend(f.problems);
@@ -299,46 +276,11 @@ pub async fn import(
 
 /// What an item is imported against: the authors, tags and files met so far.
 struct Site<'a> {
+    undo: &'a mut ImportUndo,
     authors: &'a mut HashMap<String, i64>,
     tags: &'a mut HashMap<String, i64>,
     files: Option<&'a mut uploads::Uploads>,
     attachment_urls: &'a HashMap<i64, (String, String)>,
-}
-
-async fn tag_id(
-    store: &Store,
-    wp_slug: &str,
-    name: &str,
-    description: &str,
-    report: &mut Report,
-) -> Result<i64, ImportError> {
-    let slug = slug_of(wp_slug, name);
-    if let Some(t) = store.tag_by_slug(&slug).await? {
-        return Ok(t.id);
-    }
-    report.tags_created += 1;
-    let tag = store
-        .create_tag(&NewTag {
-            slug: slug.clone(),
-            name: if name.is_empty() {
-                slug.clone()
-            } else {
-                name.to_string()
-            },
-            description: description.to_string(),
-            ..NewTag::default()
-        })
-        .await?;
-    if !wp_slug.is_empty() && slug != wp_slug {
-        store
-            .set_redirect(
-                &format!("/tag/{wp_slug}/"),
-                &format!("/tag/{slug}/"),
-                SOURCE,
-            )
-            .await?;
-    }
-    Ok(tag.id)
 }
 
 async fn bring_in(
@@ -453,7 +395,7 @@ async fn bring_in(
             let id = match tags.get(key) {
                 Some(id) => *id,
                 None => {
-                    let id = tag_id(store, key, &t.name, "", report).await?;
+                    let id = tag_id(store, site.undo, key, &t.name, "", report).await?;
                     tags.insert(key.clone(), id);
                     id
                 }
@@ -500,14 +442,16 @@ async fn bring_in(
                 Some(a) => a.id,
                 None => {
                     report.authors_created += 1;
-                    store
+                    let id = store
                         .create_author(&NewAuthor {
                             slug,
                             name: item.creator.trim().to_string(),
                             ..NewAuthor::default()
                         })
                         .await?
-                        .id
+                        .id;
+                    site.undo.authors.push(id);
+                    id
                 }
             };
             authors.insert(item.creator.clone(), id);
@@ -528,6 +472,7 @@ async fn bring_in(
         None => match store.create_article(&new).await {
             Ok(a) => {
                 report.created += 1;
+                site.undo.articles.push(a.id);
                 a
             }
             Err(StoreError::Conflict { .. }) | Err(StoreError::Invalid { field: "slug", .. }) => {
@@ -540,11 +485,16 @@ async fn bring_in(
                     new.slug
                 ));
                 report.created += 1;
-                store.create_article(&new).await?
+                let a = store.create_article(&new).await?;
+                site.undo.articles.push(a.id);
+                a
             }
             Err(e) => return Err(e.into()),
         },
     };
+    if previous.is_none() {
+        site.undo.source_ids.push(source_id.clone());
+    }
     store
         .record_import(SOURCE, &source_id, &item.post_type, saved.id)
         .await?;
@@ -560,7 +510,7 @@ async fn bring_in(
     });
     for f in from {
         if f != to && f != "/" {
-            store.set_redirect(&f, &to, SOURCE).await?;
+            redirect(store, site.undo, &f, &to).await?;
             report.redirects += 1;
         }
     }

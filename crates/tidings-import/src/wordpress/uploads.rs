@@ -19,6 +19,8 @@ pub struct Uploads {
     done: HashMap<String, Option<Media>>,
     /// Files that were missing or not images, for the report.
     pub problems: Vec<String>,
+    /// Library entries made (for an undo).
+    pub created: Vec<i64>,
 }
 
 /// The path under `wp-content/uploads/` of an old site's file URL.
@@ -37,6 +39,7 @@ impl Uploads {
             media_dir,
             done: HashMap::new(),
             problems: Vec::new(),
+            created: Vec::new(),
         }
     }
 
@@ -68,7 +71,9 @@ impl Uploads {
                             })?;
                         let record =
                             tidings_media::library::record(&processed, &stem, rel, "", now);
-                        Some(store.create_media(&record, None).await?)
+                        let media = store.create_media(&record, None).await?;
+                        self.created.push(media.id);
+                        Some(media)
                     }
                     Err(e) => {
                         self.problems.push(format!("{rel}: {e}; kept as a link"));
