@@ -11,4 +11,4 @@
 mod runner;
 pub mod site;
 
-pub use runner::{Handler, JobResult, Runner, Spec};
+pub use runner::{Handler, JobError, JobResult, Runner, Spec};

@@ -10,8 +10,37 @@ use tidings_store::{Job, Store, StoreError};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-/// What a handler answers: done, or why not (the job is retried, then marked failed).
-pub type JobResult = Result<(), String>;
+/// What a handler answers: done, or why not.
+pub type JobResult = Result<(), JobError>;
+
+/// Why a run failed, and whether trying again could help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobError {
+    /// What went wrong (kept with the job, shown in the admin).
+    pub message: String,
+    /// No retry can succeed (a mail server refused the address for good): failed at once.
+    pub permanent: bool,
+}
+
+impl JobError {
+    /// A failure no retry can mend.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        JobError {
+            message: message.into(),
+            permanent: true,
+        }
+    }
+}
+
+impl From<String> for JobError {
+    /// A failure worth retrying.
+    fn from(message: String) -> Self {
+        JobError {
+            message,
+            permanent: false,
+        }
+    }
+}
 
 /// Runs one job.
 pub type Handler =
@@ -178,7 +207,7 @@ impl Runner {
         // A panicking handler is a failed attempt, not a dead runner.
         let outcome = match tokio::spawn(handler(job.clone())).await {
             Ok(result) => result,
-            Err(e) => Err(format!("the handler stopped: {e}")),
+            Err(e) => Err(format!("the handler stopped: {e}").into()),
         };
         let now = (self.clock)();
         match outcome {
@@ -187,8 +216,13 @@ impl Runner {
                     tracing::warn!(job = job.id, kind = %job.kind, "job finished after its lease was lost");
                 }
             }
-            Err(error) => {
-                let retry = spec.retry_at(now, job.attempts.max(1), job.max_attempts);
+            Err(JobError { message, permanent }) => {
+                let error = message;
+                let retry = if permanent {
+                    None
+                } else {
+                    spec.retry_at(now, job.attempts.max(1), job.max_attempts)
+                };
                 match retry {
                     Some(_) => {
                         tracing::warn!(job = job.id, kind = %job.kind, %error, "job failed; will retry")

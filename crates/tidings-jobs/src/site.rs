@@ -9,7 +9,24 @@ use tidings_mail::{Email, OUTBOX_JOB};
 use tidings_newsletter::{Newsletters, QueueOutcome, Sender};
 use tidings_store::Store;
 
-use crate::runner::{Runner, Spec};
+use crate::runner::{JobError, Runner, Spec};
+
+/// A mail failure as a job failure: a refusal for good (5xx) is not retried.
+fn mail_failure(e: &tidings_mail::MailError) -> JobError {
+    if e.is_permanent() {
+        JobError::permanent(e.to_string())
+    } else {
+        e.to_string().into()
+    }
+}
+
+/// A donation service failure as a job failure (its mail refused for good is not retried).
+fn donation_failure(e: tidings_donations::DonationError) -> JobError {
+    match &e {
+        tidings_donations::DonationError::Mail(m) => mail_failure(m),
+        _ => e.to_string().into(),
+    }
+}
 
 /// Publishes scheduled articles whose time has come.
 pub const PUBLISH: &str = "articles.publish_due";
@@ -43,8 +60,9 @@ struct GiftRef {
     reason: String,
 }
 
-fn payload<T: for<'de> Deserialize<'de>>(job: &tidings_store::Job) -> Result<T, String> {
-    serde_json::from_str(&job.payload).map_err(|e| format!("payload: {e}"))
+/// A job's input; one that cannot be read never will be.
+fn payload<T: for<'de> Deserialize<'de>>(job: &tidings_store::Job) -> Result<T, JobError> {
+    serde_json::from_str(&job.payload).map_err(|e| JobError::permanent(format!("payload: {e}")))
 }
 
 /// A runner with every job of the site registered.
@@ -73,7 +91,7 @@ pub fn runner(site: Site) -> Runner {
                     Ok(())
                 }
                 Ok(_) => Ok(()),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(e.to_string().into()),
             }
         }
     });
@@ -124,7 +142,10 @@ pub fn runner(site: Site) -> Runner {
                 store.prune_rate_events(now.timestamp() - 86_400).await?;
                 store.prune_jobs(now.timestamp() - KEEP_DONE_SECS).await
             };
-            prune.await.map(|_| ()).map_err(|e| e.to_string())
+            prune
+                .await
+                .map(|_| ())
+                .map_err(|e| JobError::from(e.to_string()))
         }
     });
     let s = site.clone();
@@ -132,7 +153,7 @@ pub fn runner(site: Site) -> Runner {
         let mailer = s.newsletters.mailer().clone();
         async move {
             let email: Email = payload(&job)?;
-            mailer.send(&email).await.map_err(|e| e.to_string())
+            mailer.send(&email).await.map_err(|e| mail_failure(&e))
         }
     });
     let s = site.clone();
@@ -143,7 +164,7 @@ pub fn runner(site: Site) -> Runner {
             donations
                 .send_receipt(gift.donation)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(donation_failure)
         }
     });
     let s = site;
@@ -154,7 +175,7 @@ pub fn runner(site: Site) -> Runner {
             donations
                 .send_charge_failed(gift.donation, &gift.reason)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(donation_failure)
         }
     })
 }

@@ -196,7 +196,7 @@ each_backend!(
             let flag = flag.clone();
             async move {
                 if flag.load(Ordering::SeqCst) == 0 {
-                    Err("mail server down".to_string())
+                    Err("mail server down".to_string().into())
                 } else {
                     Ok(())
                 }

@@ -55,13 +55,13 @@ server_test!(
             "to": "gone@example.org", "subject": "Your link", "text": "Hello", "html": null,
             "headers": [], "message_id": "tidings.retry-test@news.test",
         });
-        let mut one_try = NewJob::new(
+        // Ten attempts allowed, but a refusal for good (550) is not worth a second.
+        let job = NewJob::new(
             "mail.send",
             mail.to_string(),
             chrono::Utc::now().timestamp(),
         );
-        one_try.max_attempts = 1;
-        app.store.enqueue_job(&one_try).await.unwrap();
+        app.store.enqueue_job(&job).await.unwrap();
         let mut failed = Vec::new();
         for _ in 0..100 {
             failed = app.store.jobs_in(JobState::Failed, 10).await.unwrap();
@@ -76,6 +76,7 @@ server_test!(
             "{}",
             failed[0].last_error
         );
+        assert_eq!(failed[0].attempts, 1, "a refusal for good is not retried");
 
         account(&app.store, "editor@example.org", Role::Editor).await;
         let mut editor = Browser::new(&app.base);
