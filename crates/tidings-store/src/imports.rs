@@ -25,29 +25,28 @@ pub struct ImportUndo {
     pub authors: Vec<i64>,
     /// Media library entries created.
     pub media: Vec<i64>,
-    /// Redirects added (not those replaced).
-    pub redirects: Vec<String>,
-    /// Source ids first recorded.
-    pub source_ids: Vec<String>,
+    /// When the run started: the redirects it added (under its source) are those created since.
+    pub since: i64,
 }
 
 impl Store {
     /// Takes back, in one transaction, everything an import from `source` created.
     pub async fn undo_import(&self, source: &str, undo: &ImportUndo) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
-        for id in &undo.source_ids {
-            sqlx::query("DELETE FROM imported_items WHERE source = $1 AND source_id = $2")
+        // What the run recorded of the articles it created goes with them.
+        for id in &undo.articles {
+            sqlx::query("DELETE FROM imported_items WHERE source = $1 AND target_id = $2")
                 .bind(source)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
         }
-        for path in &undo.redirects {
-            sqlx::query("DELETE FROM redirects WHERE from_path = $1")
-                .bind(path)
-                .execute(&mut *tx)
-                .await?;
-        }
+        // Replaced redirects keep their creation time; only those the run added are newer.
+        sqlx::query("DELETE FROM redirects WHERE source = $1 AND created_at >= $2")
+            .bind(source)
+            .bind(undo.since)
+            .execute(&mut *tx)
+            .await?;
         for (table, ids) in [
             ("articles", &undo.articles),
             ("tags", &undo.tags),

@@ -58,16 +58,8 @@ pub(super) fn old_path(link: &str, blog_url: &str) -> Option<String> {
     rest.starts_with('/').then_some(rest)
 }
 
-/// Adds a redirect, remembering it for an undo when it is new.
-pub(super) async fn redirect(
-    store: &Store,
-    undo: &mut ImportUndo,
-    from: &str,
-    to: &str,
-) -> Result<(), ImportError> {
-    if store.redirect_target(from).await?.is_none() {
-        undo.redirects.push(from.to_string());
-    }
+/// Adds a redirect (an undo finds the run's new ones by their creation time).
+pub(super) async fn redirect(store: &Store, from: &str, to: &str) -> Result<(), ImportError> {
     store.set_redirect(from, to, SOURCE).await?;
     Ok(())
 }
@@ -99,13 +91,7 @@ pub(super) async fn tag_id(
         .await?;
     undo.tags.push(tag.id);
     if !wp_slug.is_empty() && slug != wp_slug {
-        redirect(
-            store,
-            undo,
-            &format!("/tag/{wp_slug}/"),
-            &format!("/tag/{slug}/"),
-        )
-        .await?;
+        redirect(store, &format!("/tag/{wp_slug}/"), &format!("/tag/{slug}/")).await?;
     }
     Ok(tag.id)
 }

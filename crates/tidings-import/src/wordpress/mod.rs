@@ -95,7 +95,8 @@ pub async fn import(
     // Attachment files by post id, so that a featured image found before its attachment (WordPress
     // writes them in either order) can be brought in at once.
     let mut attachment_urls: HashMap<i64, (String, String)> = HashMap::new();
-    {
+    // Only worth a pass (and the memory) when there are files to bring in.
+    if files.is_some() {
         let mut reader = open(path)?;
         while let Some(record) = reader.next_record()? {
             if let Record::Item(item) = record {
@@ -113,11 +114,14 @@ pub async fn import(
         }
     }
     // Everything this run creates is remembered, so that a failure midway takes it back.
-    let mut created = ImportUndo::default();
+    let mut created = ImportUndo {
+        since: Utc::now().timestamp(),
+        ..ImportUndo::default()
+    };
     let outcome: Result<(), ImportError> = async {
         let undo = &mut created;
         // The old site's main feed.
-        redirect(store, undo, "/feed/", "/rss/").await?;
+        redirect(store, "/feed/", "/rss/").await?;
         let total = plan.items.values().sum();
         let mut authors: HashMap<String, i64> = HashMap::new();
         let mut parents: HashMap<String, String> = HashMap::new();
@@ -158,7 +162,6 @@ pub async fn import(
                             .push(format!("author {}: served at /author/{slug}/", a.login));
                         redirect(
                             store,
-                            undo,
                             &format!("/author/{}/", a.login),
                             &format!("/author/{slug}/"),
                         )
@@ -173,7 +176,6 @@ pub async fn import(
                     // Old category listings (and their later pages and feeds) lead to the tag.
                     redirect(
                         store,
-                        undo,
                         &format!("/category/{}/", t.slug),
                         &format!("/tag/{slug}/"),
                     )
@@ -190,7 +192,6 @@ pub async fn import(
                         chain.reverse();
                         redirect(
                             store,
-                            undo,
                             &format!("/category/{}/", chain.join("/")),
                             &format!("/tag/{slug}/"),
                         )
@@ -245,7 +246,7 @@ pub async fn import(
             };
             match target {
                 Some(a) => {
-                    redirect(store, undo, &from, &format!("/{}/", a.slug)).await?;
+                    redirect(store, &from, &format!("/{}/", a.slug)).await?;
                     report.redirects += 1;
                 }
                 None => report.notes.push(format!(
@@ -492,9 +493,6 @@ async fn bring_in(
             Err(e) => return Err(e.into()),
         },
     };
-    if previous.is_none() {
-        site.undo.source_ids.push(source_id.clone());
-    }
     store
         .record_import(SOURCE, &source_id, &item.post_type, saved.id)
         .await?;
@@ -510,7 +508,7 @@ async fn bring_in(
     });
     for f in from {
         if f != to && f != "/" {
-            redirect(store, site.undo, &f, &to).await?;
+            redirect(store, &f, &to).await?;
             report.redirects += 1;
         }
     }
