@@ -20,7 +20,7 @@ pub use csv_io::{
     escape_cell, parse_subscribers, ImportRow, ImportStatus, LineError, SourceFormat,
 };
 pub use digest::{items_of, DigestDraft, QueueOutcome, StoryItem};
-pub use email::{personalise, test_copy, Prepared, TestCopy};
+pub use email::TestCopy;
 pub use pow::{issue_challenge, solve, verify_solution, Challenge, PowError, SIGNUP_DIFFICULTY};
 pub use ranking::{arrange, rank, Candidate};
 pub use reads::{is_reader, ReadCounter};
