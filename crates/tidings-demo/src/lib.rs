@@ -66,7 +66,7 @@ pub async fn fill(store: &Store, media_dir: &Path) -> anyhow::Result<Summary> {
                 slug: t.0.into(),
                 name: t.1.into(),
                 description: t.2.into(),
-                image_url: String::new(),
+                ..NewTag::default()
             })
             .await?;
         tag_ids.push((t.0, tag.id));

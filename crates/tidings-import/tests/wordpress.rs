@@ -83,6 +83,22 @@ each_backend!(
                 .as_deref(),
             Some("/tag/markup/")
         );
+        // Nested categories stay nested: the grandchild's listing names its broader sections.
+        let grandchild = store
+            .tag_by_slug("grandchild-category")
+            .await
+            .unwrap()
+            .unwrap();
+        let trail: Vec<String> = store
+            .tag_ancestors(&grandchild)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.slug)
+            .collect();
+        assert_eq!(trail, ["parent-category", "child-category-03"]);
+        let parent = store.tag_by_slug("parent-category").await.unwrap().unwrap();
+        assert_eq!(store.tag_children(parent.id).await.unwrap().len(), 5);
         // The untitled post has a title from its date, and is public.
         assert!(
             report.notes.iter().any(|n| n.contains("untitled")),
@@ -292,8 +308,13 @@ each_backend!(uploads_come_in_through_the_media_pipeline, |store| {
         "{:#?}",
         report.notes
     );
-    // One file, one copy, however often it is used.
+    // One file, one copy, however often it is used, and however often the file is imported.
     assert_eq!(store.list_media(10).await.unwrap().len(), 1);
+    let (_, again) = import(&file, &store, &options, &|_, _| {}).await.unwrap();
+    assert_eq!((again.created, again.updated), (0, 1));
+    assert_eq!(store.list_media(10).await.unwrap().len(), 1);
+    let story = store.published_by_slug("harbour").await.unwrap().unwrap();
+    assert_eq!(story.feature_image.path, path);
 });
 
 each_backend!(
@@ -306,13 +327,40 @@ each_backend!(
             &format!("<category domain=\"category\" nicename=\"topic-{n}\"><![CDATA[Topic {n}]]></category></item>"),
         )
         };
+        // The first story carries an image from the old site's uploads folder.
+        let uploads = dir.path().join("uploads");
+        std::fs::create_dir_all(uploads.join("2020/01")).unwrap();
+        std::fs::write(uploads.join("2020/01/harbour.png"), png()).unwrap();
+        let media = dir.path().join("media");
+        let with_image = tagged(1).replace(
+            "Body 1",
+            "<img src=\"https://old.example/wp-content/uploads/2020/01/harbour.png\" alt=\"Boats\">",
+        );
         let wxr = format!(
         "{HEAD}<wp:author><wp:author_login>ana</wp:author_login><wp:author_display_name>Ana</wp:author_display_name></wp:author>{}{}{}</channel></rss>",
-        tagged(1),
+        with_image,
         tagged(2),
         tagged(3)
     );
         let path = write(dir.path(), "site.xml", &wxr);
+        let options = Options {
+            timezone: chrono_tz::UTC,
+            uploads: Some((uploads, media.clone())),
+        };
+        let files_in = |dir: &Path| -> usize {
+            let mut n = 0;
+            let mut stack = vec![dir.to_path_buf()];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                    if e.path().is_dir() {
+                        stack.push(e.path());
+                    } else {
+                        n += 1;
+                    }
+                }
+            }
+            n
+        };
         // The database gives out at the third story (as a full disk would).
         let trigger = match store.backend() {
         tidings_store::Backend::Sqlite => "CREATE TRIGGER fail_third BEFORE INSERT ON articles \
@@ -327,7 +375,7 @@ each_backend!(
         tidings_store::testing::execute(&store, &trigger)
             .await
             .unwrap();
-        let err = import(&path, &store, &options(), &|_, _| {})
+        let err = import(&path, &store, &options, &|_, _| {})
             .await
             .expect_err("the third story fails");
         assert!(matches!(err, ImportError::RolledBack(_)), "{err}");
@@ -340,13 +388,18 @@ each_backend!(
         assert!(store.list_tags().await.unwrap().is_empty());
         assert!(store.list_authors().await.unwrap().is_empty());
         assert!(store.redirects(10).await.unwrap().is_empty());
+        // The image's copies went with the run that made them.
+        assert!(store.list_media(10).await.unwrap().is_empty());
+        assert_eq!(files_in(&media), 0);
         // Once the disk has room again, the same file imports whole.
         let drop = match store.backend() {
             tidings_store::Backend::Sqlite => "DROP TRIGGER fail_third;",
             tidings_store::Backend::Postgres => "DROP TRIGGER fail_third ON articles;",
         };
         tidings_store::testing::execute(&store, drop).await.unwrap();
-        let (_, report) = import(&path, &store, &options(), &|_, _| {}).await.unwrap();
+        let (_, report) = import(&path, &store, &options, &|_, _| {}).await.unwrap();
         assert_eq!((report.created, report.updated), (3, 0));
+        assert_eq!(store.list_media(10).await.unwrap().len(), 1);
+        assert!(files_in(&media) > 0);
     }
 );

@@ -1,7 +1,7 @@
 //! Putting a processed image into the media library: where its files go under the media folder,
 //! writing them, and the record the store keeps. The admin's upload form and the importers use it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use tidings_store::Media;
@@ -22,18 +22,23 @@ pub fn stem_for(original_name: &str, tag: &str, now: DateTime<Utc>) -> String {
     format!("uploads/{}/{name}-{tag}", now.format("%Y/%m"))
 }
 
-/// Writes every file of `processed` (the original and its variants) under `media_dir`.
-pub fn write_files(processed: &Processed, media_dir: &Path, stem: &str) -> std::io::Result<()> {
+/// Writes every file of `processed` (the original and its variants) under `media_dir`, and says
+/// which files it wrote (so that work taken back can remove them).
+pub fn write_files(
+    processed: &Processed,
+    media_dir: &Path,
+    stem: &str,
+) -> std::io::Result<Vec<PathBuf>> {
     if let Some(dir) = Path::new(stem).parent() {
         std::fs::create_dir_all(media_dir.join(dir))?;
     }
+    let mut written = Vec::with_capacity(processed.files.len());
     for f in &processed.files {
-        std::fs::write(
-            media_dir.join(format!("{stem}{}.{}", f.suffix, f.ext)),
-            &f.bytes,
-        )?;
+        let path = media_dir.join(format!("{stem}{}.{}", f.suffix, f.ext));
+        std::fs::write(&path, &f.bytes)?;
+        written.push(path);
     }
-    Ok(())
+    Ok(written)
 }
 
 /// The library record for an image written under `stem`.

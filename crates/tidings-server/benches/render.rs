@@ -29,6 +29,7 @@ fn article() -> Article {
         name: "City Hall".into(),
         description: String::new(),
         image_url: String::new(),
+        parent_id: None,
     };
     let author = Author {
         id: 1,
@@ -105,6 +106,7 @@ fn bench(c: &mut Criterion) {
         name: "City Hall".into(),
         description: String::new(),
         image_url: String::new(),
+        parent_id: None,
     }];
     let site = SiteView::new(
         "The Harbour Ledger",

@@ -207,18 +207,18 @@ impl Store {
         .map_err(|e| on_unique(e, "slug", &p.slug))?;
         // Readers and search engines may hold the old address of a story that was live.
         if old_slug != p.slug && Status::parse(&old_status) == Some(Status::Published) {
-            sqlx::query(
-                "INSERT INTO slug_redirects (old_slug, article_id, created_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (old_slug) DO UPDATE SET article_id = excluded.article_id",
-            )
-            .bind(&old_slug)
+            crate::imports::point_at_article(&mut tx, &format!("/{old_slug}/"), id, "slug change")
+                .await?;
+        }
+        // Every old address of the story follows it; its new address redirects nowhere.
+        let path = format!("/{}/", p.slug);
+        sqlx::query("UPDATE redirects SET to_path = $1 WHERE article_id = $2")
+            .bind(&path)
             .bind(id)
-            .bind(now())
             .execute(&mut *tx)
             .await?;
-        }
-        sqlx::query("DELETE FROM slug_redirects WHERE old_slug = $1")
-            .bind(&p.slug)
+        sqlx::query("DELETE FROM redirects WHERE from_path = $1")
+            .bind(&path)
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM article_tags WHERE article_id = $1")
@@ -235,18 +235,6 @@ impl Store {
         self.article_by_id(id)
             .await?
             .ok_or(StoreError::NotFound("article"))
-    }
-
-    /// Where a retired slug now lives: the current slug of its published article.
-    pub async fn redirect_for(&self, old_slug: &str) -> Result<Option<String>, StoreError> {
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT a.slug FROM slug_redirects r JOIN articles a ON a.id = r.article_id \
-             WHERE r.old_slug = $1 AND a.status = 'published'",
-        )
-        .bind(old_slug)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| r.0))
     }
 
     /// Marks a draft as submitted for review.

@@ -33,13 +33,19 @@ impl Store {
     /// Takes back, in one transaction, everything an import from `source` created.
     pub async fn undo_import(&self, source: &str, undo: &ImportUndo) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
-        // What the run recorded of the articles it created goes with them.
-        for id in &undo.articles {
-            sqlx::query("DELETE FROM imported_items WHERE source = $1 AND target_id = $2")
+        // What the run recorded of the articles and files it created goes with them.
+        for (media, ids) in [(false, &undo.articles), (true, &undo.media)] {
+            for id in ids {
+                sqlx::query(
+                    "DELETE FROM imported_items WHERE source = $1 AND target_id = $2 \
+                     AND (kind = 'media') = $3",
+                )
                 .bind(source)
                 .bind(id)
+                .bind(media)
                 .execute(&mut *tx)
                 .await?;
+            }
         }
         // Replaced redirects keep their creation time; only those the run added are newer.
         sqlx::query("DELETE FROM redirects WHERE source = $1 AND created_at >= $2")
@@ -65,7 +71,7 @@ impl Store {
         Ok(())
     }
 
-    /// Points `from_path` at `to_path` (replacing an earlier target).
+    /// Points `from_path` at `to_path` (replacing an earlier target, a story's included).
     pub async fn set_redirect(
         &self,
         from_path: &str,
@@ -78,80 +84,70 @@ impl Store {
                 "both addresses must be paths on this site, starting with /",
             ));
         }
-        let mut tx = self.write_tx().await?;
         sqlx::query(
-            "INSERT INTO redirects (from_path, to_path, source, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path, source = excluded.source",
+            "INSERT INTO redirects (from_path, to_path, source, created_at, article_id) \
+             VALUES ($1, $2, $3, $4, NULL) ON CONFLICT (from_path) DO UPDATE \
+             SET to_path = excluded.to_path, source = excluded.source, article_id = NULL",
         )
         .bind(from_path)
         .bind(to_path)
         .bind(source)
         .bind(now())
-        .execute(&mut *tx)
+        .execute(&self.pool)
         .await?;
-        // A redirect set by hand replaces a slug change's (which the article page would answer).
-        if let Some(slug) = article_slug(from_path) {
-            sqlx::query("DELETE FROM slug_redirects WHERE old_slug = $1")
-                .bind(slug)
-                .execute(&mut *tx)
-                .await?;
+        Ok(())
+    }
+
+    /// Points `from_path` at a story: the redirect follows its later renames, answers only while
+    /// it is published, and goes with it.
+    pub async fn set_redirect_to_article(
+        &self,
+        from_path: &str,
+        article_id: i64,
+        source: &str,
+    ) -> Result<(), StoreError> {
+        if !from_path.starts_with('/') {
+            return Err(StoreError::invalid(
+                "redirect",
+                "the old address must be a path on this site, starting with /",
+            ));
         }
+        let mut tx = self.write_tx().await?;
+        point_at_article(&mut tx, from_path, article_id, source).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Removes the redirect from `from_path`; `false` if there was none.
     pub async fn remove_redirect(&self, from_path: &str) -> Result<bool, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let mut removed = sqlx::query("DELETE FROM redirects WHERE from_path = $1")
+        let removed = sqlx::query("DELETE FROM redirects WHERE from_path = $1")
             .bind(from_path)
-            .execute(&mut *tx)
+            .execute(&self.pool)
             .await?
             .rows_affected();
-        if let Some(slug) = article_slug(from_path) {
-            removed += sqlx::query("DELETE FROM slug_redirects WHERE old_slug = $1")
-                .bind(slug)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        }
-        tx.commit().await?;
         Ok(removed > 0)
     }
 
-    /// Where an old path leads now, if anywhere.
+    /// Where an old path leads now, if anywhere (a story's old address only while it is published).
     pub async fn redirect_target(&self, from_path: &str) -> Result<Option<String>, StoreError> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT to_path FROM redirects WHERE from_path = $1")
-                .bind(from_path)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT r.to_path FROM redirects r LEFT JOIN articles a ON a.id = r.article_id \
+             WHERE r.from_path = $1 AND (r.article_id IS NULL OR a.status = 'published')",
+        )
+        .bind(from_path)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|r| r.0))
     }
 
-    /// Every redirect, by old path: those in the table and those a slug change left (which
-    /// follow their story's current address).
+    /// Every redirect, by old path.
     pub async fn redirects(&self, limit: i64) -> Result<Vec<Redirect>, StoreError> {
-        let mut rows: Vec<(String, String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT from_path, to_path, source FROM redirects ORDER BY from_path LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let moved: Vec<(String, String)> = sqlx::query_as(
-            "SELECT r.old_slug, a.slug FROM slug_redirects r JOIN articles a ON a.id = r.article_id \
-             ORDER BY r.old_slug LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.extend(
-            moved
-                .into_iter()
-                .map(|(old, new)| (format!("/{old}/"), format!("/{new}/"), "slug change".into())),
-        );
-        rows.sort();
-        rows.truncate(limit.max(0) as usize);
         Ok(rows
             .into_iter()
             .map(|(from_path, to_path, source)| Redirect {
@@ -215,8 +211,27 @@ impl Store {
     }
 }
 
-/// The slug in `/slug/`, for the redirects a slug change keeps by article.
-fn article_slug(path: &str) -> Option<&str> {
-    let slug = path.strip_prefix('/')?.strip_suffix('/')?;
-    (!slug.is_empty() && !slug.contains('/')).then_some(slug)
+/// Points `from_path` at the story's current address, inside a write.
+pub(crate) async fn point_at_article(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    from_path: &str,
+    article_id: i64,
+    source: &str,
+) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO redirects (from_path, to_path, source, created_at, article_id) \
+         SELECT $1, '/' || slug || '/', $2, $3, id FROM articles WHERE id = $4 \
+         ON CONFLICT (from_path) DO UPDATE \
+         SET to_path = excluded.to_path, source = excluded.source, article_id = excluded.article_id",
+    )
+    .bind(from_path)
+    .bind(source)
+    .bind(now())
+    .bind(article_id)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("article"));
+    }
+    Ok(())
 }

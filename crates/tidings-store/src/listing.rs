@@ -11,7 +11,7 @@ use crate::authors::{author_from_row, AUTHOR_COLUMNS};
 use crate::db::Store;
 use crate::error::StoreError;
 use crate::models::{Article, ArticleSummary, Author, FeatureImage, Tag};
-use crate::tags::{tag_from_row, TAG_COLUMNS};
+use crate::tags::{tag_and_descendants, tag_from_row, TAG_COLUMNS};
 
 const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.title, a.dek, a.word_count, a.feature_image, \
     a.feature_image_alt, a.feature_image_caption, a.feature_image_credit, a.feature_image_width, \
@@ -174,13 +174,11 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Page<ArticleSummary>, StoreError> {
-        self.listing(
-            "a.id IN (SELECT article_id FROM article_tags WHERE tag_id = $3)",
-            Some(tag_id),
-            limit,
-            offset,
-        )
-        .await
+        let filter = format!(
+            "a.id IN (SELECT article_id FROM article_tags WHERE tag_id IN ({}))",
+            tag_and_descendants("$3")
+        );
+        self.listing(&filter, Some(tag_id), limit, offset).await
     }
 
     /// Published articles bylined by the author, newest first.
@@ -268,14 +266,17 @@ impl Store {
     ) -> Result<Vec<Article>, StoreError> {
         let (filter, bind) = match (tag_id, author_id) {
             (Some(t), _) => (
-                "a.id IN (SELECT article_id FROM article_tags WHERE tag_id = $2)",
+                format!(
+                    "a.id IN (SELECT article_id FROM article_tags WHERE tag_id IN ({}))",
+                    tag_and_descendants("$2")
+                ),
                 Some(t),
             ),
             (None, Some(a)) => (
-                "a.id IN (SELECT article_id FROM article_authors WHERE author_id = $2)",
+                "a.id IN (SELECT article_id FROM article_authors WHERE author_id = $2)".into(),
                 Some(a),
             ),
-            (None, None) => ("TRUE", None),
+            (None, None) => ("TRUE".into(), None),
         };
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS}, {TAG_COLUMNS}, {ARTICLE_EXTRA_COLUMNS} FROM articles a LEFT JOIN tags t ON t.id = a.primary_tag_id \

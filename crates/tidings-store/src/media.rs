@@ -104,6 +104,16 @@ impl Store {
         Ok(Media { id, ..m.clone() })
     }
 
+    /// The library entry with this id.
+    pub async fn media_by_id(&self, id: i64) -> Result<Option<Media>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM media WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
     /// The image at this path under `/media/`.
     pub async fn media_by_path(&self, path: &str) -> Result<Option<Media>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM media WHERE path = $1");

@@ -32,6 +32,8 @@ pub struct Tag {
     pub description: String,
     /// Image shown at the top of the tag's listing; empty for none.
     pub image_url: String,
+    /// The broader tag this one sits under (its listing includes this one's stories).
+    pub parent_id: Option<i64>,
 }
 
 /// The image at the top of an article, with the words that go with it.
@@ -218,4 +220,6 @@ pub struct NewTag {
     pub description: String,
     /// Image for the tag's listing.
     pub image_url: String,
+    /// The broader tag this one sits under; `None` for a top-level tag.
+    pub parent_id: Option<i64>,
 }

@@ -316,11 +316,11 @@ each_backend!(
         renamed.slug = "harbour-strike-ends".into();
         store.update_article(a.id, &renamed, None).await.unwrap();
         store
-            .set_redirect(
-                "/2015/11/27/harbour-strike/",
-                "/harbour-strike-ends/",
-                "wordpress",
-            )
+            .set_redirect_to_article("/2015/11/27/harbour-strike/", a.id, "wordpress")
+            .await
+            .unwrap();
+        store
+            .set_redirect("/?p=12", "/harbour-strike-ends/", "wordpress")
             .await
             .unwrap();
         let all = store.redirects(100).await.unwrap();
@@ -336,15 +336,57 @@ each_backend!(
                     "/harbour-strike-ends/",
                     "wordpress"
                 ),
+                ("/?p=12", "/harbour-strike-ends/", "wordpress"),
                 ("/harbour-strike/", "/harbour-strike-ends/", "slug change"),
             ]
         );
+        // Renamed again: the story's old addresses lead to the new one in one step, the new one
+        // redirects nowhere, and a path that is not the story's keeps its target.
+        renamed.slug = "strike-over".into();
+        store.update_article(a.id, &renamed, None).await.unwrap();
+        for old in [
+            "/harbour-strike/",
+            "/harbour-strike-ends/",
+            "/2015/11/27/harbour-strike/",
+        ] {
+            assert_eq!(
+                store.redirect_target(old).await.unwrap().as_deref(),
+                Some("/strike-over/"),
+                "{old}"
+            );
+        }
+        assert_eq!(store.redirect_target("/strike-over/").await.unwrap(), None);
+        assert_eq!(
+            store.redirect_target("/?p=12").await.unwrap().as_deref(),
+            Some("/harbour-strike-ends/")
+        );
+        // Back to its first name: that address is the story's again, not a redirect.
+        renamed.slug = "harbour-strike".into();
+        store.update_article(a.id, &renamed, None).await.unwrap();
+        assert_eq!(
+            store.redirect_target("/harbour-strike/").await.unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .redirect_target("/strike-over/")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("/harbour-strike/")
+        );
+        // Unpublished, the story's old addresses lead nowhere (they would reveal its new one).
+        let mut draft = renamed.clone();
+        draft.status = Status::Draft;
+        draft.published_at = None;
+        store.update_article(a.id, &draft, None).await.unwrap();
+        assert_eq!(store.redirect_target("/strike-over/").await.unwrap(), None);
+        store.update_article(a.id, &renamed, None).await.unwrap();
         // Set by hand, the old slug leads elsewhere; removed, it leads nowhere.
         store
             .set_redirect("/harbour-strike/", "/rss/", "admin")
             .await
             .unwrap();
-        assert_eq!(store.redirect_for("harbour-strike").await.unwrap(), None);
         assert_eq!(
             store
                 .redirect_target("/harbour-strike/")
@@ -358,6 +400,20 @@ each_backend!(
             store.redirect_target("/harbour-strike/").await.unwrap(),
             None
         );
+        // Deleted (by an import's undo), the story takes its redirects with it.
+        let undo = tidings_store::ImportUndo {
+            articles: vec![a.id],
+            since: i64::MAX,
+            ..Default::default()
+        };
+        store.undo_import("wordpress", &undo).await.unwrap();
+        assert_eq!(store.redirect_target("/strike-over/").await.unwrap(), None);
+        assert!(store
+            .redirects(100)
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.from_path == "/?p=12"));
         // Only paths on this site.
         assert!(matches!(
             store.set_redirect("/x/", "//evil.example/", "admin").await,

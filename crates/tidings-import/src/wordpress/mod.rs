@@ -125,6 +125,9 @@ pub async fn import(
         let total = plan.items.values().sum();
         let mut authors: HashMap<String, i64> = HashMap::new();
         let mut parents: HashMap<String, String> = HashMap::new();
+        // Categories this run created that sit under another: placed once all are known (a
+        // parent may come after its child in the file).
+        let mut nested: Vec<(i64, String)> = Vec::new();
         let mut tags: HashMap<String, i64> = HashMap::new();
         let mut done = 0;
         // Attachment pages lead to the post they belong to, once every post has its new address.
@@ -199,6 +202,9 @@ pub async fn import(
                         report.redirects += 1;
                     }
                     parents.insert(t.slug.clone(), t.parent.clone());
+                    if !t.parent.is_empty() && undo.tags.contains(&id) {
+                        nested.push((id, t.parent.clone()));
+                    }
                     tags.insert(t.slug, id);
                 }
                 Record::Tag(t) => {
@@ -239,6 +245,19 @@ pub async fn import(
                 }
             }
         }
+        for (id, parent) in nested {
+            match tags.get(&parent) {
+                Some(&parent_id) => match store.set_tag_parent(id, parent_id).await {
+                    Err(StoreError::Invalid { message, .. }) => report
+                        .notes
+                        .push(format!("category under {parent}: {message}; kept at the top level")),
+                    other => other?,
+                },
+                None => report.notes.push(format!(
+                    "category {parent}: named as a parent but not in the file; its children stay at the top level"
+                )),
+            }
+        }
         for (from, parent) in attachments {
             let target = match store.imported(SOURCE, &format!("post:{parent}")).await? {
                 Some((_, id)) => store.article_by_id(id).await?,
@@ -246,7 +265,7 @@ pub async fn import(
             };
             match target {
                 Some(a) => {
-                    redirect(store, &from, &format!("/{}/", a.slug)).await?;
+                    store.set_redirect_to_article(&from, a.id, SOURCE).await?;
                     report.redirects += 1;
                 }
                 None => report.notes.push(format!(
@@ -257,12 +276,22 @@ pub async fn import(
         Ok(())
     }
     .await;
+    let mut written = Vec::new();
     if let Some(f) = files.as_mut() {
         created.media.append(&mut f.created);
+        written.append(&mut f.written);
     }
     if let Err(e) = outcome {
         return Err(match store.undo_import(SOURCE, &created).await {
-            Ok(()) => ImportError::RolledBack(Box::new(e)),
+            Ok(()) => {
+                // The files go only once nothing refers to them any more.
+                for path in &written {
+                    if let Err(e) = std::fs::remove_file(path) {
+                        tracing::warn!(path = %path.display(), error = %e, "cannot remove a file of a failed import");
+                    }
+                }
+                ImportError::RolledBack(Box::new(e))
+            }
             Err(undo) => {
                 tracing::error!(error = %undo, "cannot take back a failed import");
                 e
@@ -496,7 +525,7 @@ async fn bring_in(
     store
         .record_import(SOURCE, &source_id, &item.post_type, saved.id)
         .await?;
-    // Every old address of the item leads to its new one.
+    // Every old address of the item leads to its new one, and follows it if it is renamed later.
     let to = format!("/{}/", saved.slug);
     let mut from = Vec::new();
     if let Some(p) = old_path(&item.link, &plan.blog_url) {
@@ -508,7 +537,7 @@ async fn bring_in(
     });
     for f in from {
         if f != to && f != "/" {
-            redirect(store, &f, &to).await?;
+            store.set_redirect_to_article(&f, saved.id, SOURCE).await?;
             report.redirects += 1;
         }
     }

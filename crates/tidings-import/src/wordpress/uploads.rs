@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use tidings_store::{FeatureImage, Media, Store};
 
-use super::ImportError;
+use super::{ImportError, SOURCE};
 
 const MARKER: &str = "/wp-content/uploads/";
 
@@ -21,6 +21,8 @@ pub struct Uploads {
     pub problems: Vec<String>,
     /// Library entries made (for an undo).
     pub created: Vec<i64>,
+    /// Files written under the media folder (removed when the run is taken back).
+    pub written: Vec<PathBuf>,
 }
 
 /// The path under `wp-content/uploads/` of an old site's file URL.
@@ -40,6 +42,7 @@ impl Uploads {
             done: HashMap::new(),
             problems: Vec::new(),
             created: Vec::new(),
+            written: Vec::new(),
         }
     }
 
@@ -50,6 +53,16 @@ impl Uploads {
         };
         if let Some(done) = self.done.get(rel) {
             return Ok(done.clone());
+        }
+        let key = format!("upload:{rel}");
+        // An earlier run's copy is used again while its file is still there.
+        if let Some((_, id)) = store.imported(SOURCE, &key).await? {
+            if let Some(m) = store.media_by_id(id).await? {
+                if self.media_dir.join(&m.path).exists() {
+                    self.done.insert(rel.to_string(), Some(m.clone()));
+                    return Ok(Some(m));
+                }
+            }
         }
         let path = self.dir.join(rel);
         let media = match std::fs::read(&path) {
@@ -62,17 +75,21 @@ impl Uploads {
                 match processed {
                     Ok(processed) => {
                         let now = chrono::Utc::now();
-                        let tag = format!("{:08x}", self.done.len() as u32 ^ 0x5eed_0000);
+                        // Random, so that no run overwrites another's (or an upload's) files.
+                        let tag = format!("{:08x}", rand::random::<u32>());
                         let stem = tidings_media::library::stem_for(rel, &tag, now);
-                        tidings_media::library::write_files(&processed, &self.media_dir, &stem)
-                            .map_err(|source| ImportError::Open {
-                                path: self.media_dir.display().to_string(),
-                                source,
-                            })?;
+                        let written =
+                            tidings_media::library::write_files(&processed, &self.media_dir, &stem)
+                                .map_err(|source| ImportError::Open {
+                                    path: self.media_dir.display().to_string(),
+                                    source,
+                                })?;
+                        self.written.extend(written);
                         let record =
                             tidings_media::library::record(&processed, &stem, rel, "", now);
                         let media = store.create_media(&record, None).await?;
                         self.created.push(media.id);
+                        store.record_import(SOURCE, &key, "media", media.id).await?;
                         Some(media)
                     }
                     Err(e) => {

@@ -112,7 +112,7 @@ pub async fn upload(
         .await
     };
     let processed = match written {
-        Ok((processed, Ok(()))) => processed,
+        Ok((processed, Ok(_))) => processed,
         _ => return Err(AppError::BadRequest("cannot write media")),
     };
     let media = library::record(&processed, &stem, &name, &alt, now);

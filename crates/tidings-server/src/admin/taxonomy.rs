@@ -55,16 +55,27 @@ pub struct TagForm {
     description: String,
     #[serde(default)]
     image_url: String,
+    /// The broader tag's id; empty for the top level.
+    #[serde(default)]
+    parent_id: String,
 }
 
 impl TagForm {
-    fn to_new(&self) -> NewTag {
-        NewTag {
+    fn to_new(&self) -> Result<NewTag, StoreError> {
+        let parent_id = match self.parent_id.trim() {
+            "" => None,
+            id => Some(id.parse().map_err(|_| StoreError::Invalid {
+                field: "parent",
+                message: "no such tag".into(),
+            })?),
+        };
+        Ok(NewTag {
             name: self.name.clone(),
             slug: self.slug.clone(),
             description: self.description.clone(),
             image_url: self.image_url.clone(),
-        }
+            parent_id,
+        })
     }
 }
 
@@ -76,9 +87,10 @@ pub async fn save_tag(
     Form(form): Form<TagForm>,
 ) -> Result<Response, AppError> {
     signed.require(Action::ManageTaxonomy)?;
-    let result = match id {
-        Some(Path(id)) => app.store().update_tag(id, &form.to_new()).await,
-        None => app.store().create_tag(&form.to_new()).await,
+    let result = match (form.to_new(), id) {
+        (Err(e), _) => Err(e),
+        (Ok(new), Some(Path(id))) => app.store().update_tag(id, &new).await,
+        (Ok(new), None) => app.store().create_tag(&new).await,
     };
     match result {
         Ok(tag) => {

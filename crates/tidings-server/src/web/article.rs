@@ -42,8 +42,8 @@ pub async fn show_article(
 /// Renders an article page without the cache (also used by the rendering benchmark).
 pub async fn render(app: AppState, slug: String) -> Result<Rendered, AppError> {
     let Some(article) = app.store().published_by_slug(&slug).await? else {
-        return match app.store().redirect_for(&slug).await? {
-            Some(current) => Err(AppError::Moved(format!("/{current}/"))),
+        return match app.store().redirect_target(&format!("/{slug}/")).await? {
+            Some(to) => Err(AppError::Moved(to)),
             None => Err(AppError::NotFound),
         };
     };

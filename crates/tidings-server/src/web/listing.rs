@@ -121,10 +121,14 @@ async fn render(
 ) -> Result<Rendered, AppError> {
     let store = app.store();
     let offset = (page - 1) * PER_PAGE;
+    let mut trail = Vec::new();
+    let mut narrower = Vec::new();
     let (heading, description, image, rows) = match listing {
         Listing::Tag => {
             let tag = store.tag_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
             let rows = store.latest_by_tag(tag.id, PER_PAGE, offset).await?;
+            trail = store.tag_ancestors(&tag).await?;
+            narrower = store.tag_children(tag.id).await?;
             (tag.name, tag.description, tag.image_url, rows)
         }
         Listing::Author => {
@@ -146,6 +150,8 @@ async fn render(
         heading => heading,
         description => description,
         image => image,
+        trail => Value::from_serialize(&trail),
+        narrower => Value::from_serialize(&narrower),
         feed_url => format!("{base}rss/"),
         canonical => format!("{}{base}", app.site().url),
         articles => Value::from_serialize(rows.items.iter().map(|a| card_view(a, tz)).collect::<Vec<_>>()),

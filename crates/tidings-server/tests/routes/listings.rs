@@ -67,6 +67,7 @@ server_test!(tag_listing_shows_its_image, demo(), |app| {
                 slug: tag.slug.clone(),
                 description: tag.description.clone(),
                 image_url: "/media/demo/story-07-480w.jpg".into(),
+                parent_id: None,
             },
         )
         .await
@@ -78,3 +79,57 @@ server_test!(tag_listing_shows_its_image, demo(), |app| {
         .await
     );
 });
+
+server_test!(
+    nested_tags_list_their_narrower_stories_and_link_both_ways,
+    demo(),
+    |app| {
+        use crate::support::browser::{account, Browser, PASSWORD};
+        account(&app.store, "ed@example.org", tidings_accounts::Role::Editor).await;
+        let mut b = Browser::new(&app.base);
+        b.sign_in("ed@example.org", PASSWORD).await;
+        b.get("/admin/tags").await;
+        let env = app.store.tag_by_slug("environment").await.unwrap().unwrap();
+        assert_eq!(
+            b.post("/admin/tags", &[("name", "Nature")]).await.status,
+            303
+        );
+        let nature = app.store.tag_by_slug("nature").await.unwrap().unwrap();
+        let nature_id = nature.id.to_string();
+        // Environment goes under Nature; Nature under Environment would be a loop, and is refused.
+        let moved = b
+            .post(
+                &format!("/admin/tags/{}", env.id),
+                &[
+                    ("name", env.name.as_str()),
+                    ("slug", "environment"),
+                    ("description", env.description.as_str()),
+                    ("parent_id", nature_id.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(moved.status, 303);
+        let env_id = env.id.to_string();
+        let refused = b
+            .post(
+                &format!("/admin/tags/{}", nature.id),
+                &[("name", "Nature"), ("parent_id", env_id.as_str())],
+            )
+            .await;
+        assert_eq!(refused.status, 422);
+        assert!(refused
+            .body
+            .contains("parent: a tag cannot sit beneath itself"));
+
+        let html = app.text("/tag/nature/").await;
+        assert!(
+            html.contains("Harbour sea wall must rise"),
+            "narrower stories"
+        );
+        assert!(html.contains("<a href=\"/tag/environment/\">Environment</a>"));
+        let html = app.text("/tag/environment/").await;
+        assert!(html.contains("<a href=\"/tag/nature/\">Nature</a> › Section"));
+        let feed = app.text("/tag/nature/rss/").await;
+        assert!(feed.contains("Harbour sea wall must rise"));
+    }
+);
