@@ -11,5 +11,6 @@ mod sections;
 pub use choices::{PaymentGateway, StripeMode};
 pub use load::{load, ConfigError, Sources};
 pub use sections::{
-    Config, DatabaseConfig, MailConfig, NewsletterConfig, PaymentsConfig, ServerConfig, SiteConfig,
+    BackupConfig, Config, DatabaseConfig, MailConfig, NewsletterConfig, PaymentsConfig,
+    ServerConfig, SiteConfig,
 };

@@ -23,6 +23,32 @@ pub struct Config {
     pub payments: PaymentsConfig,
     /// `[newsletter]`: when the daily digest goes out.
     pub newsletter: NewsletterConfig,
+    /// `[backup]`: where the nightly backup goes and how many are kept.
+    pub backup: BackupConfig,
+}
+
+/// `[backup]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Folder for nightly backups (each in its own `tidings-backup-<time>` folder); unset turns
+    /// the nightly backup off.
+    pub dir: Option<PathBuf>,
+    /// How many nightly backups are kept (the oldest beyond that are removed).
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub keep: u32,
+    /// Local time (HH:MM, site timezone) after which each day's backup is taken.
+    pub time: String,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            keep: 7,
+            time: "03:00".into(),
+        }
+    }
 }
 
 /// `[server]` section.
@@ -346,6 +372,15 @@ impl Config {
         }
         if self.site.title.trim().is_empty() {
             problems.push("site.title: must not be empty".into());
+        }
+        if chrono::NaiveTime::parse_from_str(&self.backup.time, "%H:%M").is_err() {
+            problems.push(format!(
+                "backup.time: `{}` is not a time of day (HH:MM)",
+                self.backup.time
+            ));
+        }
+        if !(1..=1000).contains(&self.backup.keep) {
+            problems.push("backup.keep: must be between 1 and 1000".into());
         }
         if !self.database.url.is_empty()
             && !["sqlite:", "postgres://", "postgresql://"]

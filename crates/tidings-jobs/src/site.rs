@@ -1,7 +1,11 @@
 //! Every job the site runs, with its kind, schedule and handler. The table in
 //! `docs/ARCHITECTURE.md` ("Background work") lists the same, with how each recovers.
 
+use std::path::PathBuf;
 use std::time::Duration;
+
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
 
 use serde::Deserialize;
 use tidings_donations::{Donations, CHARGE_FAILED_JOB, RECEIPT_JOB};
@@ -38,6 +42,8 @@ pub const SEND: &str = "newsletter.send";
 pub const RENEW: &str = "donations.renew";
 /// Deletes old read counts, rate-limit rows and finished jobs.
 pub const PRUNE: &str = "maintenance.prune";
+/// Takes the nightly backup when one is configured.
+pub const BACKUP: &str = "maintenance.backup";
 
 /// How long finished jobs are kept (the admin shows failed ones until retried).
 const KEEP_DONE_SECS: i64 = 7 * 86_400;
@@ -51,6 +57,69 @@ pub struct Site {
     pub newsletters: Newsletters,
     /// The donation service.
     pub donations: Donations,
+    /// The nightly backup, when `backup.dir` is set.
+    pub backup: Option<Nightly>,
+}
+
+/// Where and when the nightly backup is taken.
+#[derive(Clone, Debug)]
+pub struct Nightly {
+    /// The folder that holds the backups.
+    pub dir: PathBuf,
+    /// How many are kept.
+    pub keep: usize,
+    /// The local time after which each day's backup is taken.
+    pub time: NaiveTime,
+    /// The site's timezone.
+    pub tz: Tz,
+    /// The site's media folder.
+    pub media_dir: PathBuf,
+}
+
+impl Nightly {
+    /// From the configuration; `None` when no backup folder is set.
+    pub fn from_config(config: &tidings_config::Config) -> Option<Nightly> {
+        Some(Nightly {
+            dir: config.backup.dir.clone()?,
+            keep: config.backup.keep as usize,
+            time: NaiveTime::parse_from_str(&config.backup.time, "%H:%M").ok()?,
+            tz: config.timezone(),
+            media_dir: config.server.data_dir.join("media"),
+        })
+    }
+
+    /// Whether a backup is due at `now`, the last one having finished at `last` (epoch seconds):
+    /// once today's backup time has passed and none was taken since.
+    pub fn due(&self, now: DateTime<Utc>, last: Option<i64>) -> bool {
+        let local = now.with_timezone(&self.tz).date_naive().and_time(self.time);
+        let Some(today) = self.tz.from_local_datetime(&local).earliest() else {
+            // The time does not exist today (a clock change): an hour later does.
+            return last.is_none_or(|l| now.timestamp() - l > 86_400);
+        };
+        now >= today && last.is_none_or(|l| l < today.timestamp())
+    }
+
+    /// Takes a backup now into a new folder, then removes the ones beyond `keep`.
+    pub async fn take(&self, store: &Store) -> Result<PathBuf, String> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        let name = tidings_backup::backup::folder_name(Utc::now());
+        let mut folder = self.dir.join(&name);
+        // Two backups within one second (one taken by hand beside the nightly one) stay apart.
+        let mut n = 1;
+        while folder.exists() {
+            n += 1;
+            folder = self.dir.join(format!("{name}-{n}"));
+        }
+        tidings_backup::backup(store, &self.media_dir, &folder)
+            .await
+            .map_err(|e| e.to_string())?;
+        let removed = tidings_backup::prune(&self.dir, self.keep)
+            .map_err(|e| format!("removing old backups in {}: {e}", self.dir.display()))?;
+        for path in removed {
+            tracing::info!(path = %path.display(), "old backup removed");
+        }
+        Ok(folder)
+    }
 }
 
 #[derive(Deserialize)]
@@ -146,6 +215,26 @@ pub fn runner(site: Site) -> Runner {
                 .await
                 .map(|_| ())
                 .map_err(|e| JobError::from(e.to_string()))
+        }
+    });
+    let s = site.clone();
+    let runner = runner.register(BACKUP, Spec::every(300), move |_| {
+        let (store, nightly) = (s.store.clone(), s.backup.clone());
+        async move {
+            let Some(nightly) = nightly else {
+                return Ok(());
+            };
+            let settings = store.settings().await.map_err(|e| e.to_string())?;
+            let last = settings
+                .get(tidings_backup::LAST_BACKUP)
+                .parse::<i64>()
+                .ok();
+            if !nightly.due(Utc::now(), last) {
+                return Ok(());
+            }
+            let folder = nightly.take(&store).await?;
+            tracing::info!(path = %folder.display(), "nightly backup taken");
+            Ok(())
         }
     });
     let s = site.clone();

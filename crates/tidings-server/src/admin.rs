@@ -5,6 +5,7 @@ mod account;
 mod articles;
 mod donations;
 mod emails;
+mod export;
 mod guard;
 mod jobs;
 mod login;
@@ -72,6 +73,8 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/users/{id}/role", post(people::change_role))
         .route("/admin/audit", get(people::audit))
         .route("/admin/jobs", get(jobs::list))
+        .route("/admin/export", get(export::show))
+        .route("/admin/export/download", get(export::download))
         .route(
             "/admin/redirects",
             get(redirects::list).post(redirects::save),

@@ -101,7 +101,7 @@ impl Server {
             tokio::spawn(flush_reads(state.clone(), stopped.clone())),
         ];
         if config.server.jobs {
-            let runner = job_runner(&state);
+            let runner = job_runner(&state, tidings_jobs::site::Nightly::from_config(config));
             tasks.push(tokio::spawn(
                 runner.run(stopped, tidings_jobs::site::STOP_GRACE),
             ));
@@ -271,10 +271,14 @@ async fn flush_reads(state: AppState, mut stopped: watch::Receiver<bool>) {
 }
 
 /// The job runner with every job of the site, over this process's services.
-pub fn job_runner(state: &AppState) -> tidings_jobs::Runner {
+pub fn job_runner(
+    state: &AppState,
+    backup: Option<tidings_jobs::site::Nightly>,
+) -> tidings_jobs::Runner {
     tidings_jobs::site::runner(tidings_jobs::site::Site {
         store: state.store().clone(),
         newsletters: state.newsletters().clone(),
         donations: state.donations().clone(),
+        backup,
     })
 }

@@ -17,6 +17,7 @@ pub mod routes {
     mod donors;
     mod edge;
     mod errors;
+    mod export;
     mod feeds;
     mod home;
     mod imports;

@@ -10,6 +10,7 @@ mod audit;
 mod authors;
 mod db;
 mod donations;
+mod dump;
 mod error;
 mod imports;
 mod jobs;
@@ -33,6 +34,7 @@ pub use donations::{
     Campaign, Donation, DonationFilter, DonationForm, NewDonation, RecurringPlan, RefundStart,
     Started,
 };
+pub use dump::{Cell, ColumnKind, Columns, DumpTable, Loader, Snapshot, DUMP_TABLES};
 pub use error::StoreError;
 pub use imports::{ImportUndo, Redirect};
 pub use jobs::{next_slot, Job, JobRecord, NewJob};

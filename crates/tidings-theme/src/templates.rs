@@ -50,6 +50,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/account.html",
     "admin/audit.html",
     "admin/jobs.html",
+    "admin/export.html",
     "admin/redirects.html",
     "admin/media.html",
     "admin/revisions.html",

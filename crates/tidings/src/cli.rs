@@ -53,6 +53,24 @@ pub enum Command {
     /// Run only the background jobs (mail, the digest, sending, renewals, scheduled publishing),
     /// for a site whose web nodes run `serve --no-jobs`.
     Worker,
+    /// Write the whole site (content, people, subscribers, donations, settings) to one JSON file.
+    Export {
+        /// The file to write (docs/export-format.md describes it).
+        file: PathBuf,
+        /// Also copy the media files into this folder.
+        #[arg(long, value_name = "DIR")]
+        media: Option<PathBuf>,
+    },
+    /// Copy the running site (database as of one moment, media, checksummed manifest) into a new folder.
+    Backup {
+        /// A new or empty folder.
+        dir: PathBuf,
+    },
+    /// Restore a backup into an empty data folder (or empty database), after checking every file.
+    Restore {
+        /// The backup's folder (the one holding manifest.json).
+        dir: PathBuf,
+    },
 }
 
 /// `tidings import ...`
@@ -73,6 +91,14 @@ pub enum ImportCommand {
         /// Where to write the report of every item skipped or changed (default: in the data folder).
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+    },
+    /// A Tidings export (`tidings export`), into an empty site: the same site again.
+    Tidings {
+        /// The export file.
+        file: PathBuf,
+        /// The media folder copied beside it by `tidings export --media`.
+        #[arg(long, value_name = "DIR")]
+        media: Option<PathBuf>,
     },
 }
 

@@ -1,5 +1,6 @@
 //! One module per command; each is a thin call into the library crates.
 
+mod backup;
 mod check;
 mod demo;
 mod import;
@@ -32,6 +33,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Newsletter(command)) => newsletter::run(&cli.global, command).await,
         Some(Command::Worker) => worker::run(&cli.global).await,
         Some(Command::Import(command)) => import::run(&cli.global, command).await,
+        Some(Command::Export { file, media }) => backup::export(&cli.global, &file, media).await,
+        Some(Command::Backup { dir }) => backup::backup(&cli.global, &dir).await,
+        Some(Command::Restore { dir }) => backup::restore(&cli.global, &dir).await,
     }
 }
 

@@ -22,6 +22,8 @@ pub struct TestApp {
     /// URL of the throwaway database, for a second connection pool.
     pub db_url: String,
     pub client: reqwest::Client,
+    /// The server's data folder.
+    pub data_dir: std::path::PathBuf,
     _data: tempfile::TempDir,
     _db: TestDb,
 }
@@ -96,6 +98,7 @@ impl TestApp {
             db_url: db.url.clone(),
             smtp,
             client,
+            data_dir: data.path().to_path_buf(),
             _data: data,
             _db: db,
         })

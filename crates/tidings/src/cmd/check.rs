@@ -53,7 +53,8 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     match Store::connect(&url, 1).await {
         Ok(store) => match (store.ping().await, store.pending_migrations().await) {
             (Ok(()), Ok(pending)) if pending.is_empty() => {
-                println!("ok   database: {} reachable and up to date", describe_db(&url))
+                println!("ok   database: {} reachable and up to date", describe_db(&url));
+                backup_age(&store, &config).await;
             }
             (Ok(()), Ok(pending)) => println!(
                 "ok   database: {} reachable; {} migration(s) will be applied at start (or run `tidings migrate`)",
@@ -148,4 +149,33 @@ async fn check_mail(config: &tidings_config::Config) -> bool {
         );
     }
     ok
+}
+
+/// Warns when no backup finished in the last two days (a warning: the exit code stays as it is).
+async fn backup_age(store: &Store, config: &tidings_config::Config) {
+    let last = match store.settings().await {
+        Ok(s) => s.get(tidings_backup::LAST_BACKUP).parse::<i64>().ok(),
+        Err(_) => return,
+    };
+    let nightly = match &config.backup.dir {
+        Some(dir) => format!("nightly backups go to {}", dir.display()),
+        None => "set backup.dir for nightly backups".to_string(),
+    };
+    let now = chrono::Utc::now().timestamp();
+    match last {
+        Some(at) if now - at <= 2 * 86_400 => {
+            let when = chrono::DateTime::from_timestamp(at, 0).unwrap_or_default();
+            println!(
+                "ok   backup: the last one finished {} UTC; {nightly}",
+                when.format("%Y-%m-%d %H:%M")
+            )
+        }
+        Some(at) => println!(
+            "warn backup: none for {} days (run `tidings backup DIR`, or {nightly})",
+            (now - at) / 86_400
+        ),
+        None => {
+            println!("warn backup: none has been taken (run `tidings backup DIR`, or {nightly})")
+        }
+    }
 }

@@ -45,12 +45,17 @@ fn print_plan(plan: &Plan) {
 
 /// Runs an `import` subcommand.
 pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<ExitCode> {
-    let ImportCommand::Wordpress {
-        file,
-        uploads,
-        dry_run,
-        report,
-    } = command;
+    let (file, uploads, dry_run, report) = match command {
+        ImportCommand::Wordpress {
+            file,
+            uploads,
+            dry_run,
+            report,
+        } => (file, uploads, dry_run, report),
+        ImportCommand::Tidings { file, media } => {
+            return crate::cmd::backup::import(global, &file, media).await
+        }
+    };
     if let Some(dir) = &uploads {
         anyhow::ensure!(dir.is_dir(), "--uploads {}: not a folder", dir.display());
     }

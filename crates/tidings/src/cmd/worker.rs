@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use tidings_donations::Donations;
-use tidings_jobs::site::{runner, Site, STOP_GRACE};
+use tidings_jobs::site::{runner, Nightly, Site, STOP_GRACE};
 use tidings_newsletter::Newsletters;
 
 use crate::cli::Global;
@@ -21,6 +21,7 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
         store,
         newsletters,
         donations,
+        backup: Nightly::from_config(&config),
     });
     println!(
         "Tidings worker {} is running jobs for {} ({})",

@@ -15,7 +15,7 @@ enum Expect {
 use Expect::{Allow, Deny};
 
 /// (role, can manage people/audit, can edit others' articles, can publish own)
-fn expectations(role: Role) -> [(&'static str, &'static str, Expect); 15] {
+fn expectations(role: Role) -> [(&'static str, &'static str, Expect); 18] {
     let admin = if matches!(role, Role::Owner | Role::Administrator) {
         Allow
     } else {
@@ -39,6 +39,9 @@ fn expectations(role: Role) -> [(&'static str, &'static str, Expect); 15] {
         ("GET", "OTHERS_REVISIONS", editor),
         ("POST", "OTHERS_NOTE", editor),
         ("GET", "/admin/subscribers", admin),
+        ("GET", "/admin/export", admin),
+        ("GET", "/admin/jobs", admin),
+        ("GET", "/admin/redirects", admin),
     ]
 }
 
