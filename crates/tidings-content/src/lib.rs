@@ -8,7 +8,7 @@ mod text;
 pub use markdown::{render_markdown, sanitize_html};
 pub use reading_time::{count_words, reading_minutes, WORDS_PER_MINUTE};
 pub use slug::{slugify, validate_slug, SlugError, RESERVED_SLUGS};
-pub use text::{excerpt, html_to_text};
+pub use text::{escape_cell, excerpt, html_to_text};
 
 /// Article lifecycle states, stored as text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

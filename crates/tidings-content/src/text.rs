@@ -40,6 +40,15 @@ pub fn excerpt(html: &str, max_chars: usize) -> String {
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }
 
+/// A CSV cell that a spreadsheet will show as text: values starting with `=`, `+`, `-` or `@`
+/// (and tab or carriage return) get a leading apostrophe, so they are never run as formulas.
+pub fn escape_cell(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! store, the gateway and the mailer (outcomes, renewals, receipts, typed webhook events, refunds).
 
 mod challenge;
+mod csv_export;
 mod events;
 mod form;
 mod gateway;
@@ -17,6 +18,7 @@ pub mod stripe;
 mod webhook;
 
 pub use challenge::{verify_challenge, ChallengeProvider};
+pub use csv_export::donations_csv;
 pub use events::{Delivery, StripeEvent};
 pub use form::{validate_gift, FormRules, Frequency, GiftError, GiftRequest, ValidGift};
 pub use gateway::{Challenge, Gateway, Payments};

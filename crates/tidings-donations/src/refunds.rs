@@ -49,6 +49,12 @@ impl Donations {
         if key.len() < 16 || key.len() > 64 || !key.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Ok(Refunded::Incomplete);
         }
+        if d.gateway == tidings_store::GatewayKind::Imported {
+            return Ok(Refunded::BadAmount(
+                "This gift was moved in from another platform and was paid there: refund it there."
+                    .into(),
+            ));
+        }
         let key = format!("refund-{}-{key}", d.id);
         if store.refund_status(&key).await?.is_some() {
             return Ok(Refunded::AlreadyMade);

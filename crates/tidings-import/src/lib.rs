@@ -1,4 +1,6 @@
-//! Moving in from other platforms. WordPress first: a streaming WXR reader that checks the whole
-//! file before anything is written, and the import that keeps every old URL working.
+//! Moving in from other platforms: WordPress (a streaming WXR reader that checks the whole file
+//! before anything is written, and the import that keeps every old URL working), and GiveWP's
+//! donations and donors.
 
+pub mod givewp;
 pub mod wordpress;

@@ -188,14 +188,7 @@ pub fn parse_subscribers(bytes: &[u8]) -> Result<(SourceFormat, Vec<ImportRow>),
     }
 }
 
-/// A CSV cell that a spreadsheet will show as text: values starting with `=`, `+`, `-` or `@`
-/// (and tab or carriage return) get a leading apostrophe, so they are never run as formulas.
-pub fn escape_cell(value: &str) -> String {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_string(),
-    }
-}
+pub use tidings_content::escape_cell;
 
 #[cfg(test)]
 mod tests {

@@ -23,6 +23,7 @@ pub mod routes {
     mod imports;
     mod jobs;
     mod listings;
+    mod moved_in;
     pub mod newsletter;
     mod newsletter_desk;
     pub mod security;

@@ -213,6 +213,8 @@ pub struct DonationFilter {
     pub since: Option<DateTime<Utc>>,
     /// Created before.
     pub until: Option<DateTime<Utc>>,
+    /// At most this many, newest first; `None` for all.
+    pub limit: Option<i64>,
 }
 
 fn at(t: i64) -> DateTime<Utc> {
@@ -315,5 +317,8 @@ fn plan_from_row(r: &AnyRow) -> Result<RecurringPlan, sqlx::Error> {
 
 mod forms;
 mod gifts;
+mod moved_in;
 mod plans;
 mod reports;
+
+pub use moved_in::{MoveIn, MovedIn, MovedInDonor, MovedInGift, MovedInPlan};

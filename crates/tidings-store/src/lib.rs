@@ -31,8 +31,8 @@ pub use accounts::{NewUser, Session, User, UserToken};
 pub use audit::AuditEntry;
 pub use db::{Backend, Store};
 pub use donations::{
-    Campaign, Donation, DonationFilter, DonationForm, NewDonation, RecurringPlan, RefundStart,
-    Started,
+    Campaign, Donation, DonationFilter, DonationForm, MoveIn, MovedIn, MovedInDonor, MovedInGift,
+    MovedInPlan, NewDonation, RecurringPlan, RefundStart, Started,
 };
 pub use dump::{Cell, ColumnKind, Columns, DumpTable, Loader, Snapshot, DUMP_TABLES};
 pub use error::StoreError;

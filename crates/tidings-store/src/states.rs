@@ -107,6 +107,8 @@ stored_enum! {
         Test => "test",
         /// Stripe.
         Stripe => "stripe",
+        /// Moved in from another platform: paid (or not) there; nothing here charges or refunds it.
+        Imported => "imported",
     }
 }
 

@@ -53,6 +53,9 @@ pub enum Command {
     /// Run only the background jobs (mail, the digest, sending, renewals, scheduled publishing),
     /// for a site whose web nodes run `serve --no-jobs`.
     Worker,
+    /// Donations: export them as CSV.
+    #[command(subcommand)]
+    Donations(DonationsCommand),
     /// Write the whole site (content, people, subscribers, donations, settings) to one JSON file.
     Export {
         /// The file to write (docs/export-format.md describes it).
@@ -73,6 +76,16 @@ pub enum Command {
     },
 }
 
+/// `tidings donations ...`
+#[derive(Debug, Subcommand)]
+pub enum DonationsCommand {
+    /// Write every gift (with its donor, status, amounts and source) as CSV; `-` for standard output.
+    Export {
+        /// The CSV file to write.
+        file: PathBuf,
+    },
+}
+
 /// `tidings import ...`
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -89,6 +102,23 @@ pub enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
         /// Where to write the report of every item skipped or changed (default: in the data folder).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
+    /// GiveWP's donation history (Donations → Tools → Export → Export Donation History) and,
+    /// better, its donors export beside it: every gift with its status, mode, form and date;
+    /// subscriptions as monthly plans. Nothing is charged or mailed. Safe to run again.
+    Givewp {
+        /// The donations CSV.
+        #[arg(long, value_name = "FILE")]
+        donations: PathBuf,
+        /// The donors CSV (Export Donors): names as typed, and addresses with their `+`.
+        #[arg(long, value_name = "FILE")]
+        donors: Option<PathBuf>,
+        /// Check the files and print what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where to write the report (default: in the data folder).
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
     },

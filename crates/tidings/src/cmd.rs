@@ -3,6 +3,8 @@
 mod backup;
 mod check;
 mod demo;
+mod donations;
+mod givewp;
 mod import;
 mod migrate;
 mod newsletter;
@@ -33,6 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Newsletter(command)) => newsletter::run(&cli.global, command).await,
         Some(Command::Worker) => worker::run(&cli.global).await,
         Some(Command::Import(command)) => import::run(&cli.global, command).await,
+        Some(Command::Donations(command)) => donations::run(&cli.global, command).await,
         Some(Command::Export { file, media }) => backup::export(&cli.global, &file, media).await,
         Some(Command::Backup { dir }) => backup::backup(&cli.global, &dir).await,
         Some(Command::Restore { dir }) => backup::restore(&cli.global, &dir).await,

@@ -92,3 +92,67 @@ fn a_wordpress_export_is_planned_imported_and_imported_again() {
     assert!(!out.status.success());
     assert!(text(&out).contains("line 2"), "{}", text(&out));
 }
+
+#[test]
+fn givewp_gifts_move_in_and_come_out_in_the_donations_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/givewp");
+    let donations = data.join("givewp-donations-single-form.csv");
+    let donors = data.join("givewp-donors.csv");
+    let run = |args: &[&str]| {
+        tidings(dir.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let (donations, donors) = (donations.to_str().unwrap(), donors.to_str().unwrap());
+    let args = [
+        "import",
+        "givewp",
+        "--donations",
+        donations,
+        "--donors",
+        donors,
+        "--data-dir",
+        "site",
+    ];
+    let out = run(&[&args[..], &["--dry-run"]].concat());
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("GiveWP export: 27 gift(s)"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("Nothing was written"), "{}", text(&out));
+    assert!(
+        !dir.path().join("site/tidings.db").exists(),
+        "a dry run wrote"
+    );
+
+    let out = run(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("Imported: 27 gift(s) created"), "{said}");
+    assert!(said.contains("2 monthly plan(s) moved in"), "{said}");
+    assert!(said.contains("GiveWP's gateway still charges it"), "{said}");
+    assert!(
+        said.contains("Nothing was charged and no email was sent"),
+        "{said}"
+    );
+    let outbox = dir.path().join("site/outbox");
+    assert!(
+        !outbox.exists() || std::fs::read_dir(&outbox).unwrap().next().is_none(),
+        "a message reached the outbox"
+    );
+
+    let out = run(&["donations", "export", "gifts.csv", "--data-dir", "site"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("27 gift(s) written"), "{}", text(&out));
+    let csv = std::fs::read_to_string(dir.path().join("gifts.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 28);
+    assert!(csv.contains("GiveWP #1190"), "{csv}");
+    assert!(csv
+        .lines()
+        .any(|l| l.contains(",monthly,") && l.contains("imported")));
+}

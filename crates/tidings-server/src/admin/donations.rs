@@ -10,7 +10,6 @@ use minijinja::{context, Value};
 use serde::Deserialize;
 use tidings_accounts::Action;
 use tidings_donations::{parse_amount, Currency, Refunded};
-use tidings_newsletter::escape_cell;
 use tidings_store::DonationStatus;
 use tidings_store::{DonationFilter, DonationForm};
 
@@ -51,6 +50,7 @@ fn filter(q: &ListQuery) -> DonationFilter {
         query: q.q.chars().take(200).collect(),
         since: day(&q.from),
         until: day(&q.to).map(|d| d + chrono::Duration::days(1)),
+        limit: Some(1000),
     }
 }
 
@@ -128,68 +128,12 @@ pub async fn export(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     signed.require(Action::ViewPersonalData)?;
-    let (rows, _) = app.store().list_donations(&filter(&q)).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record([
-        "id",
-        "created_at",
-        "completed_at",
-        "status",
-        "frequency",
-        "currency",
-        "amount",
-        "fee_covered",
-        "total",
-        "refunded",
-        "first_name",
-        "last_name",
-        "email",
-        "anonymous",
-        "dedication",
-        "source",
-        "gateway",
-        "gateway_payment",
-        "disputed",
-    ])
-    .map_err(err)?;
-    for d in &rows {
-        let c = Currency::parse(&d.currency);
-        let decimal = |minor: i64| match c {
-            Some(c) if c.exponent() > 0 => format!(
-                "{}.{:0w$}",
-                minor / c.scale(),
-                minor % c.scale(),
-                w = c.exponent() as usize
-            ),
-            _ => minor.to_string(),
-        };
-        w.write_record([
-            d.id.to_string(),
-            d.created_at.to_rfc3339(),
-            d.completed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            d.status.to_string(),
-            d.frequency.to_string(),
-            d.currency.clone(),
-            decimal(d.amount),
-            decimal(d.fee),
-            decimal(d.total),
-            decimal(d.refunded_amount),
-            escape_cell(&d.first_name),
-            escape_cell(&d.last_name),
-            escape_cell(&d.email),
-            d.anonymous.to_string(),
-            escape_cell(&d.dedication),
-            escape_cell(&d.source),
-            d.gateway.to_string(),
-            escape_cell(&d.gateway_payment),
-            d.disputed.to_string(),
-        ])
-        .map_err(err)?;
-    }
-    let body = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut f = filter(&q);
+    // The download holds every gift the filter finds, not just the page's thousand.
+    f.limit = None;
+    let (rows, _) = app.store().list_donations(&f).await?;
+    let body =
+        tidings_donations::donations_csv(&rows).map_err(|e| AppError::Internal(e.to_string()))?;
     signed
         .audit(&app, "donations.export", &format!("{} rows", rows.len()))
         .await;

@@ -164,6 +164,10 @@ pub async fn show(
     history(&app, &token, StatusCode::OK, "", "").await
 }
 
+/// What a donor is told about a monthly gift another platform still charges.
+const MOVED_IN: &str = "This monthly gift was moved in from the newsroom's previous donation \
+    platform, which still charges it: to change or stop it, write to the newsroom.";
+
 async fn own_plan(
     app: &AppState,
     token: &str,
@@ -187,6 +191,9 @@ pub async fn cancel(
         return Err(AppError::Forbidden);
     }
     let p = own_plan(&app, &token, plan).await?;
+    if p.gateway == tidings_store::GatewayKind::Imported {
+        return history(&app, &token, StatusCode::UNPROCESSABLE_ENTITY, "", MOVED_IN).await;
+    }
     app.payments()
         .gateway
         .cancel(&p.gateway_subscription)
@@ -221,6 +228,9 @@ pub async fn change_amount(
         return Err(AppError::Forbidden);
     }
     let p = own_plan(&app, &token, plan).await?;
+    if p.gateway == tidings_store::GatewayKind::Imported {
+        return history(&app, &token, StatusCode::UNPROCESSABLE_ENTITY, "", MOVED_IN).await;
+    }
     if p.status == PlanStatus::Cancelled {
         return history(
             &app,

@@ -3,8 +3,8 @@
 use super::*;
 
 impl Store {
-    /// Donations for the admin, newest first (at most 1,000), and totals per currency of what
-    /// succeeded within the filter (gross, fees covered, refunded, count).
+    /// Donations for the admin, newest first (up to the filter's limit), and totals per currency of
+    /// what succeeded within the filter, however many there are (gross, fees covered, refunded, count).
     pub async fn list_donations(
         &self,
         f: &DonationFilter,
@@ -36,7 +36,8 @@ impl Store {
         let filter = clauses.join(" AND ");
         let sql = format!(
             "SELECT {DONATION_COLUMNS} FROM donations d JOIN donors o ON o.id = d.donor_id \
-             WHERE {filter} ORDER BY d.created_at DESC, d.id DESC LIMIT 1000"
+             WHERE {filter} ORDER BY d.created_at DESC, d.id DESC LIMIT {}",
+            f.limit.unwrap_or(i64::MAX).max(0)
         );
         let mut q = sqlx::query(&sql);
         for b in &binds {

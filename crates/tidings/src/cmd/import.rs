@@ -55,6 +55,15 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
         ImportCommand::Tidings { file, media } => {
             return crate::cmd::backup::import(global, &file, media).await
         }
+        ImportCommand::Givewp {
+            donations,
+            donors,
+            dry_run,
+            report,
+        } => {
+            return crate::cmd::givewp::run(global, &donations, donors.as_deref(), dry_run, report)
+                .await
+        }
     };
     if let Some(dir) = &uploads {
         anyhow::ensure!(dir.is_dir(), "--uploads {}: not a folder", dir.display());

@@ -1,0 +1,96 @@
+//! `tidings import givewp --donations FILE [--donors FILE] [--dry-run] [--report FILE]`
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use tidings_import::givewp::{self, Plan};
+
+use crate::cli::Global;
+use crate::cmd::{load_config, open_store, sources};
+
+fn print_plan(plan: &Plan) {
+    println!("GiveWP export: {} gift(s)", plan.gifts());
+    for (label, n) in &plan.by_status {
+        println!("  {n:>6} {label}");
+    }
+    if plan.test_mode > 0 {
+        println!(
+            "  {} made in GiveWP's test mode: kept as test gifts (no money moved)",
+            plan.test_mode
+        );
+    }
+    println!("Completed gifts by form (live mode):");
+    for (form, totals) in &plan.by_form {
+        for (currency, (n, minor)) in totals {
+            println!(
+                "  {form}: {n} gift(s), {}",
+                tidings_donations::format_stored(currency, *minor)
+            );
+        }
+    }
+    println!(
+        "{} donor(s); {} monthly plan(s) moved in",
+        plan.move_in.donors.len(),
+        plan.move_in.plans.len()
+    );
+    for p in &plan.plans {
+        println!("  {p}");
+    }
+    if !plan.plus_suspects.is_empty() {
+        println!(
+            "{} address(es) may have lost a `+` (listed in the report)",
+            plan.plus_suspects.len()
+        );
+    }
+}
+
+/// Runs the GiveWP import.
+pub async fn run(
+    global: &Global,
+    donations: &Path,
+    donors: Option<&Path>,
+    dry_run: bool,
+    report: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let config = load_config(&sources(global, None, None))?;
+    let plan = givewp::plan(donations, donors, config.timezone())?;
+    print_plan(&plan);
+    if dry_run {
+        println!("Nothing was written (--dry-run).");
+        return Ok(ExitCode::SUCCESS);
+    }
+    std::fs::create_dir_all(&config.server.data_dir)?;
+    let store = open_store(&config).await?;
+    let result = givewp::import(&store, &plan).await;
+    store.close().await;
+    let done = result?;
+    println!(
+        "Imported: {} gift(s) created, {} completed with what this file adds, {} unchanged; {} donor(s), {} plan(s) and {} campaign(s) created. Nothing was charged and no email was sent.",
+        done.gifts_created,
+        done.gifts_updated,
+        plan.gifts() as u64 - done.gifts_created - done.gifts_updated,
+        done.donors_created,
+        done.plans_created,
+        done.campaigns_created
+    );
+    let report_path = report.unwrap_or_else(|| {
+        config.server.data_dir.join(format!(
+            "import-givewp-{}.txt",
+            chrono::Utc::now().format("%Y%m%d-%H%M%S")
+        ))
+    });
+    let mut out = std::fs::File::create(&report_path)?;
+    for p in &plan.plans {
+        writeln!(out, "monthly plan {p}")?;
+    }
+    for note in &plan.notes {
+        writeln!(out, "{note}")?;
+    }
+    println!(
+        "{} note(s) (plans to continue, comments, addresses) are in {}.",
+        plan.plans.len() + plan.notes.len(),
+        report_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
