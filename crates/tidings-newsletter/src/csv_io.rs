@@ -10,6 +10,8 @@ pub enum SourceFormat {
     Mailchimp,
     /// Substack subscriber export (`email`, `email_disabled`, ...).
     Substack,
+    /// Ghost members export (`email`, `subscribed_to_emails`, `labels`, ...).
+    Ghost,
     /// Any file with an `email` column and nothing that proves consent.
     Plain,
 }
@@ -32,6 +34,10 @@ pub struct ImportRow {
     pub consent_at: Option<String>,
     /// Address they opted in from, when recorded.
     pub consent_ip: String,
+    /// Labels the old platform gave them (Ghost), which subscribers here do not carry.
+    pub labels: Vec<String>,
+    /// What the old platform knew that does not come across (a paid tier, a comped plan).
+    pub note: String,
 }
 
 /// A line that cannot be imported.
@@ -64,15 +70,14 @@ pub fn parse_subscribers(bytes: &[u8]) -> Result<(SourceFormat, Vec<ImportRow>),
     let (format, email_col) = if let Some(i) = col("Email Address") {
         (SourceFormat::Mailchimp, i)
     } else if let Some(i) = col("email") {
-        let substack = col("email_disabled").is_some();
-        (
-            if substack {
-                SourceFormat::Substack
-            } else {
-                SourceFormat::Plain
-            },
-            i,
-        )
+        let format = if col("email_disabled").is_some() {
+            SourceFormat::Substack
+        } else if col("subscribed_to_emails").is_some() {
+            SourceFormat::Ghost
+        } else {
+            SourceFormat::Plain
+        };
+        (format, i)
     } else {
         return Err(vec![LineError {
             line: 1,
@@ -114,6 +119,10 @@ pub fn parse_subscribers(bytes: &[u8]) -> Result<(SourceFormat, Vec<ImportRow>),
         if !seen.insert(email.clone()) {
             continue;
         }
+        // A member Ghost deleted is not a subscriber.
+        if format == SourceFormat::Ghost && !get("deleted_at").is_empty() {
+            continue;
+        }
         let row = match format {
             SourceFormat::Mailchimp => {
                 let left = !get("UNSUB_TIME").is_empty() || col("UNSUB_TIME").is_some();
@@ -142,6 +151,8 @@ pub fn parse_subscribers(bytes: &[u8]) -> Result<(SourceFormat, Vec<ImportRow>),
                     status,
                     consent_at: confirm.map(str::to_string),
                     consent_ip: ip.to_string(),
+                    labels: Vec::new(),
+                    note: String::new(),
                 }
             }
             SourceFormat::Substack => {
@@ -160,6 +171,67 @@ pub fn parse_subscribers(bytes: &[u8]) -> Result<(SourceFormat, Vec<ImportRow>),
                     status,
                     consent_at: (!created.is_empty()).then(|| created.to_string()),
                     consent_ip: String::new(),
+                    labels: Vec::new(),
+                    note: String::new(),
+                }
+            }
+            SourceFormat::Ghost => {
+                // Only members subscribed to emails are mailed; the others are kept, never mailed.
+                let subscribed = match get("subscribed_to_emails").to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" | "" => false,
+                    other => {
+                        errors.push(LineError {
+                            line,
+                            message: format!(
+                                "subscribed_to_emails `{other}` is neither true nor false"
+                            ),
+                        });
+                        continue;
+                    }
+                };
+                let created = get("created_at");
+                let split = |cell: &str| -> Vec<String> {
+                    cell.split(',')
+                        .map(|l| strip_formula_escape(l.trim()).to_string())
+                        .filter(|l| !l.is_empty())
+                        .collect()
+                };
+                let tiers = split(get("tiers"));
+                let comped = get("complimentary_plan").eq_ignore_ascii_case("true");
+                let paid = !get("stripe_customer_id").is_empty();
+                let note = match (tiers.is_empty(), comped, paid) {
+                    (true, false, false) => String::new(),
+                    _ => format!(
+                        "{}{}{}",
+                        if tiers.is_empty() {
+                            String::new()
+                        } else {
+                            format!("tier {}", tiers.join(", "))
+                        },
+                        if comped { "; complimentary" } else { "" },
+                        if paid {
+                            "; paying through Ghost's Stripe account (the subscription stays there)"
+                        } else {
+                            ""
+                        },
+                    )
+                    .trim_start_matches("; ")
+                    .to_string(),
+                };
+                ImportRow {
+                    line,
+                    email,
+                    name: strip_formula_escape(get("name")).to_string(),
+                    status: if subscribed {
+                        ImportStatus::Confirmed
+                    } else {
+                        ImportStatus::Unsubscribed
+                    },
+                    consent_at: (!created.is_empty()).then(|| created.to_string()),
+                    consent_ip: String::new(),
+                    labels: split(get("labels")),
+                    note,
                 }
             }
             SourceFormat::Plain => ImportRow {
@@ -169,6 +241,8 @@ pub fn parse_subscribers(bytes: &[u8]) -> Result<(SourceFormat, Vec<ImportRow>),
                 status: ImportStatus::Pending,
                 consent_at: None,
                 consent_ip: String::new(),
+                labels: Vec::new(),
+                note: String::new(),
             },
         };
         // Names end up in emails: refuse line breaks (header injection) and absurd lengths.
@@ -189,6 +263,15 @@ pub fn parse_subscribers(bytes: &[u8]) -> Result<(SourceFormat, Vec<ImportRow>),
 }
 
 pub use tidings_content::escape_cell;
+
+/// A cell without the `'` that exporters put before `=`, `+`, `-` or `@` so spreadsheets show it
+/// as text (Ghost does, through papaparse's `escapeFormulae`).
+fn strip_formula_escape(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => cell,
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -271,5 +354,46 @@ mod tests {
         assert_eq!(escape_cell("-2"), "'-2");
         assert_eq!(escape_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(escape_cell("ana@example.org"), "ana@example.org");
+    }
+
+    #[test]
+    fn ghost_members_keep_their_consent_and_only_the_subscribed_are_mailed() {
+        let bytes = read("ghost-members.csv").unwrap();
+        let (format, rows) = parse_subscribers(&bytes).unwrap();
+        assert_eq!(format, SourceFormat::Ghost);
+        assert_eq!(rows.len(), 15);
+        let count = |s| rows.iter().filter(|r| r.status == s).count();
+        assert_eq!(
+            (
+                count(ImportStatus::Confirmed),
+                count(ImportStatus::Unsubscribed)
+            ),
+            (11, 4)
+        );
+        let ada = &rows[0];
+        assert_eq!(ada.consent_at.as_deref(), Some("2023-02-11T14:03:27.000Z"));
+        assert!(ada.note.contains("Stripe"), "{}", ada.note);
+        let esther = rows
+            .iter()
+            .find(|r| r.email == "esther.k@example.com")
+            .unwrap();
+        assert_eq!(esther.labels, ["Press", "Founding readers"]);
+        assert!(esther.note.contains("complimentary"));
+        assert!(rows.iter().any(|r| r.name == "Şebnem Yıldız"));
+        assert!(rows.iter().any(|r| r.email == "ivo+ledger@example.org"));
+        let leo = rows
+            .iter()
+            .find(|r| r.email == "leo.brandt@example.org")
+            .unwrap();
+        assert_eq!(leo.status, ImportStatus::Unsubscribed);
+        // A value Ghost never writes is refused with its line.
+        let bad = String::from_utf8(bytes).unwrap().replacen(
+            ",true,,cus_mdD3nHQrroDnob",
+            ",yes,,cus_mdD3nHQrroDnob",
+            1,
+        );
+        let errors = parse_subscribers(bad.as_bytes()).unwrap_err();
+        assert_eq!(errors[0].line, 2);
+        assert!(errors[0].message.contains("subscribed_to_emails `yes`"));
     }
 }

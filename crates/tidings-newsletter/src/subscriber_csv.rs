@@ -14,6 +14,7 @@ pub fn to_import(
     let label = match format {
         SourceFormat::Mailchimp => "mailchimp",
         SourceFormat::Substack => "substack",
+        SourceFormat::Ghost => "Ghost",
         SourceFormat::Plain => "csv",
     };
     rows.iter()
@@ -33,15 +34,22 @@ pub fn summary(format: SourceFormat, people: &[ImportedSubscriber]) -> String {
     let label = match format {
         SourceFormat::Mailchimp => "Mailchimp",
         SourceFormat::Substack => "Substack",
+        SourceFormat::Ghost => "Ghost members",
         SourceFormat::Plain => "plain CSV",
     };
     let count = |s: SubscriberStatus| people.iter().filter(|p| p.status == s).count();
+    let left = count(SubscriberStatus::Unsubscribed);
     format!(
-        "{} row(s) read as {label}: {} confirmed, {} pending (not mailed until they confirm), {} suppressed.",
+        "{} row(s) read as {label}: {} confirmed, {} pending (not mailed until they confirm), {} suppressed{}.",
         people.len(),
         count(SubscriberStatus::Confirmed),
         count(SubscriberStatus::Pending),
-        count(SubscriberStatus::Suppressed)
+        count(SubscriberStatus::Suppressed),
+        if left > 0 {
+            format!(", {left} not subscribed to emails (kept, never mailed)")
+        } else {
+            String::new()
+        }
     )
 }
 

@@ -122,6 +122,15 @@ pub enum ImportCommand {
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
     },
+    /// Ghost's members export (Members → Export): members subscribed to emails become confirmed
+    /// subscribers (consent at their Ghost sign-up time), the others are kept and never mailed.
+    GhostMembers {
+        /// The members CSV.
+        file: PathBuf,
+        /// Check the file and print what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// A Tidings export (`tidings export`), into an empty site: the same site again.
     Tidings {
         /// The export file.

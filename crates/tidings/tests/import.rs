@@ -156,3 +156,46 @@ fn givewp_gifts_move_in_and_come_out_in_the_donations_export() {
         .lines()
         .any(|l| l.contains(",monthly,") && l.contains("imported")));
 }
+
+#[test]
+fn ghost_members_come_in_and_only_the_subscribed_would_be_mailed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/subscribers/ghost-members.csv");
+    let file = file.to_str().unwrap();
+    let run = |args: &[&str]| {
+        tidings(dir.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["import", "ghost-members", file, "--data-dir", "site"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("11 confirmed"), "{said}");
+    assert!(
+        said.contains("4 not subscribed to emails (kept, never mailed)"),
+        "{said}"
+    );
+    assert!(said.contains("Labels are not kept"), "{said}");
+    let out = run(&["subscribers", "export", "-", "--data-dir", "site"]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let ada = csv.lines().find(|l| l.starts_with("ada.mercer@")).unwrap();
+    assert!(
+        ada.contains(",confirmed,") && ada.contains("2023-02-11T14:03:27+00:00"),
+        "{ada}"
+    );
+    assert!(ada.contains("import: Ghost"), "{ada}");
+    let leo = csv.lines().find(|l| l.starts_with("leo.brandt@")).unwrap();
+    assert!(leo.contains(",unsubscribed,"), "{leo}");
+    let outbox = dir.path().join("site/outbox");
+    assert!(!outbox.exists() || std::fs::read_dir(&outbox).unwrap().next().is_none());
+    // Again: everyone is already there.
+    let out = run(&["import", "ghost-members", file, "--data-dir", "site"]);
+    assert!(
+        text(&out).contains("Imported 0 subscriber(s); 15 were already"),
+        "{}",
+        text(&out)
+    );
+}

@@ -55,6 +55,16 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
         ImportCommand::Tidings { file, media } => {
             return crate::cmd::backup::import(global, &file, media).await
         }
+        ImportCommand::GhostMembers { file, dry_run } => {
+            let config = load_config(&sources(global, None, None))?;
+            return crate::cmd::subscribers::import_file(
+                &config,
+                &file,
+                dry_run,
+                Some(tidings_newsletter::SourceFormat::Ghost),
+            )
+            .await;
+        }
         ImportCommand::Givewp {
             donations,
             donors,
