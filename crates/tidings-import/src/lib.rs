@@ -2,5 +2,8 @@
 //! before anything is written, and the import that keeps every old URL working), and GiveWP's
 //! donations and donors.
 
+pub mod ghost;
 pub mod givewp;
+mod story;
+mod uploads;
 pub mod wordpress;

@@ -122,6 +122,21 @@ pub enum ImportCommand {
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
     },
+    /// A Ghost export (Settings → Labs → Export your content): posts and pages (from HTML, or
+    /// Lexical or Mobiledoc), tags and authors, at the addresses Ghost used. Safe to run again.
+    Ghost {
+        /// The JSON export.
+        file: PathBuf,
+        /// Ghost's `content/images` folder: images are copied in through the media pipeline.
+        #[arg(long, value_name = "DIR")]
+        images: Option<PathBuf>,
+        /// Check the file and print what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where to write the report (default: in the data folder).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
     /// Ghost's members export (Members → Export): members subscribed to emails become confirmed
     /// subscribers (consent at their Ghost sign-up time), the others are kept and never mailed.
     GhostMembers {

@@ -4,6 +4,7 @@ mod backup;
 mod check;
 mod demo;
 mod donations;
+mod ghost;
 mod givewp;
 mod import;
 mod migrate;

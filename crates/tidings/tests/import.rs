@@ -199,3 +199,43 @@ fn ghost_members_come_in_and_only_the_subscribed_would_be_mailed() {
         text(&out)
     );
 }
+
+#[test]
+fn a_ghost_export_is_planned_then_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/ghost/ghost.json");
+    let file = file.to_str().unwrap();
+    let run = |args: &[&str]| {
+        tidings(dir.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["import", "ghost", file, "--dry-run", "--data-dir", "site"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("3 post(s) published"), "{}", text(&out));
+    assert!(
+        !dir.path().join("site/tidings.db").exists(),
+        "a dry run wrote"
+    );
+    let out = run(&[
+        "import",
+        "ghost",
+        file,
+        "--data-dir",
+        "site",
+        "--report",
+        "r.txt",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Imported: 3 created, 0 updated"),
+        "{}",
+        text(&out)
+    );
+    let report = std::fs::read_to_string(dir.path().join("r.txt")).unwrap();
+    assert!(report.contains("feature image kept at"), "{report}");
+    let out = run(&["import", "ghost", "missing.json", "--data-dir", "site"]);
+    assert!(!out.status.success());
+}

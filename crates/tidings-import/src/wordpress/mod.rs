@@ -6,7 +6,6 @@
 mod addresses;
 mod content;
 mod plan;
-mod uploads;
 mod wxr;
 
 use std::collections::HashMap;
@@ -17,6 +16,7 @@ use chrono_tz::Tz;
 use tidings_content::{slugify, Kind, Status};
 use tidings_store::{ImportUndo, NewArticle, NewAuthor, Store, StoreError};
 
+use crate::uploads::Uploads;
 use addresses::{old_path, redirect, slug_of, tag_id, when};
 pub use content::{clean, Body};
 pub use plan::{already_imported, plan, Plan};
@@ -91,7 +91,7 @@ pub async fn import(
     let mut files = options
         .uploads
         .clone()
-        .map(|(dir, media)| uploads::Uploads::new(dir, media));
+        .map(|(dir, media)| Uploads::new(dir, media, crate::uploads::WORDPRESS, SOURCE));
     // Attachment files by post id, so that a featured image found before its attachment (WordPress
     // writes them in either order) can be brought in at once.
     let mut attachment_urls: HashMap<i64, (String, String)> = HashMap::new();
@@ -309,7 +309,7 @@ struct Site<'a> {
     undo: &'a mut ImportUndo,
     authors: &'a mut HashMap<String, i64>,
     tags: &'a mut HashMap<String, i64>,
-    files: Option<&'a mut uploads::Uploads>,
+    files: Option<&'a mut Uploads>,
     attachment_urls: &'a HashMap<i64, (String, String)>,
 }
 
@@ -447,7 +447,6 @@ async fn bring_in(
     };
     // Known by post id (GUIDs repeat when a post was copied).
     let source_id = source_id(item);
-    let previous = store.imported(SOURCE, &source_id).await?;
     let wanted_slug = slug_of(&item.post_name, &title);
     let mut new = NewArticle::published(&title, &body.html);
     new.kind = kind;
@@ -494,37 +493,28 @@ async fn bring_in(
     if let Some(image) = feature_image {
         new.feature_image = image;
     }
-    let saved = match previous {
-        Some((_, id)) => {
-            report.updated += 1;
-            store.update_article(id, &new, None).await?
-        }
-        None => match store.create_article(&new).await {
-            Ok(a) => {
-                report.created += 1;
-                site.undo.articles.push(a.id);
-                a
-            }
-            Err(StoreError::Conflict { .. }) | Err(StoreError::Invalid { field: "slug", .. }) => {
-                let wanted = new.slug.clone();
-                new.slug = format!("{}-{}", slugify(&new.title).trim_matches('-'), item.post_id)
-                    .trim_start_matches('-')
-                    .to_string();
-                report.notes.push(format!(
-                    "{label}: the address /{wanted}/ was taken or reserved; served at /{}/",
-                    new.slug
-                ));
-                report.created += 1;
-                let a = store.create_article(&new).await?;
-                site.undo.articles.push(a.id);
-                a
-            }
-            Err(e) => return Err(e.into()),
-        },
-    };
-    store
-        .record_import(SOURCE, &source_id, &item.post_type, saved.id)
-        .await?;
+    let saved = crate::story::save(
+        store,
+        SOURCE,
+        &source_id,
+        &item.post_type,
+        &mut new,
+        &item.post_id.to_string(),
+        site.undo,
+    )
+    .await?;
+    if let Some(wanted) = &saved.moved_from {
+        report.notes.push(format!(
+            "{label}: the address /{wanted}/ was taken or reserved; served at /{}/",
+            saved.article.slug
+        ));
+    }
+    if saved.created {
+        report.created += 1;
+    } else {
+        report.updated += 1;
+    }
+    let saved = saved.article;
     // Every old address of the item leads to its new one, and follows it if it is renamed later.
     let to = format!("/{}/", saved.slug);
     let mut from = Vec::new();

@@ -55,6 +55,12 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
         ImportCommand::Tidings { file, media } => {
             return crate::cmd::backup::import(global, &file, media).await
         }
+        ImportCommand::Ghost {
+            file,
+            images,
+            dry_run,
+            report,
+        } => return crate::cmd::ghost::run(global, &file, images, dry_run, report).await,
         ImportCommand::GhostMembers { file, dry_run } => {
             let config = load_config(&sources(global, None, None))?;
             return crate::cmd::subscribers::import_file(

@@ -1,18 +1,26 @@
-//! `--uploads DIR`: the old site's `wp-content/uploads` folder, copied in through the media
-//! pipeline (type checked by content, metadata stripped, variants made) as each file is first
-//! needed, so that featured images and images in bodies point at this site's own copies.
+//! The old site's image folder (WordPress's `wp-content/uploads`, Ghost's `content/images`),
+//! copied in through the media pipeline (type checked by content, metadata stripped, variants made)
+//! as each file is first needed, so that featured images and images in bodies point at this site's
+//! own copies.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use tidings_store::{FeatureImage, Media, Store};
 
-use super::{ImportError, SOURCE};
+use crate::wordpress::ImportError;
 
-const MARKER: &str = "/wp-content/uploads/";
+/// Where WordPress serves uploads from.
+pub const WORDPRESS: &str = "/wp-content/uploads/";
+/// Where Ghost serves images from.
+pub const GHOST: &str = "/content/images/";
 
 /// The uploads folder and what came from it so far.
 pub struct Uploads {
+    /// The part of an old URL the folder's paths follow (`/wp-content/uploads/`).
+    marker: &'static str,
+    /// The import recording the copies (`wordpress`, `ghost`).
+    source: &'static str,
     dir: PathBuf,
     media_dir: PathBuf,
     /// By path under the uploads folder: the library copy, or `None` when it could not be used.
@@ -26,17 +34,25 @@ pub struct Uploads {
 }
 
 /// The path under `wp-content/uploads/` of an old site's file URL.
-fn relative(url: &str) -> Option<&str> {
-    let at = url.find(MARKER)? + MARKER.len();
+fn relative<'a>(url: &'a str, marker: &str) -> Option<&'a str> {
+    let at = url.find(marker)? + marker.len();
     let rel = &url[at..];
     let rel = rel.split(['?', '#']).next().unwrap_or(rel);
     (!rel.is_empty() && !rel.split('/').any(|part| part == ".." || part.is_empty())).then_some(rel)
 }
 
 impl Uploads {
-    /// Files from `dir` go into `media_dir` (the site's media folder).
-    pub fn new(dir: PathBuf, media_dir: PathBuf) -> Self {
+    /// Files from `dir` (the folder behind `marker` on the old site) go into `media_dir` (the
+    /// site's media folder), recorded under `source`.
+    pub fn new(
+        dir: PathBuf,
+        media_dir: PathBuf,
+        marker: &'static str,
+        source: &'static str,
+    ) -> Self {
         Uploads {
+            marker,
+            source,
             dir,
             media_dir,
             done: HashMap::new(),
@@ -48,7 +64,7 @@ impl Uploads {
 
     /// The library copy of the file at `url` (on the old site), bringing it in the first time.
     pub async fn media(&mut self, store: &Store, url: &str) -> Result<Option<Media>, ImportError> {
-        let Some(rel) = relative(url) else {
+        let Some(rel) = relative(url, self.marker) else {
             return Ok(None);
         };
         if let Some(done) = self.done.get(rel) {
@@ -56,7 +72,7 @@ impl Uploads {
         }
         let key = format!("upload:{rel}");
         // An earlier run's copy is used again while its file is still there.
-        if let Some((_, id)) = store.imported(SOURCE, &key).await? {
+        if let Some((_, id)) = store.imported(self.source, &key).await? {
             if let Some(m) = store.media_by_id(id).await? {
                 if self.media_dir.join(&m.path).exists() {
                     self.done.insert(rel.to_string(), Some(m.clone()));
@@ -89,7 +105,9 @@ impl Uploads {
                             tidings_media::library::record(&processed, &stem, rel, "", now);
                         let media = store.create_media(&record, None).await?;
                         self.created.push(media.id);
-                        store.record_import(SOURCE, &key, "media", media.id).await?;
+                        store
+                            .record_import(self.source, &key, "media", media.id)
+                            .await?;
                         Some(media)
                     }
                     Err(e) => {
@@ -125,7 +143,7 @@ impl Uploads {
     pub async fn rewrite(&mut self, store: &Store, html: &str) -> Result<String, ImportError> {
         let mut out = String::with_capacity(html.len());
         let mut rest = html;
-        while let Some(at) = rest.find(MARKER) {
+        while let Some(at) = rest.find(self.marker) {
             // The URL runs from the last quote, space or bracket before the marker to the next.
             let start = rest[..at]
                 .rfind(['"', '\'', ' ', '(', '=', '\n', '['])
@@ -158,18 +176,31 @@ async fn tokio_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'stati
 
 #[cfg(test)]
 mod tests {
-    use super::relative;
+    use super::{relative, GHOST, WORDPRESS};
 
     #[test]
     fn upload_paths_stay_inside_the_folder() {
         assert_eq!(
-            relative("https://old.example/wp-content/uploads/2013/03/boat.jpg?w=300"),
+            relative(
+                "https://old.example/wp-content/uploads/2013/03/boat.jpg?w=300",
+                WORDPRESS
+            ),
             Some("2013/03/boat.jpg")
         );
         assert_eq!(
-            relative("https://old.example/wp-content/uploads/../../etc/passwd"),
+            relative(
+                "https://old.example/wp-content/uploads/../../etc/passwd",
+                WORDPRESS
+            ),
             None
         );
-        assert_eq!(relative("https://old.example/images/boat.jpg"), None);
+        assert_eq!(
+            relative("https://old.example/images/boat.jpg", WORDPRESS),
+            None
+        );
+        assert_eq!(
+            relative("__GHOST_URL__/content/images/2024/01/a.png", GHOST),
+            Some("2024/01/a.png")
+        );
     }
 }

@@ -1,0 +1,69 @@
+//! `tidings import ghost FILE [--images DIR] [--dry-run] [--report FILE]`
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use tidings_import::ghost;
+
+use crate::cli::Global;
+use crate::cmd::{load_config, open_store, sources};
+
+/// Runs the Ghost import.
+pub async fn run(
+    global: &Global,
+    file: &Path,
+    images: Option<PathBuf>,
+    dry_run: bool,
+    report: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &images {
+        anyhow::ensure!(dir.is_dir(), "--images {}: not a folder", dir.display());
+    }
+    let config = load_config(&sources(global, None, None))?;
+    let plan = ghost::plan(file)?;
+    println!(
+        "Ghost export (version {}): {} page(s), {} tag(s), {} author(s)",
+        if plan.version.is_empty() {
+            "unknown"
+        } else {
+            &plan.version
+        },
+        plan.pages,
+        plan.tags,
+        plan.authors
+    );
+    for (status, n) in &plan.posts {
+        println!("  {n:>6} post(s) {status}");
+    }
+    if dry_run {
+        println!("Nothing was written (--dry-run).");
+        return Ok(ExitCode::SUCCESS);
+    }
+    std::fs::create_dir_all(&config.server.data_dir)?;
+    let store = open_store(&config).await?;
+    let media = config.server.data_dir.join("media");
+    let result = ghost::import(&store, &plan, images.map(|dir| (dir, media))).await;
+    store.close().await;
+    let done = result?;
+    println!(
+        "Imported: {} created, {} updated; {} tag(s) and {} author(s) created; {} old address(es) redirected.",
+        done.created, done.updated, done.tags_created, done.authors_created, done.redirects
+    );
+    let path = report.unwrap_or_else(|| {
+        config.server.data_dir.join(format!(
+            "import-ghost-{}.txt",
+            chrono::Utc::now().format("%Y%m%d-%H%M%S")
+        ))
+    });
+    let mut out = std::fs::File::create(&path)?;
+    for note in &done.notes {
+        writeln!(out, "{note}")?;
+    }
+    println!(
+        "{} item(s) skipped or changed are listed in {}.",
+        done.notes.len(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
