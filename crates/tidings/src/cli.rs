@@ -137,6 +137,19 @@ pub enum ImportCommand {
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
     },
+    /// A Substack export (Settings → Export your data: the zip, or the folder it unpacks to):
+    /// posts, pages and podcasts with their dates, cleaned of Substack's widgets; paid posts held
+    /// back. Subscribers come in with `tidings subscribers import`. Safe to run again.
+    Substack {
+        /// The export zip or folder.
+        path: PathBuf,
+        /// Check the export and print what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where to write the report (default: in the data folder).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
     /// Ghost's members export (Members → Export): members subscribed to emails become confirmed
     /// subscribers (consent at their Ghost sign-up time), the others are kept and never mailed.
     GhostMembers {

@@ -11,6 +11,7 @@ mod migrate;
 mod newsletter;
 mod serve;
 mod subscribers;
+mod substack;
 mod user;
 mod worker;
 

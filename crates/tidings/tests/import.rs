@@ -239,3 +239,55 @@ fn a_ghost_export_is_planned_then_imported() {
     let out = run(&["import", "ghost", "missing.json", "--data-dir", "site"]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn a_substack_export_is_planned_then_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/substack/export");
+    let export = export.to_str().unwrap();
+    let run = |args: &[&str]| {
+        tidings(dir.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "import",
+        "substack",
+        export,
+        "--dry-run",
+        "--data-dir",
+        "site",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Substack export: 5 post(s)"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !dir.path().join("site/tidings.db").exists(),
+        "a dry run wrote"
+    );
+    let out = run(&[
+        "import",
+        "substack",
+        export,
+        "--data-dir",
+        "site",
+        "--report",
+        "r.txt",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Imported: 5 created, 0 updated"),
+        "{}",
+        text(&out)
+    );
+    let report = std::fs::read_to_string(dir.path().join("r.txt")).unwrap();
+    assert!(
+        report.contains("for paid subscribers on Substack"),
+        "{report}"
+    );
+}

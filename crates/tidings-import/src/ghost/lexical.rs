@@ -155,13 +155,11 @@ fn element(n: &Value, out: &mut String, skipped: &mut Vec<String>, depth: usize)
             text_of(n, "heading"),
             text_of(n, "content")
         )),
-        "video" | "audio" => {
-            let tag = kind;
-            out.push_str(&format!(
-                "<{tag} controls src=\"{}\"></{tag}>",
-                escape(&text_of(n, "src"))
-            ));
-        }
+        "video" | "audio" => out.push_str(&format!(
+            "<p><a href=\"{}\">{} file</a></p>",
+            escape(&text_of(n, "src")),
+            if kind == "audio" { "Audio" } else { "Video" }
+        )),
         other => {
             if n.get("children").is_some() {
                 children(n, out, skipped, depth);

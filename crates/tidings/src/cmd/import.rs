@@ -61,6 +61,11 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
             dry_run,
             report,
         } => return crate::cmd::ghost::run(global, &file, images, dry_run, report).await,
+        ImportCommand::Substack {
+            path,
+            dry_run,
+            report,
+        } => return crate::cmd::substack::run(global, &path, dry_run, report).await,
         ImportCommand::GhostMembers { file, dry_run } => {
             let config = load_config(&sources(global, None, None))?;
             return crate::cmd::subscribers::import_file(

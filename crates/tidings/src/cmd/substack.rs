@@ -1,0 +1,54 @@
+//! `tidings import substack DIR|ZIP [--dry-run] [--report FILE]`
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use tidings_import::substack;
+
+use crate::cli::Global;
+use crate::cmd::{load_config, open_store, sources};
+
+/// Runs the Substack import.
+pub async fn run(
+    global: &Global,
+    path: &Path,
+    dry_run: bool,
+    report: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let config = load_config(&sources(global, None, None))?;
+    let plan = substack::plan(path)?;
+    println!("Substack export: {} post(s)", plan.posts.len());
+    for ((kind, state), n) in &plan.counts {
+        println!("  {n:>6} {kind} {state}");
+    }
+    if dry_run {
+        println!("Nothing was written (--dry-run).");
+        return Ok(ExitCode::SUCCESS);
+    }
+    std::fs::create_dir_all(&config.server.data_dir)?;
+    let store = open_store(&config).await?;
+    let result = substack::import(&store, &plan).await;
+    store.close().await;
+    let done = result?;
+    println!(
+        "Imported: {} created, {} updated; {} old address(es) redirected. Subscribers: `tidings subscribers import` with Substack's subscriber CSV.",
+        done.created, done.updated, done.redirects
+    );
+    let report_path = report.unwrap_or_else(|| {
+        config.server.data_dir.join(format!(
+            "import-substack-{}.txt",
+            chrono::Utc::now().format("%Y%m%d-%H%M%S")
+        ))
+    });
+    let mut out = std::fs::File::create(&report_path)?;
+    for note in &done.notes {
+        writeln!(out, "{note}")?;
+    }
+    println!(
+        "{} item(s) held back or changed are listed in {}.",
+        done.notes.len(),
+        report_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
