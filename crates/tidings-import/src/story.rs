@@ -9,8 +9,10 @@ use tidings_store::{Article, ImportUndo, NewArticle, Store, StoreError};
 pub(crate) struct Saved {
     /// The story as stored.
     pub article: Article,
-    /// Whether it is new (else an earlier run's, updated).
+    /// Whether it is new (else an earlier run's, updated or unchanged).
     pub created: bool,
+    /// Whether an earlier run's story was already exactly this (and was left alone).
+    pub unchanged: bool,
     /// The address it wanted, when it had to take another.
     pub moved_from: Option<String>,
 }
@@ -26,9 +28,25 @@ pub(crate) async fn save(
     suffix: &str,
     undo: &mut ImportUndo,
 ) -> Result<Saved, StoreError> {
-    let previous = store.imported(source, source_id).await?;
+    let previous = match store.imported(source, source_id).await? {
+        Some((_, id)) => store.article_by_id(id).await?,
+        None => None,
+    };
     let (article, created, moved_from) = match previous {
-        Some((_, id)) => (store.update_article(id, new, None).await?, false, None),
+        // A second run of the same file changes nothing (no new version, no revision).
+        Some(existing) if same(&existing, new) => {
+            return Ok(Saved {
+                article: existing,
+                created: false,
+                unchanged: true,
+                moved_from: None,
+            })
+        }
+        Some(existing) => (
+            store.update_article(existing.id, new, None).await?,
+            false,
+            None,
+        ),
         None => match store.create_article(new).await {
             Ok(a) => (a, true, None),
             Err(StoreError::Conflict { .. }) | Err(StoreError::Invalid { field: "slug", .. }) => {
@@ -50,6 +68,26 @@ pub(crate) async fn save(
     Ok(Saved {
         article,
         created,
+        unchanged: false,
         moved_from,
     })
+}
+
+/// Whether the stored story already says everything `new` would.
+fn same(a: &Article, new: &NewArticle) -> bool {
+    let ids = |v: &[i64]| v.to_vec();
+    a.kind == new.kind
+        && a.slug == new.slug
+        && a.title == new.title.trim()
+        && a.dek == new.dek.trim()
+        && a.body_markdown == new.body_markdown
+        && a.status == new.status
+        && a.published_at.map(|t| t.timestamp()) == new.published_at.map(|t| t.timestamp())
+        && a.featured == new.featured
+        && a.seo_title == new.seo_title.trim()
+        && a.seo_description == new.seo_description.trim()
+        && a.canonical_url == new.canonical_url.trim()
+        && a.feature_image.path == new.feature_image.path
+        && a.tags.iter().map(|t| t.id).collect::<Vec<_>>() == ids(&new.tag_ids)
+        && a.authors.iter().map(|x| x.id).collect::<Vec<_>>() == ids(&new.author_ids)
 }

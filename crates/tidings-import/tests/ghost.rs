@@ -75,7 +75,10 @@ each_backend!(a_ghost_export_comes_in_at_its_own_addresses, |store| {
     let again = import(&store, &plan(&data("ghost.json")).unwrap(), None)
         .await
         .unwrap();
-    assert_eq!((again.created, again.updated), (0, posts));
+    assert_eq!(
+        (again.created, again.updated, again.unchanged),
+        (0, 0, posts)
+    );
     assert_eq!(published(&store).await, public);
 });
 

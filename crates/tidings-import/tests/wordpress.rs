@@ -134,7 +134,7 @@ each_backend!(
 
         // Importing again updates what is there instead of duplicating it.
         let (_, again) = import(&file, &store, &options(), &|_, _| {}).await.unwrap();
-        assert_eq!((again.created, again.updated), (0, 72));
+        assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 72));
         assert_eq!(articles(&store).await, 72);
     }
 );
@@ -311,7 +311,7 @@ each_backend!(uploads_come_in_through_the_media_pipeline, |store| {
     // One file, one copy, however often it is used, and however often the file is imported.
     assert_eq!(store.list_media(10).await.unwrap().len(), 1);
     let (_, again) = import(&file, &store, &options, &|_, _| {}).await.unwrap();
-    assert_eq!((again.created, again.updated), (0, 1));
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 1));
     assert_eq!(store.list_media(10).await.unwrap().len(), 1);
     let story = store.published_by_slug("harbour").await.unwrap().unwrap();
     assert_eq!(story.feature_image.path, path);

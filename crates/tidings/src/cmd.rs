@@ -110,3 +110,21 @@ pub async fn shutdown_signal() {
         _ = term => {}
     }
 }
+
+/// A spinner with a count on a terminal; nothing when the output is a file or a pipe.
+pub fn spinner(unit: &str) -> Option<indicatif::ProgressBar> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&if unit.is_empty() {
+            "{spinner} {msg} {elapsed}".to_string()
+        } else {
+            format!("{{spinner}} {{msg}} {{pos}} {unit} {{per_sec}}")
+        })
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
+}

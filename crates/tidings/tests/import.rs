@@ -77,7 +77,7 @@ fn a_wordpress_export_is_planned_imported_and_imported_again() {
     );
     let out = run(&["import", "wordpress", file, "--data-dir", "site"]);
     assert!(
-        text(&out).contains("Imported: 0 created, 72 updated"),
+        text(&out).contains("Imported: 0 created, 0 updated, 72 unchanged"),
         "{}",
         text(&out)
     );

@@ -191,6 +191,8 @@ pub struct Report {
     pub created: usize,
     /// Posts and pages updated (imported before).
     pub updated: usize,
+    /// Posts and pages an earlier run brought exactly as they are now (left alone).
+    pub unchanged: usize,
     /// Tags created.
     pub tags_created: usize,
     /// Authors created.
@@ -502,6 +504,8 @@ async fn bring_in(
         let saved = crate::story::save(store, SOURCE, &p.id, "post", &mut new, &p.id, undo).await?;
         if saved.created {
             report.created += 1;
+        } else if saved.unchanged {
+            report.unchanged += 1;
         } else {
             report.updated += 1;
         }

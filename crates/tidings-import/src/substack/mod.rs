@@ -73,6 +73,8 @@ pub struct Report {
     pub created: usize,
     /// Posts updated (imported before).
     pub updated: usize,
+    /// Posts an earlier run brought exactly as they are now (left alone).
+    pub unchanged: usize,
     /// Redirects added.
     pub redirects: usize,
     /// One line per post changed or held back, and why.
@@ -352,6 +354,8 @@ async fn bring_in(
         .await?;
         if saved.created {
             report.created += 1;
+        } else if saved.unchanged {
+            report.unchanged += 1;
         } else {
             report.updated += 1;
         }

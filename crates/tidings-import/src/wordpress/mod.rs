@@ -58,6 +58,8 @@ pub struct Report {
     pub created: usize,
     /// Articles and pages updated (imported before).
     pub updated: usize,
+    /// Articles and pages an earlier run brought exactly as they are now (left alone).
+    pub unchanged: usize,
     /// Authors created.
     pub authors_created: usize,
     /// Tags (from categories and tags) created.
@@ -511,6 +513,8 @@ async fn bring_in(
     }
     if saved.created {
         report.created += 1;
+    } else if saved.unchanged {
+        report.unchanged += 1;
     } else {
         report.updated += 1;
     }

@@ -1,29 +1,13 @@
 //! `tidings export`, `tidings import tidings`, `tidings backup` and `tidings restore`.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
 use tidings_backup::{backup::copy_tree, Target};
 
 use crate::cli::Global;
-use crate::cmd::{describe_db, load_config, open_store, sources};
-
-/// A spinner with a count on a terminal; nothing when the output is a file or a pipe.
-fn spinner(unit: &str) -> Option<ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template(&format!("{{spinner}} {{msg}} {{pos}} {unit} {{per_sec}}"))
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    Some(bar)
-}
+use crate::cmd::{describe_db, load_config, open_store, sources, spinner};
 
 fn media_dir(config: &tidings_config::Config) -> PathBuf {
     config.server.data_dir.join("media")

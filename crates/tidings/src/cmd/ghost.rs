@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use tidings_import::ghost;
 
 use crate::cli::Global;
-use crate::cmd::{load_config, open_store, sources};
+use crate::cmd::{load_config, open_store, sources, spinner};
 
 /// Runs the Ghost import.
 pub async fn run(
@@ -43,12 +43,19 @@ pub async fn run(
     std::fs::create_dir_all(&config.server.data_dir)?;
     let store = open_store(&config).await?;
     let media = config.server.data_dir.join("media");
+    let bar = spinner("");
+    if let Some(bar) = &bar {
+        bar.set_message("importing");
+    }
     let result = ghost::import(&store, &plan, images.map(|dir| (dir, media))).await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     store.close().await;
     let done = result?;
     println!(
-        "Imported: {} created, {} updated; {} tag(s) and {} author(s) created; {} old address(es) redirected.",
-        done.created, done.updated, done.tags_created, done.authors_created, done.redirects
+        "Imported: {} created, {} updated, {} unchanged; {} tag(s) and {} author(s) created; {} old address(es) redirected.",
+        done.created, done.updated, done.unchanged, done.tags_created, done.authors_created, done.redirects
     );
     let path = report.unwrap_or_else(|| {
         config.server.data_dir.join(format!(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use tidings_import::givewp::{self, Plan};
 
 use crate::cli::Global;
-use crate::cmd::{load_config, open_store, sources};
+use crate::cmd::{load_config, open_store, sources, spinner};
 
 fn print_plan(plan: &Plan) {
     println!("GiveWP export: {} gift(s)", plan.gifts());
@@ -62,7 +62,14 @@ pub async fn run(
     }
     std::fs::create_dir_all(&config.server.data_dir)?;
     let store = open_store(&config).await?;
+    let bar = spinner("");
+    if let Some(bar) = &bar {
+        bar.set_message("importing");
+    }
     let result = givewp::import(&store, &plan).await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     store.close().await;
     let done = result?;
     println!(

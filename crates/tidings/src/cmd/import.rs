@@ -104,7 +104,7 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
             0
         };
         println!(
-            "{} post(s) and page(s) would be imported: {} created, {} updated. Nothing was written (--dry-run).",
+            "{} post(s) and page(s) would be imported: {} created, {} updated (or left as they are when unchanged). Nothing was written (--dry-run).",
             plan.content(),
             plan.content() - updates,
             updates
@@ -139,8 +139,8 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
     }
     print_plan(&plan);
     println!(
-        "Imported: {} created, {} updated; {} author(s) and {} tag(s) created; {} old address(es) redirected.",
-        outcome.created, outcome.updated, outcome.authors_created, outcome.tags_created, outcome.redirects
+        "Imported: {} created, {} updated, {} unchanged; {} author(s) and {} tag(s) created; {} old address(es) redirected.",
+        outcome.created, outcome.updated, outcome.unchanged, outcome.authors_created, outcome.tags_created, outcome.redirects
     );
     let report_path = report.unwrap_or_else(|| {
         config.server.data_dir.join(format!(

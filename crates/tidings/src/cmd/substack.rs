@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use tidings_import::substack;
 
 use crate::cli::Global;
-use crate::cmd::{load_config, open_store, sources};
+use crate::cmd::{load_config, open_store, sources, spinner};
 
 /// Runs the Substack import.
 pub async fn run(
@@ -28,12 +28,19 @@ pub async fn run(
     }
     std::fs::create_dir_all(&config.server.data_dir)?;
     let store = open_store(&config).await?;
+    let bar = spinner("");
+    if let Some(bar) = &bar {
+        bar.set_message("importing");
+    }
     let result = substack::import(&store, &plan).await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     store.close().await;
     let done = result?;
     println!(
-        "Imported: {} created, {} updated; {} old address(es) redirected. Subscribers: `tidings subscribers import` with Substack's subscriber CSV.",
-        done.created, done.updated, done.redirects
+        "Imported: {} created, {} updated, {} unchanged; {} old address(es) redirected. Subscribers: `tidings subscribers import` with Substack's subscriber CSV.",
+        done.created, done.updated, done.unchanged, done.redirects
     );
     let report_path = report.unwrap_or_else(|| {
         config.server.data_dir.join(format!(
