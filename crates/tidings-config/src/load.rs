@@ -47,6 +47,17 @@ pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
         Some(path) => read_file(path)?,
         None => toml::Table::new(),
     };
+    // Keys the file sets, by where they came from (environment and flags are added below).
+    let mut explicit: std::collections::BTreeMap<String, String> = Default::default();
+    if let Some(path) = &sources.file {
+        for (section, keys) in &table {
+            if let toml::Value::Table(keys) = keys {
+                for key in keys.keys() {
+                    explicit.insert(format!("{section}.{key}"), path.display().to_string());
+                }
+            }
+        }
+    }
     let mut origins = Vec::new();
     let mut problems = Vec::new();
     for (name, value) in &sources.env {
@@ -85,13 +96,17 @@ pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
         return Err(ConfigError::Invalid(problems));
     }
 
-    let config: Config =
+    for (key, from) in &origins {
+        explicit.insert(key.clone(), from.clone());
+    }
+    let mut config: Config =
         serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|err| {
             let path = err.path().to_string();
             let inner = err.inner().to_string();
             let origin = describe_origin(&path, &inner, &origins, sources.file.as_deref());
             ConfigError::Invalid(vec![format!("{path}: {inner}{origin}")])
         })?;
+    config.explicit = explicit;
     let problems = config.validate();
     if problems.is_empty() {
         Ok(config)
@@ -212,6 +227,14 @@ mod tests {
         assert_eq!(c.database.max_connections, 3);
         assert!(!c.site.feed_full_content);
         assert_eq!(c.server.trusted_proxies.len(), 2);
+        // Which keys were set, and by what: defaults are not.
+        assert_eq!(
+            c.set_by("site.title"),
+            Some(dir.path().join("tidings.toml").to_str().unwrap())
+        );
+        assert_eq!(c.set_by("site.timezone"), Some("TIDINGS_SITE__TIMEZONE"));
+        assert_eq!(c.set_by("site.language"), None);
+        assert_eq!(c.set_by("newsletter.digest_time"), None);
         s.listen = Some("127.0.0.1:9002".into());
         assert_eq!(load(&s).unwrap().server.listen.port(), 9002);
     }

@@ -25,6 +25,10 @@ pub struct Config {
     pub newsletter: NewsletterConfig,
     /// `[backup]`: where the nightly backup goes and how many are kept.
     pub backup: BackupConfig,
+    /// Keys set explicitly (`site.title` → the file, variable or flag that set it); a key that is
+    /// also a setting in the database wins over it only when listed here.
+    #[serde(skip)]
+    pub explicit: std::collections::BTreeMap<String, String>,
 }
 
 /// `[backup]` section.
@@ -279,6 +283,11 @@ impl Default for NewsletterConfig {
 }
 
 impl Config {
+    /// Where `key` (`site.title`) was set explicitly, if it was.
+    pub fn set_by(&self, key: &str) -> Option<&str> {
+        self.explicit.get(key).map(String::as_str)
+    }
+
     /// The sender of every message: `mail.from`, or the site's title at `no-reply@` its host.
     pub fn mail_from(&self) -> String {
         if !self.mail.from.is_empty() {

@@ -11,6 +11,7 @@ pub const PAGES: &[(&str, &str, &str)] = &[
 /// The outlet's own words: edited in the admin, filled here with sample values.
 pub const SETTINGS: &[(&str, &str)] = &[
     ("demo", "1"),
+    ("site_title", crate::DEMO_TITLE),
     ("organisation_name", "Harbour Ledger Foundation"),
     ("organisation_address", "14 Quay Street, Port Alder PA1 2HL"),
     ("registration_number", "Registered charity no. 1190000 (sample)"),

@@ -93,7 +93,10 @@ impl Donations {
 
     /// The site-wide view as emails show it, read fresh from the settings.
     pub async fn site_view(&self) -> Result<SiteView, DonationError> {
-        Ok(self.site().view(self.store()).await?)
+        let view = self.site().view(self.store()).await?;
+        // Mail goes out under the site's name as the database has it now.
+        self.mailer().set_sender_name(&view.title);
+        Ok(view)
     }
 
     /// Queues `email` for the job runner (retried with backoff, same Message-ID); the caller never

@@ -21,6 +21,10 @@ pub struct Email {
     pub headers: Vec<(String, String)>,
     /// A fixed Message-ID (without angle brackets), so that a retried send repeats it.
     pub message_id: Option<String>,
+    /// The sender's display name when the message was written (set by the outbox), so that
+    /// whichever process sends it signs it the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
 }
 
 impl Email {

@@ -254,6 +254,7 @@ mod tests {
             Mailer::new(&catcher.url(), "Newsroom <news@example.org>", dir.path()).unwrap();
         mailer
             .send(&Email {
+                from_name: None,
                 to: "reader@example.net".into(),
                 subject: "Hello".into(),
                 text: "Plain words.\n.leading dot".into(),

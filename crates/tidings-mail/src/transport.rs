@@ -63,7 +63,11 @@ pub const OUTBOX_JOB: &str = "mail.send";
 /// Sends [`Email`]s through the configured transport; clones share its connections.
 #[derive(Clone)]
 pub struct Mailer {
-    from: Mailbox,
+    /// The sender; its display name follows the site's name (clones share it).
+    from: std::sync::Arc<std::sync::RwLock<Mailbox>>,
+    /// Whether the sender was configured explicitly (`mail.from` or `site.title`): then the site's
+    /// name in the database does not rename it.
+    fixed_name: bool,
     transport: std::sync::Arc<Transport>,
     dkim: Option<std::sync::Arc<DkimSigner>>,
 }
@@ -89,20 +93,48 @@ impl Mailer {
             connections: config.mail.connections,
             dkim,
         };
-        Self::with_options(
+        let mut mailer = Self::with_options(
             &config.mail.url,
             &config.mail_from(),
             &config.server.data_dir,
             options,
-        )
+        )?;
+        mailer.fixed_name = !config.mail.from.is_empty() || config.set_by("site.title").is_some();
+        Ok(mailer)
+    }
+
+    /// Signs messages with the site's name as it stands in the database (every process on the
+    /// same data sends as the same name), unless the configuration fixed the sender.
+    pub fn set_sender_name(&self, name: &str) {
+        if self.fixed_name {
+            return;
+        }
+        let name: String = name
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '<' | '>' | '"'))
+            .collect();
+        let name = name.trim();
+        if name.is_empty() {
+            return;
+        }
+        let mut from = self.from.write().expect("sender lock");
+        if from.name.as_deref() != Some(name) {
+            from.name = Some(name.to_string());
+        }
     }
 
     /// `email` as a job payload for [`OUTBOX_JOB`], with a Message-ID fixed now so that a retry
     /// after a crash repeats it.
+    /// The sender's display name goes with it, so the process that sends it later (a worker)
+    /// signs it as the process that wrote it did.
     pub fn outbox_payload(&self, mut email: Email) -> String {
+        let from = self.from();
         if email.message_id.is_none() {
             let tag: u64 = rand::random();
-            email.message_id = Some(format!("tidings.{tag:016x}@{}", self.from.email.domain()));
+            email.message_id = Some(format!("tidings.{tag:016x}@{}", from.email.domain()));
+        }
+        if email.from_name.is_none() && !self.fixed_name {
+            email.from_name = from.name.clone();
         }
         serde_json::to_string(&email).unwrap_or_default()
     }
@@ -146,15 +178,16 @@ impl Mailer {
             )));
         };
         Ok(Mailer {
-            from,
+            from: std::sync::Arc::new(std::sync::RwLock::new(from)),
+            fixed_name: false,
             transport: std::sync::Arc::new(transport),
             dkim: options.dkim.map(std::sync::Arc::new),
         })
     }
 
-    /// The sender.
-    pub fn from(&self) -> &Mailbox {
-        &self.from
+    /// The sender, with the name it signs as now.
+    pub fn from(&self) -> Mailbox {
+        self.from.read().expect("sender lock").clone()
     }
 
     /// The DKIM key messages are signed with, if any.
@@ -187,7 +220,11 @@ impl Mailer {
 
     /// Sends one message.
     pub async fn send(&self, email: &Email) -> Result<(), MailError> {
-        let mut message = email.to_message(&self.from)?;
+        let mut from = self.from();
+        if let (Some(name), false) = (&email.from_name, self.fixed_name) {
+            from.name = Some(name.clone());
+        }
+        let mut message = email.to_message(&from)?;
         if let Some(dkim) = &self.dkim {
             dkim.sign(&mut message);
         }

@@ -40,6 +40,7 @@ async fn messages_are_signed_with_the_configured_key() {
         .unwrap();
         mailer
             .send(&Email {
+                from_name: None,
                 to: "reader@example.net".into(),
                 subject: "Today".into(),
                 text: "Stories.".into(),

@@ -162,6 +162,7 @@ pub fn personalise(p: &Prepared, subscriber_id: i64, to: &str) -> Email {
             .replace(UNSUBSCRIBE, &unsubscribe)
     };
     Email {
+        from_name: None,
         to: to.to_string(),
         subject: p.subject.clone(),
         text: fill(&p.text),

@@ -153,7 +153,10 @@ impl Newsletters {
 
     /// The site-wide view as emails show it, read fresh from the settings.
     pub async fn site_view(&self) -> Result<SiteView, NewsletterError> {
-        Ok(self.site().view(self.store()).await?)
+        let view = self.site().view(self.store()).await?;
+        // Mail goes out under the site's name as the database has it now.
+        self.mailer().set_sender_name(&view.title);
+        Ok(view)
     }
 
     /// The secret that signs recipients' links.

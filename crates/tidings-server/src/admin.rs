@@ -15,6 +15,7 @@ mod page;
 mod people;
 mod redirects;
 mod session;
+mod settings;
 mod setup;
 pub(crate) mod subscribers;
 mod taxonomy;
@@ -74,6 +75,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/audit", get(people::audit))
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/export", get(export::show))
+        .route("/admin/settings", get(settings::show).post(settings::save))
         .route("/admin/export/download", get(export::download))
         .route(
             "/admin/redirects",

@@ -28,8 +28,12 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Configuration-derived facts the handlers need.
 #[derive(Debug, Clone)]
 pub struct SiteConfig {
-    /// Site name.
+    /// Site name from the configuration (the `site_title` setting wins unless `title_fixed`).
     pub title: String,
+    /// Whether `site.title` was set explicitly in the configuration.
+    pub title_fixed: bool,
+    /// Configuration keys set explicitly, with what set them (they win over settings).
+    pub explicit: std::collections::BTreeMap<String, String>,
     /// Public base URL, no trailing slash.
     pub url: String,
     /// Content language.
@@ -85,6 +89,8 @@ impl SiteConfig {
         let url = config.site_url();
         SiteConfig {
             title: config.site.title.clone(),
+            title_fixed: config.set_by("site.title").is_some(),
+            explicit: config.explicit.clone(),
             https: url.starts_with("https://"),
             url,
             language: config.site.language.clone(),
@@ -268,6 +274,11 @@ impl AppState {
         self.0.donations.payments()
     }
 
+    /// Where configuration key `key` was set explicitly, if it was (it then wins over the setting).
+    pub fn config_set_by(&self, key: &str) -> Option<&str> {
+        self.0.site.explicit.get(key).map(String::as_str)
+    }
+
     /// The newsletter service.
     pub fn newsletters(&self) -> &Newsletters {
         &self.0.newsletters
@@ -350,12 +361,13 @@ impl AppState {
         let sections = self.store().sections(6).await?;
         let s = &self.0.site;
         let view = Arc::new(SiteView::new(
-            &s.title,
+            &tidings_theme::site_title(&s.title, s.title_fixed, &settings),
             &s.url,
             &s.language,
             &settings,
             &sections,
         ));
+        self.newsletters().mailer().set_sender_name(&view.title);
         *self.0.site_view.write().expect("lock") = Some((generation, view.clone()));
         Ok(view)
     }

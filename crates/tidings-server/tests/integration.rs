@@ -27,6 +27,7 @@ pub mod routes {
     pub mod newsletter;
     mod newsletter_desk;
     pub mod security;
+    mod settings;
     mod stripe;
     mod subscribe;
     mod system;

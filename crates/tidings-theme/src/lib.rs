@@ -9,6 +9,6 @@ mod site;
 mod templates;
 pub mod views;
 
-pub use site::SiteInfo;
+pub use site::{site_title, SiteInfo};
 pub use templates::{content_type, digest, Asset, Theme, ThemeError};
 pub use views::SiteView;

@@ -17,6 +17,17 @@ pub struct SiteInfo {
     pub language: String,
     /// Display timezone.
     pub timezone: Tz,
+    /// Whether `site.title` was set in the configuration (it then wins over the setting).
+    pub title_fixed: bool,
+}
+
+/// The site's name: the `site_title` setting, unless the configuration sets `site.title`
+/// explicitly; the configured default only when neither says anything.
+pub fn site_title(configured: &str, fixed: bool, settings: &tidings_store::Settings) -> String {
+    match settings.get("site_title").trim() {
+        title if !fixed && !title.is_empty() => title.to_string(),
+        _ => configured.to_string(),
+    }
 }
 
 impl SiteInfo {
@@ -27,6 +38,7 @@ impl SiteInfo {
             url: config.site_url(),
             language: config.site.language.clone(),
             timezone: config.timezone(),
+            title_fixed: config.set_by("site.title").is_some(),
         }
     }
 
@@ -35,7 +47,7 @@ impl SiteInfo {
         let settings = store.settings().await?;
         let sections = store.sections(6).await?;
         Ok(SiteView::new(
-            &self.title,
+            &site_title(&self.title, self.title_fixed, &settings),
             &self.url,
             &self.language,
             &settings,

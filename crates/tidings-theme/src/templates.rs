@@ -51,6 +51,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/audit.html",
     "admin/jobs.html",
     "admin/export.html",
+    "admin/settings.html",
     "admin/redirects.html",
     "admin/media.html",
     "admin/revisions.html",

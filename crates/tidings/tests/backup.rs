@@ -234,6 +234,11 @@ fn check_warns_when_no_backup_was_taken_and_still_passes() {
         "{}",
         text(&out)
     );
+    assert!(
+        text(&out).contains("warn organisation: no postal address"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

@@ -14,7 +14,7 @@ server_test!(
         assert_eq!(res.status(), 200);
         assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
         let html = res.text().await.unwrap();
-        assert!(html.contains("<title>Council approves a leaner budget after a night of testimony | Test Ledger</title>"));
+        assert!(html.contains("<title>Council approves a leaner budget after a night of testimony | The Harbour Ledger</title>"));
         assert_eq!(
         attr(&html, "<meta name=\"description\"", "content").unwrap(),
         "Evening buses and two branch libraries are spared as council tax rises by 4.9 per cent."

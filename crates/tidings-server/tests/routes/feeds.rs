@@ -18,7 +18,7 @@ server_test!(rss_lists_latest_stories_with_full_content, demo(), |app| {
         "application/rss+xml; charset=utf-8"
     );
     let channel = parse(&res.text().await.unwrap());
-    assert_eq!(channel.title(), "Test Ledger");
+    assert_eq!(channel.title(), "The Harbour Ledger");
     assert_eq!(channel.link(), format!("{SITE}/"));
     assert_eq!(channel.items().len(), 20);
     let first = &channel.items()[0];
@@ -46,10 +46,10 @@ server_test!(rss_lists_latest_stories_with_full_content, demo(), |app| {
 
 server_test!(per_tag_and_per_author_feeds, demo(), |app| {
     let tag = parse(&app.text("/tag/sports/rss/").await);
-    assert_eq!(tag.title(), "Test Ledger: Sports");
+    assert_eq!(tag.title(), "The Harbour Ledger: Sports");
     assert_eq!(tag.items().len(), 2);
     let author = parse(&app.text("/author/tomas-lindqvist/rss/").await);
-    assert_eq!(author.title(), "Test Ledger: Tomás Lindqvist");
+    assert_eq!(author.title(), "The Harbour Ledger: Tomás Lindqvist");
     assert!(author.items().iter().all(|i| i
         .dublin_core_ext()
         .unwrap()
@@ -105,7 +105,7 @@ server_test!(sitemaps_list_what_search_engines_need, demo(), |app| {
                 .find(|n| n.has_tag_name((news_ns, "name")))
                 .unwrap()
                 .text(),
-            Some("Test Ledger")
+            Some("The Harbour Ledger")
         );
     }
 

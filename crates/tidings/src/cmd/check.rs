@@ -55,6 +55,7 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
             (Ok(()), Ok(pending)) if pending.is_empty() => {
                 println!("ok   database: {} reachable and up to date", describe_db(&url));
                 backup_age(&store, &config).await;
+                identity(&store).await;
             }
             (Ok(()), Ok(pending)) => println!(
                 "ok   database: {} reachable; {} migration(s) will be applied at start (or run `tidings migrate`)",
@@ -177,5 +178,17 @@ async fn backup_age(store: &Store, config: &tidings_config::Config) {
         None => {
             println!("warn backup: none has been taken (run `tidings backup DIR`, or {nightly})")
         }
+    }
+}
+
+/// Warns when receipts and newsletter footers would go out without the address the law asks for.
+async fn identity(store: &Store) {
+    let Ok(settings) = store.settings().await else {
+        return;
+    };
+    if settings.get("organisation_address").trim().is_empty() {
+        println!(
+            "warn organisation: no postal address; receipts and newsletter footers need one              (admin → Settings → Organisation)"
+        );
     }
 }

@@ -1,0 +1,139 @@
+//! The outlet's words in the admin: owners and administrators save them (each field checked, the
+//! message beside it), editors cannot, and the public site, its JSON-LD and its emails follow.
+
+use tidings_accounts::Role;
+
+use crate::server_test;
+use crate::support::browser::{account, Browser, PASSWORD};
+use crate::support::Options;
+
+fn form<'a>(title: &'a str, newsletter: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("site_title", title),
+        ("site_description", "News for the quays."),
+        ("organisation_name", "Quay Courier Trust"),
+        ("organisation_address", "2 Dock Road\nPort Alder"),
+        ("registration_number", "Charity 123"),
+        ("receipt_tax_text", "No goods or services were provided."),
+        ("newsletter_name", newsletter),
+        ("donation_cta", "Keep the Courier free."),
+    ]
+}
+
+server_test!(
+    owners_make_the_site_theirs_and_editors_cannot,
+    Options::default(),
+    |app| {
+        account(&app.store, "owner@example.org", Role::Owner).await;
+        account(&app.store, "ed@example.org", Role::Editor).await;
+        let mut editor = Browser::new(&app.base);
+        editor.sign_in("ed@example.org", PASSWORD).await;
+        assert_eq!(editor.get("/admin/settings").await.status, 403);
+        let mut owner = Browser::new(&app.base);
+        owner.sign_in("owner@example.org", PASSWORD).await;
+        let page = owner.get("/admin/settings").await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("value=\"Test Ledger\""), "{}", page.body);
+        assert!(page.body.contains("href=\"/admin/settings\">Settings</a>"));
+        // Editors cannot save either (the form needs their session's token, which they have).
+        editor.get("/admin/").await;
+        assert_eq!(
+            editor
+                .post("/admin/settings", &form("Hijacked", "x"))
+                .await
+                .status,
+            403
+        );
+
+        // Each kind of bad value is refused beside its field, and nothing is saved.
+        for (fields, message) in [
+            (form("", "Morning Tide"), "Site name cannot be empty."),
+            (form("Quay\u{7}Courier", "Morning Tide"), "One line, please"),
+            (
+                form("Quay Courier", &"N".repeat(121)),
+                "At most 120 characters.",
+            ),
+        ] {
+            let refused = owner.post("/admin/settings", &fields).await;
+            assert_eq!(refused.status, 422, "{message}");
+            assert!(
+                refused.body.contains(message),
+                "{message}: {}",
+                refused.body
+            );
+            assert!(refused.body.contains("aria-invalid=\"true\""));
+        }
+        assert_eq!(app.store.settings().await.unwrap().get("site_title"), "");
+
+        let saved = owner
+            .post("/admin/settings", &form("The Quay Courier", "Morning Tide"))
+            .await;
+        assert_eq!(saved.status, 303);
+        assert_eq!(saved.location.as_deref(), Some("/admin/settings?saved=1"));
+        let settings = app.store.settings().await.unwrap();
+        assert_eq!(settings.get("site_title"), "The Quay Courier");
+        assert_eq!(
+            settings.get("organisation_address"),
+            "2 Dock Road\nPort Alder"
+        );
+        let log = app.store.audit_log(10).await.unwrap();
+        assert!(log
+            .iter()
+            .any(|e| e.action == "settings.save" && e.subject.contains("site_title")));
+
+        // The public site follows at once: masthead, footer, JSON-LD, the signup box.
+        let story = app
+            .store
+            .create_article(&tidings_store::NewArticle::published(
+                "Dock repairs",
+                "Text.",
+            ))
+            .await
+            .unwrap();
+        // A running server notices the change within a second (the generation it polls).
+        assert!(
+            app.eventually("/", std::time::Duration::from_secs(5), |b| b
+                .contains("The Quay Courier"))
+                .await
+        );
+        let home = app.text("/").await;
+        assert!(home.contains("Quay Courier Trust"));
+        assert!(home.contains("News for the quays."));
+        let article = app.text(&format!("/{}/", story.slug)).await;
+        assert!(
+            article.contains("\"name\":\"Quay Courier Trust\"")
+                || article.contains("\"name\": \"Quay Courier Trust\""),
+            "{article}"
+        );
+        assert!(article.contains("Keep the Courier free."));
+        let subscribe = app.text("/subscribe/").await;
+        assert!(subscribe.contains("Morning Tide"), "{subscribe}");
+    }
+);
+
+server_test!(
+    a_name_the_configuration_sets_is_shown_and_kept,
+    Options {
+        configure: Some(Box::new(|c| {
+            c.explicit
+                .insert("site.title".into(), "tidings.toml".into());
+        })),
+        ..Options::default()
+    },
+    |app| {
+        account(&app.store, "owner@example.org", Role::Owner).await;
+        let mut owner = Browser::new(&app.base);
+        owner.sign_in("owner@example.org", PASSWORD).await;
+        let page = owner.get("/admin/settings").await;
+        assert!(page.body.contains("Set by tidings.toml"), "{}", page.body);
+        assert!(page.body.contains("readonly"));
+        let saved = owner
+            .post("/admin/settings", &form("Other Name", "Morning Tide"))
+            .await;
+        assert_eq!(saved.status, 303);
+        let settings = app.store.settings().await.unwrap();
+        assert_eq!(settings.get("site_title"), "");
+        assert_eq!(settings.get("newsletter_name"), "Morning Tide");
+        assert!(app.text("/").await.contains("Test Ledger"));
+    }
+);
