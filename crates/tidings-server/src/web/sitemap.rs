@@ -32,6 +32,15 @@ pub async fn show_sitemap(State(app): State<AppState>, headers: HeaderMap) -> Re
         for a in &authors {
             out.push_str(&url_entry(&format!("{base}/author/{}/", url_slug(&a.slug)), None));
         }
+        // Readers search for "donate to <outlet>" and "<outlet> newsletter".
+        for page in ["donate/", "subscribe/"] {
+            out.push_str(&url_entry(&format!("{base}/{page}"), None));
+        }
+        for form in app.store().donation_forms().await? {
+            if form.slug != "default" {
+                out.push_str(&url_entry(&format!("{base}/donate/{}/", url_slug(&form.slug)), None));
+            }
+        }
         out.push_str("</urlset>\n");
         Ok(xml(out))
     })

@@ -137,3 +137,21 @@ server_test!(
         assert!(app.text("/").await.contains("Test Ledger"));
     }
 );
+
+server_test!(
+    forms_readers_search_for_are_indexable,
+    crate::support::demo(),
+    |app| {
+        let subscribe = app.text("/subscribe/").await;
+        assert!(!subscribe.contains("noindex"), "{subscribe}");
+        assert!(subscribe.contains("free by email"));
+        let sitemap = app.text("/sitemap.xml").await;
+        assert!(sitemap.contains("/donate/</loc>"), "{sitemap}");
+        assert!(sitemap.contains("/subscribe/</loc>"));
+        // This test site takes gifts through the test gateway: its donation page stays out of search.
+        let donate = app.text("/donate/").await;
+        assert!(donate.contains("<meta name=\"robots\" content=\"noindex\">"));
+        // Pages for one reader stay out of search.
+        assert!(app.text("/donate/portal").await.contains("noindex"));
+    }
+);
