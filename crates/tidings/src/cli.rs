@@ -158,6 +158,9 @@ pub enum ImportCommand {
         /// Check the file and print what would be imported; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Where to list each member's labels and paid plan (default: in the data folder).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
     },
     /// A Tidings export (`tidings export`), into an empty site: the same site again.
     Tidings {

@@ -170,8 +170,21 @@ fn ghost_members_come_in_and_only_the_subscribed_would_be_mailed() {
             .output()
             .unwrap()
     };
-    let out = run(&["import", "ghost-members", file, "--data-dir", "site"]);
+    let out = run(&[
+        "import",
+        "ghost-members",
+        file,
+        "--data-dir",
+        "site",
+        "--report",
+        "m.txt",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
+    let report = std::fs::read_to_string(dir.path().join("m.txt")).unwrap();
+    assert!(
+        report.contains("esther.k@example.com: labels Press, Founding readers"),
+        "{report}"
+    );
     let said = text(&out);
     assert!(said.contains("11 confirmed"), "{said}");
     assert!(

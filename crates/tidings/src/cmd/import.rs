@@ -66,13 +66,24 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
             dry_run,
             report,
         } => return crate::cmd::substack::run(global, &path, dry_run, report).await,
-        ImportCommand::GhostMembers { file, dry_run } => {
+        ImportCommand::GhostMembers {
+            file,
+            dry_run,
+            report,
+        } => {
             let config = load_config(&sources(global, None, None))?;
+            let report = report.unwrap_or_else(|| {
+                config.server.data_dir.join(format!(
+                    "import-ghost-members-{}.txt",
+                    chrono::Utc::now().format("%Y%m%d-%H%M%S")
+                ))
+            });
             return crate::cmd::subscribers::import_file(
                 &config,
                 &file,
                 dry_run,
                 Some(tidings_newsletter::SourceFormat::Ghost),
+                Some(report),
             )
             .await;
         }

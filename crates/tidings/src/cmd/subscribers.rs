@@ -15,7 +15,7 @@ pub async fn run(global: &Global, command: SubscribersCommand) -> anyhow::Result
     let config = load_config(&sources(global, None, None))?;
     match command {
         SubscribersCommand::Import { file, dry_run } => {
-            import_file(&config, &file, dry_run, None).await
+            import_file(&config, &file, dry_run, None, None).await
         }
         SubscribersCommand::Export { file } => {
             let store = open_store(&config).await?;
@@ -48,6 +48,7 @@ pub async fn import_file(
     file: &std::path::Path,
     dry_run: bool,
     only: Option<SourceFormat>,
+    report: Option<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let (format, rows) = match parse_subscribers(&bytes) {
@@ -92,6 +93,28 @@ pub async fn import_file(
     }
     for row in rows.iter().filter(|r| !r.note.is_empty()) {
         println!("  line {}: {}: {}", row.line, row.email, row.note);
+    }
+    if let (Some(path), false) = (&report, dry_run) {
+        let mut out =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        for row in &rows {
+            if !row.labels.is_empty() {
+                writeln!(
+                    out,
+                    "line {}: {}: labels {}",
+                    row.line,
+                    row.email,
+                    row.labels.join(", ")
+                )?;
+            }
+            if !row.note.is_empty() {
+                writeln!(out, "line {}: {}: {}", row.line, row.email, row.note)?;
+            }
+        }
+        println!(
+            "Labels and notes for each member are listed in {}.",
+            path.display()
+        );
     }
     if dry_run {
         println!("Dry run: nothing was imported.");
