@@ -46,6 +46,9 @@ pub fn news_article(
     if !image.is_empty() {
         doc["image"] = json!([image]);
     }
+    if !site.social.is_empty() {
+        doc["publisher"]["sameAs"] = json!(site.social.iter().map(|l| &l.url).collect::<Vec<_>>());
+    }
     if let Some(tag) = &a.primary_tag {
         doc["articleSection"] = json!(tag.name);
     }

@@ -22,6 +22,10 @@ pub struct SiteView {
     pub organisation: String,
     /// Postal address for the footer.
     pub address: String,
+    /// Where readers write to the newsroom (footer), if set.
+    pub contact_email: String,
+    /// The outlet's profiles elsewhere (footer links, JSON-LD `sameAs`).
+    pub social: Vec<LinkView>,
     /// Name of the daily newsletter.
     pub newsletter_name: String,
     /// Call-to-action text for donations.
@@ -56,11 +60,51 @@ impl SiteView {
             ),
             organisation,
             address: settings.get("organisation_address").to_string(),
+            contact_email: settings.get("contact_email").trim().to_string(),
+            social: settings
+                .get("social_profiles")
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|url| LinkView {
+                    name: profile_name(url),
+                    url: url.to_string(),
+                })
+                .collect(),
             newsletter_name: non_empty(settings.get("newsletter_name"), "The Daily Briefing"),
             sections: sections.iter().map(tag_link).collect(),
             year: Utc::now().year(),
         }
     }
+}
+
+/// A profile link's text: the service's name for the well-known ones, else the host.
+fn profile_name(url: &str) -> String {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("www.");
+    let known = [
+        ("bsky.app", "Bluesky"),
+        ("mastodon", "Mastodon"),
+        ("facebook.com", "Facebook"),
+        ("instagram.com", "Instagram"),
+        ("linkedin.com", "LinkedIn"),
+        ("youtube.com", "YouTube"),
+        ("tiktok.com", "TikTok"),
+        ("threads.net", "Threads"),
+        ("x.com", "X"),
+        ("twitter.com", "X"),
+    ];
+    known
+        .iter()
+        .find(|(h, _)| host == *h || host.ends_with(&format!(".{h}")) || host.starts_with(h))
+        .map(|(_, name)| name.to_string())
+        .unwrap_or_else(|| host.to_string())
 }
 
 fn non_empty(value: &str, fallback: &str) -> String {

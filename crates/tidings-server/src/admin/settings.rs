@@ -94,6 +94,26 @@ const FIELDS: &[Field] = &[
         config: None,
     },
     Field {
+        key: "contact_email",
+        label: "Contact email",
+        help: "Where readers write to the newsroom; in the footer.",
+        section: "Organisation",
+        max: 254,
+        required: false,
+        multiline: false,
+        config: None,
+    },
+    Field {
+        key: "social_profiles",
+        label: "Profiles elsewhere",
+        help: "One address per line (https://…): linked in the footer and named to search engines.",
+        section: "Organisation",
+        max: 2000,
+        required: false,
+        multiline: true,
+        config: None,
+    },
+    Field {
         key: "newsletter_name",
         label: "Newsletter name",
         help: "In the signup box, confirmation emails and digest subjects.",
@@ -219,6 +239,20 @@ pub async fn show(
 /// Why a value cannot be saved, if it cannot.
 fn check(f: &Field, value: &str) -> Option<String> {
     let trimmed = value.trim();
+    if f.key == "contact_email" && !trimmed.is_empty() {
+        if let Err(e) = tidings_accounts::normalise_address(trimmed) {
+            return Some(format!("`{trimmed}`: {e}."));
+        }
+    }
+    if f.key == "social_profiles" {
+        for line in trimmed.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let ok = url::Url::parse(line)
+                .is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
+            if !ok {
+                return Some(format!("`{line}` is not an https:// address."));
+            }
+        }
+    }
     if f.required && trimmed.is_empty() {
         return Some(format!("{} cannot be empty.", f.label));
     }

@@ -14,10 +14,26 @@ fn form<'a>(title: &'a str, newsletter: &'a str) -> Vec<(&'a str, &'a str)> {
         ("organisation_name", "Quay Courier Trust"),
         ("organisation_address", "2 Dock Road\nPort Alder"),
         ("registration_number", "Charity 123"),
+        ("contact_email", "newsroom@quaycourier.example"),
+        (
+            "social_profiles",
+            "https://bsky.app/profile/quaycourier.example\nhttps://www.instagram.com/quaycourier",
+        ),
         ("receipt_tax_text", "No goods or services were provided."),
         ("newsletter_name", newsletter),
         ("donation_cta", "Keep the Courier free."),
     ]
+}
+
+fn with<'a>(
+    mut fields: Vec<(&'a str, &'a str)>,
+    key: &'a str,
+    value: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    for f in fields.iter_mut().filter(|f| f.0 == key) {
+        f.1 = value;
+    }
+    fields
 }
 
 server_test!(
@@ -52,6 +68,22 @@ server_test!(
             (
                 form("Quay Courier", &"N".repeat(121)),
                 "At most 120 characters.",
+            ),
+            (
+                with(
+                    form("Quay Courier", "Morning Tide"),
+                    "contact_email",
+                    "not-an-address",
+                ),
+                "`not-an-address`",
+            ),
+            (
+                with(
+                    form("Quay Courier", "Morning Tide"),
+                    "social_profiles",
+                    "http://plain.example/us",
+                ),
+                "`http://plain.example/us` is not an https:// address.",
             ),
         ] {
             let refused = owner.post("/admin/settings", &fields).await;
@@ -99,6 +131,11 @@ server_test!(
         let home = app.text("/").await;
         assert!(home.contains("Quay Courier Trust"));
         assert!(home.contains("News for the quays."));
+        assert!(home.contains("href=\"mailto:newsroom@quaycourier.example\""));
+        assert!(
+            home.contains(">Bluesky</a>") && home.contains(">Instagram</a>"),
+            "{home}"
+        );
         let article = app.text(&format!("/{}/", story.slug)).await;
         assert!(
             article.contains("\"name\":\"Quay Courier Trust\"")
@@ -106,6 +143,10 @@ server_test!(
             "{article}"
         );
         assert!(article.contains("Keep the Courier free."));
+        assert!(
+            article.contains("\"sameAs\":[\"https://bsky.app/profile/quaycourier.example\""),
+            "{article}"
+        );
         let subscribe = app.text("/subscribe/").await;
         assert!(subscribe.contains("Morning Tide"), "{subscribe}");
     }
