@@ -7,6 +7,7 @@
 mod choices;
 mod load;
 mod sections;
+mod validate;
 
 pub use choices::{PaymentGateway, StripeMode};
 pub use load::{load, ConfigError, Sources};
