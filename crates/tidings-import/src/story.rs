@@ -17,6 +17,17 @@ pub(crate) struct Saved {
     pub moved_from: Option<String>,
 }
 
+impl Saved {
+    /// Adds this save to an import's counts of stories created, updated and left alone.
+    pub fn tally(&self, created: &mut usize, updated: &mut usize, unchanged: &mut usize) {
+        match (self.created, self.unchanged) {
+            (true, _) => *created += 1,
+            (false, true) => *unchanged += 1,
+            (false, false) => *updated += 1,
+        }
+    }
+}
+
 /// Saves `new` as the story `source_id` of `source` (`kind` is recorded with it); `suffix` makes
 /// a free address when the wanted one is taken (the id there, usually).
 pub(crate) async fn save(

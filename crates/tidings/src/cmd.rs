@@ -128,3 +128,34 @@ pub fn spinner(unit: &str) -> Option<indicatif::ProgressBar> {
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(bar)
 }
+
+/// Where an import's report goes: the path given, else `import-<source>-<time>.txt` in the data folder.
+pub fn report_path(config: &Config, given: Option<PathBuf>, source: &str) -> PathBuf {
+    given.unwrap_or_else(|| {
+        config.server.data_dir.join(format!(
+            "import-{source}-{}.txt",
+            chrono::Utc::now().format("%Y%m%d-%H%M%S")
+        ))
+    })
+}
+
+/// Writes an import's report, a line per item, and says where it is.
+pub fn write_report(
+    config: &Config,
+    given: Option<PathBuf>,
+    source: &str,
+    lines: &[String],
+    what: &str,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let path = report_path(config, given, source);
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?,
+    );
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    println!("{} {what} listed in {}.", lines.len(), path.display());
+    Ok(())
+}

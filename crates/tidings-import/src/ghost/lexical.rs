@@ -90,76 +90,7 @@ fn element(n: &Value, out: &mut String, skipped: &mut Vec<String>, depth: usize)
         }
         "linebreak" => out.push_str("<br>"),
         "horizontalrule" => out.push_str("<hr>"),
-        "image" => {
-            out.push_str("<figure>");
-            out.push_str(&format!(
-                "<img src=\"{}\" alt=\"{}\">",
-                escape(&text_of(n, "src")),
-                escape(&text_of(n, "alt"))
-            ));
-            let caption = text_of(n, "caption");
-            if !caption.is_empty() {
-                // Ghost keeps captions as HTML; they are sanitised with the body.
-                out.push_str(&format!("<figcaption>{caption}</figcaption>"));
-            }
-            out.push_str("</figure>");
-        }
-        "gallery" => {
-            out.push_str("<figure>");
-            for img in n
-                .get("images")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                out.push_str(&format!(
-                    "<img src=\"{}\" alt=\"{}\">",
-                    escape(&text_of(img, "src")),
-                    escape(&text_of(img, "alt"))
-                ));
-            }
-            out.push_str("</figure>");
-        }
-        "codeblock" | "code" => {
-            out.push_str(&format!(
-                "<pre><code>{}</code></pre>",
-                escape(&text_of(n, "code"))
-            ));
-        }
-        "html" | "embed" => out.push_str(&text_of(n, "html")),
-        "markdown" => out.push_str(&tidings_content::render_markdown(&text_of(n, "markdown"))),
-        "bookmark" => {
-            let url = text_of(n, "url");
-            let title = n
-                .get("metadata")
-                .map(|m| text_of(m, "title"))
-                .filter(|t| !t.is_empty())
-                .unwrap_or_else(|| url.clone());
-            out.push_str(&format!(
-                "<p><a href=\"{}\">{}</a></p>",
-                escape(&url),
-                escape(&title)
-            ));
-        }
-        "callout" => out.push_str(&format!(
-            "<blockquote>{}</blockquote>",
-            text_of(n, "calloutText")
-        )),
-        "button" => out.push_str(&format!(
-            "<p><a href=\"{}\">{}</a></p>",
-            escape(&text_of(n, "buttonUrl")),
-            escape(&text_of(n, "buttonText"))
-        )),
-        "toggle" => out.push_str(&format!(
-            "<h3>{}</h3>{}",
-            text_of(n, "heading"),
-            text_of(n, "content")
-        )),
-        "video" | "audio" => out.push_str(&format!(
-            "<p><a href=\"{}\">{} file</a></p>",
-            escape(&text_of(n, "src")),
-            if kind == "audio" { "Audio" } else { "Video" }
-        )),
+        other if super::cards::card(other, n, out) => {}
         other => {
             if n.get("children").is_some() {
                 children(n, out, skipped, depth);

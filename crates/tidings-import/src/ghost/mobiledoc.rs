@@ -84,68 +84,13 @@ pub(crate) fn to_html(doc: &str) -> Result<(String, Vec<String>), String> {
     Ok((out, skipped))
 }
 
-fn s(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
-}
-
 fn card_html(name: &str, p: &Value, out: &mut String, skipped: &mut Vec<String>) {
-    match name {
-        "image" => {
-            out.push_str(&format!(
-                "<figure><img src=\"{}\" alt=\"{}\">",
-                escape(&s(p, "src")),
-                escape(&s(p, "alt"))
-            ));
-            let caption = s(p, "caption");
-            if !caption.is_empty() {
-                out.push_str(&format!("<figcaption>{caption}</figcaption>"));
-            }
-            out.push_str("</figure>");
-        }
-        "html" => out.push_str(&s(p, "html")),
-        "embed" => out.push_str(&s(p, "html")),
-        "markdown" | "card-markdown" => {
-            out.push_str(&tidings_content::render_markdown(&s(p, "markdown")))
-        }
-        "hr" => out.push_str("<hr>"),
-        "code" => out.push_str(&format!(
-            "<pre><code>{}</code></pre>",
-            escape(&s(p, "code"))
-        )),
-        "bookmark" => {
-            let url = s(p, "url");
-            let title = p
-                .get("metadata")
-                .map(|m| s(m, "title"))
-                .filter(|t| !t.is_empty())
-                .unwrap_or_else(|| url.clone());
-            out.push_str(&format!(
-                "<p><a href=\"{}\">{}</a></p>",
-                escape(&url),
-                escape(&title)
-            ));
-        }
-        "gallery" => {
-            out.push_str("<figure>");
-            for img in p
-                .get("images")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                out.push_str(&format!(
-                    "<img src=\"{}\" alt=\"{}\">",
-                    escape(&s(img, "src")),
-                    escape(&s(img, "alt"))
-                ));
-            }
-            out.push_str("</figure>");
-        }
-        other => skipped.push(if other.is_empty() {
+    if !super::cards::card(name, p, out) {
+        skipped.push(if name.is_empty() {
             "unnamed card".into()
         } else {
-            other.to_string()
-        }),
+            name.to_string()
+        });
     }
 }
 

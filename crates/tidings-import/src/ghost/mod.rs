@@ -4,6 +4,7 @@
 //! or Mobiledoc. Ghost serves stories, tags and authors at the addresses Tidings uses, so they keep
 //! them; an address that must change, and each post's old `/amp/` page, redirect to the new one.
 
+mod cards;
 mod lexical;
 mod mobiledoc;
 
@@ -502,13 +503,11 @@ async fn bring_in(
             }
         }
         let saved = crate::story::save(store, SOURCE, &p.id, "post", &mut new, &p.id, undo).await?;
-        if saved.created {
-            report.created += 1;
-        } else if saved.unchanged {
-            report.unchanged += 1;
-        } else {
-            report.updated += 1;
-        }
+        saved.tally(
+            &mut report.created,
+            &mut report.updated,
+            &mut report.unchanged,
+        );
         let article = saved.article;
         let mut old = Vec::new();
         if let Some(wanted) = saved.moved_from {

@@ -352,13 +352,11 @@ async fn bring_in(
             undo,
         )
         .await?;
-        if saved.created {
-            report.created += 1;
-        } else if saved.unchanged {
-            report.unchanged += 1;
-        } else {
-            report.updated += 1;
-        }
+        saved.tally(
+            &mut report.created,
+            &mut report.updated,
+            &mut report.unchanged,
+        );
         if let Some(wanted) = &saved.moved_from {
             report.notes.push(format!(
                 "{label}: the address /{wanted}/ was taken or reserved; served at /{}/",

@@ -511,13 +511,11 @@ async fn bring_in(
             saved.article.slug
         ));
     }
-    if saved.created {
-        report.created += 1;
-    } else if saved.unchanged {
-        report.unchanged += 1;
-    } else {
-        report.updated += 1;
-    }
+    saved.tally(
+        &mut report.created,
+        &mut report.updated,
+        &mut report.unchanged,
+    );
     let saved = saved.article;
     // Every old address of the item leads to its new one, and follows it if it is renamed later.
     let to = format!("/{}/", saved.slug);

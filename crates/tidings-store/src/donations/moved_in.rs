@@ -150,8 +150,14 @@ impl Store {
             .await?;
             out.plans_created += 1;
         }
+        // A run's gifts share a few campaigns and plans: each is looked up once.
+        let mut campaigns: std::collections::HashMap<&str, i64> = Default::default();
+        let mut plans: std::collections::HashMap<&str, Option<i64>> = Default::default();
         for g in &m.gifts {
             let campaign = match &g.campaign {
+                Some((slug, _)) if campaigns.contains_key(slug.as_str()) => {
+                    Some(campaigns[slug.as_str()])
+                }
                 Some((slug, title)) => {
                     let done = sqlx::query(
                         "INSERT INTO campaigns (slug, title, goal, currency, created_at) \
@@ -168,19 +174,25 @@ impl Store {
                         .bind(slug)
                         .fetch_one(&mut *tx)
                         .await?;
+                    campaigns.insert(slug, id);
                     Some(id)
                 }
                 None => None,
             };
             let plan: Option<i64> = match &g.plan {
-                Some(key) => sqlx::query_as::<_, (i64,)>(
+                Some(key) if plans.contains_key(key.as_str()) => plans[key.as_str()],
+                Some(key) => {
+                    let id = sqlx::query_as::<_, (i64,)>(
                     "SELECT id FROM recurring_plans WHERE gateway = $1 AND gateway_subscription = $2",
                 )
                 .bind(GatewayKind::Imported.as_str())
                 .bind(key)
                 .fetch_optional(&mut *tx)
                 .await?
-                .map(|r| r.0),
+                .map(|r| r.0);
+                    plans.insert(key, id);
+                    id
+                }
                 None => None,
             };
             let paid = matches!(

@@ -1,13 +1,12 @@
 //! `tidings import ghost FILE [--images DIR] [--dry-run] [--report FILE]`
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use tidings_import::ghost;
 
 use crate::cli::Global;
-use crate::cmd::{load_config, open_store, sources, spinner};
+use crate::cmd::{load_config, open_store, sources, spinner, write_report};
 
 /// Runs the Ghost import.
 pub async fn run(
@@ -57,20 +56,12 @@ pub async fn run(
         "Imported: {} created, {} updated, {} unchanged; {} tag(s) and {} author(s) created; {} old address(es) redirected.",
         done.created, done.updated, done.unchanged, done.tags_created, done.authors_created, done.redirects
     );
-    let path = report.unwrap_or_else(|| {
-        config.server.data_dir.join(format!(
-            "import-ghost-{}.txt",
-            chrono::Utc::now().format("%Y%m%d-%H%M%S")
-        ))
-    });
-    let mut out = std::fs::File::create(&path)?;
-    for note in &done.notes {
-        writeln!(out, "{note}")?;
-    }
-    println!(
-        "{} item(s) skipped or changed are listed in {}.",
-        done.notes.len(),
-        path.display()
-    );
+    write_report(
+        &config,
+        report,
+        "ghost",
+        &done.notes,
+        "item(s) skipped or changed are",
+    )?;
     Ok(ExitCode::SUCCESS)
 }

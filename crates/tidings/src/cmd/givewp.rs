@@ -1,13 +1,12 @@
 //! `tidings import givewp --donations FILE [--donors FILE] [--dry-run] [--report FILE]`
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use tidings_import::givewp::{self, Plan};
 
 use crate::cli::Global;
-use crate::cmd::{load_config, open_store, sources, spinner};
+use crate::cmd::{load_config, open_store, sources, spinner, write_report};
 
 fn print_plan(plan: &Plan) {
     println!("GiveWP export: {} gift(s)", plan.gifts());
@@ -81,23 +80,18 @@ pub async fn run(
         done.plans_created,
         done.campaigns_created
     );
-    let report_path = report.unwrap_or_else(|| {
-        config.server.data_dir.join(format!(
-            "import-givewp-{}.txt",
-            chrono::Utc::now().format("%Y%m%d-%H%M%S")
-        ))
-    });
-    let mut out = std::fs::File::create(&report_path)?;
-    for p in &plan.plans {
-        writeln!(out, "monthly plan {p}")?;
-    }
-    for note in &plan.notes {
-        writeln!(out, "{note}")?;
-    }
-    println!(
-        "{} note(s) (plans to continue, comments, addresses) are in {}.",
-        plan.plans.len() + plan.notes.len(),
-        report_path.display()
-    );
+    let lines: Vec<String> = plan
+        .plans
+        .iter()
+        .map(|p| format!("monthly plan {p}"))
+        .chain(plan.notes.iter().cloned())
+        .collect();
+    write_report(
+        &config,
+        report,
+        "givewp",
+        &lines,
+        "note(s) (plans to continue, comments, addresses) are",
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,13 +1,13 @@
 //! `tidings import wordpress FILE [--dry-run] [--report FILE]`
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use tidings_import::wordpress::{self, Options, Plan};
 
 use crate::cli::{Global, ImportCommand};
-use crate::cmd::{load_config, open_store, sources};
+use crate::cmd::{load_config, open_store, sources, write_report};
 
 fn print_plan(plan: &Plan) {
     println!(
@@ -72,12 +72,7 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
             report,
         } => {
             let config = load_config(&sources(global, None, None))?;
-            let report = report.unwrap_or_else(|| {
-                config.server.data_dir.join(format!(
-                    "import-ghost-members-{}.txt",
-                    chrono::Utc::now().format("%Y%m%d-%H%M%S")
-                ))
-            });
+            let report = crate::cmd::report_path(&config, report, "ghost-members");
             return crate::cmd::subscribers::import_file(
                 &config,
                 &file,
@@ -153,21 +148,13 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
         "Imported: {} created, {} updated, {} unchanged; {} author(s) and {} tag(s) created; {} old address(es) redirected.",
         outcome.created, outcome.updated, outcome.unchanged, outcome.authors_created, outcome.tags_created, outcome.redirects
     );
-    let report_path = report.unwrap_or_else(|| {
-        config.server.data_dir.join(format!(
-            "import-wordpress-{}.txt",
-            chrono::Utc::now().format("%Y%m%d-%H%M%S")
-        ))
-    });
-    let mut out = std::fs::File::create(&report_path)?;
-    for note in &outcome.notes {
-        writeln!(out, "{note}")?;
-    }
-    println!(
-        "{} item(s) skipped or changed are listed in {}.",
-        outcome.notes.len(),
-        report_path.display()
-    );
+    write_report(
+        &config,
+        report,
+        "wordpress",
+        &outcome.notes,
+        "item(s) skipped or changed are",
+    )?;
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,13 +1,12 @@
 //! `tidings import substack DIR|ZIP [--dry-run] [--report FILE]`
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use tidings_import::substack;
 
 use crate::cli::Global;
-use crate::cmd::{load_config, open_store, sources, spinner};
+use crate::cmd::{load_config, open_store, sources, spinner, write_report};
 
 /// Runs the Substack import.
 pub async fn run(
@@ -42,20 +41,12 @@ pub async fn run(
         "Imported: {} created, {} updated, {} unchanged; {} old address(es) redirected. Subscribers: `tidings subscribers import` with Substack's subscriber CSV.",
         done.created, done.updated, done.unchanged, done.redirects
     );
-    let report_path = report.unwrap_or_else(|| {
-        config.server.data_dir.join(format!(
-            "import-substack-{}.txt",
-            chrono::Utc::now().format("%Y%m%d-%H%M%S")
-        ))
-    });
-    let mut out = std::fs::File::create(&report_path)?;
-    for note in &done.notes {
-        writeln!(out, "{note}")?;
-    }
-    println!(
-        "{} item(s) held back or changed are listed in {}.",
-        done.notes.len(),
-        report_path.display()
-    );
+    write_report(
+        &config,
+        report,
+        "substack",
+        &done.notes,
+        "item(s) held back or changed are",
+    )?;
     Ok(ExitCode::SUCCESS)
 }
