@@ -38,7 +38,7 @@ async function startGift(page) {
 async function fillDetails(page, email) {
   await page.getByLabel("First name").fill("Ana");
   await page.getByLabel("Last name").fill("Reader");
-  await page.getByLabel("Email (for your receipt)").fill(email);
+  await page.locator("form.donate-form").getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Continue" }).click();
   await page.waitForURL(/\/donate\/test-checkout\//);
 }
@@ -85,7 +85,7 @@ test("a declined payment brings the form back with nothing recorded as paid", as
   await startGift(page);
   await fillDetails(page, "declined@example.org");
   await page.getByRole("button", { name: "Decline test payment" }).click();
-  assert.match(await page.locator(".form-error").textContent(), /declined, so nothing was charged/);
+  assert.match(await page.locator(".error-summary").textContent(), /declined, so nothing was charged/);
   assert.ok(await page.getByLabel("$100.00").isVisible(), "the form is there to try again");
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(smtp.messages.filter((m) => m.to.includes("declined@example.org")).length, 0, "no receipt");

@@ -10,6 +10,7 @@ pub mod health;
 pub mod home;
 pub mod listing;
 pub mod preview;
+pub mod problems;
 pub mod security_txt;
 pub mod sitemap;
 pub mod subscribe;

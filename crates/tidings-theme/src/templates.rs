@@ -29,6 +29,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "partials/signup.html",
     "partials/donate.html",
     "partials/pagination.html",
+    "partials/fields.html",
     "subscribe.html",
     "subscribe_sent.html",
     "subscribe_confirm.html",

@@ -6,26 +6,22 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
+use check::checked_gift;
 use minijinja::{context, Value};
 use serde::Deserialize;
-use tidings_donations::{
-    cover_fee, format_amount, validate_gift, Currency, FormRules, GiftRequest, NextStep, SECRET,
-};
+use tidings_donations::{cover_fee, format_amount, Currency, NextStep, SECRET};
 use tidings_newsletter::{issue_challenge, normalise_address, verify_solution, SIGNUP_DIFFICULTY};
 use tidings_store::{DonationForm, DonationStatus, Frequency, NewDonation};
 
 use crate::admin::{see_other, Peer};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::web::problems::Problems;
 
+mod check;
 mod outcome;
 use crate::throttle;
 pub use outcome::{finish_test_checkout, show_test_checkout, show_thanks};
-
-/// Longest name, dedication and address accepted.
-const MAX_NAME: usize = 100;
-const MAX_DEDICATION: usize = 300;
-const MAX_ADDRESS: usize = 500;
 
 /// The policy for donation pages: our own origin, plus the provider's checkout host as a form
 /// target (browsers apply `form-action` to the redirect that follows the POST).
@@ -61,7 +57,7 @@ fn money(currency: Currency, minor: i64) -> String {
 /// What the form page shows besides the form itself.
 #[derive(Default)]
 struct Shown<'a> {
-    error: Option<&'a str>,
+    problems: Option<&'a Problems>,
     values: Option<&'a DonateForm>,
     notice: Option<&'a str>,
 }
@@ -125,7 +121,7 @@ async fn form_page(
         challenge => challenge.token,
         difficulty => challenge.difficulty,
         source => v.map(|v| v.source.clone()).unwrap_or_else(|| source.to_string()),
-        error => shown.error,
+        problems => shown.problems.map(Problems::view),
         notice => shown.notice,
         values => v.map(|v| context! {
             custom_amount => v.custom_amount.clone(), frequency => v.frequency.clone(),
@@ -272,11 +268,11 @@ async fn again(
     app: &AppState,
     form: &DonationForm,
     status: StatusCode,
-    message: String,
+    problems: Problems,
     f: &DonateForm,
 ) -> Result<Response, AppError> {
     let shown = Shown {
-        error: Some(&message),
+        problems: Some(&problems),
         values: Some(f),
         notice: None,
     };
@@ -298,20 +294,6 @@ async fn too_many_attempts(
     )
     .await?;
     Ok(throttle::too_many(r, wait))
-}
-
-fn clean(s: &str) -> String {
-    s.trim().to_string()
-}
-
-/// Names and dedications go into email headers and receipts: one line, no control characters.
-fn has_control(s: &str) -> bool {
-    s.chars().any(char::is_control)
-}
-
-/// A postal address may span lines, and nothing else out of the ordinary.
-fn bad_address(s: &str) -> bool {
-    s.chars().count() > MAX_ADDRESS || s.chars().any(|c| c.is_control() && c != '\n' && c != '\r')
 }
 
 /// `POST /donate/`
@@ -380,7 +362,7 @@ async fn submit(
     };
     let nonce = match checked {
         Ok(n) => n,
-        Err(m) => return again(&app, &form, StatusCode::UNPROCESSABLE_ENTITY, m, &f).await,
+        Err(m) => return again(&app, &form, StatusCode::UNPROCESSABLE_ENTITY, m.into(), &f).await,
     };
     if let Some(c) = &app.payments().challenge {
         let token = match c.provider {
@@ -447,93 +429,6 @@ async fn begin_payment(
 }
 
 /// Checks a submission against the form's rules: the gift to record, or what to tell the donor.
-fn checked_gift(
-    form: &DonationForm,
-    f: &DonateForm,
-    email: Result<String, tidings_accounts::AddressError>,
-    currency: Currency,
-    fee: tidings_donations::FeeRate,
-    gateway: tidings_store::GatewayKind,
-) -> Result<NewDonation, String> {
-    let (first, last) = (clean(&f.first_name), clean(&f.last_name));
-    let problem = if first.is_empty() || last.is_empty() {
-        Some("Please enter your first and last name.".to_string())
-    } else if first.chars().count() > MAX_NAME
-        || last.chars().count() > MAX_NAME
-        || has_control(&first)
-        || has_control(&last)
-    {
-        Some("Names can be at most 100 characters, on one line.".to_string())
-    } else if f.email.trim().is_empty() {
-        Some("Please enter your email address, for your receipt.".to_string())
-    } else if let Err(e) = &email {
-        Some(format!("Email: {e}."))
-    } else if bad_address(&f.address) {
-        Some("The address is too long or has characters we cannot print.".to_string())
-    } else if f.dedication.chars().count() > MAX_DEDICATION || has_control(&f.dedication) {
-        Some(format!(
-            "A dedication can be at most {MAX_DEDICATION} characters, on one line."
-        ))
-    } else if f.cover_fee.is_some() && !form.offer_fee_cover {
-        Some("This form does not offer to cover the fee.".to_string())
-    } else if f.key.len() < 20
-        || f.key.len() > 64
-        || !f.key.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
-        Some("The form was incomplete. Please try again.".to_string())
-    } else {
-        None
-    };
-    if let Some(m) = problem {
-        return Err(m);
-    }
-    let rules = FormRules {
-        currency,
-        minimum: form.minimum,
-        maximum: form.maximum,
-        allow_monthly: form.allow_monthly,
-        fee,
-    };
-    let gift = match validate_gift(
-        &rules,
-        &GiftRequest {
-            amount: f.amount.clone(),
-            custom_amount: f.custom_amount.clone(),
-            frequency: f.frequency.clone(),
-            cover_fee: f.cover_fee.is_some(),
-            currency: f.currency.clone(),
-            shown_total: f.shown_total.clone(),
-        },
-    ) {
-        Ok(g) => g,
-        Err(e) => {
-            let mut m = e.to_string();
-            if let Some(first) = m.get(..1) {
-                m = format!("{}{}.", first.to_uppercase(), &m[1..]);
-            }
-            return Err(m);
-        }
-    };
-    Ok(NewDonation {
-        email: email.unwrap_or_default(),
-        first_name: first,
-        last_name: last,
-        address: clean(&f.address),
-        form_id: Some(form.id),
-        campaign_id: form.campaign_id,
-        source: f.source.chars().take(300).collect(),
-        amount: gift.amount,
-        fee: gift.fee,
-        currency: currency.code().to_string(),
-        frequency: gift.frequency,
-        gateway,
-        anonymous: f.anonymous.is_some(),
-        dedication: clean(&f.dedication),
-        idempotency_key: f.key.clone(),
-        plan_id: None,
-    })
-}
-
 /// The challenge for donation forms (for pages whose challenge expired while open).
 pub async fn challenge(State(app): State<AppState>) -> Result<Response, AppError> {
     crate::web::challenge_json(&app, SECRET).await

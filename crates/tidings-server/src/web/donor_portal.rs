@@ -19,6 +19,7 @@ use tidings_store::{DonationStatus, Frequency, PlanStatus};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::throttle;
+use crate::web::problems::Problems;
 use tidings_theme::views::display_date;
 
 /// Portal links work for an hour.
@@ -58,7 +59,7 @@ pub async fn request(
         let r = page(
             &app,
             StatusCode::TOO_MANY_REQUESTS,
-            context! { error => "Too many requests just now. Please try again later." },
+            context! { problems => Problems::general("Too many requests just now. Please try again later.").view() },
         )
         .await?;
         return Ok(throttle::too_many(r, wait));
@@ -67,7 +68,7 @@ pub async fn request(
         return page(
             &app,
             StatusCode::UNPROCESSABLE_ENTITY,
-            context! { error => "Please enter a valid email address." },
+            context! { problems => Problems::at("email", "Enter the email address you gave with your donation.").view(), email => f.email },
         )
         .await;
     };
@@ -112,8 +113,9 @@ async fn history(
     token: &str,
     status: StatusCode,
     notice: &str,
-    error: &str,
+    problems: impl Into<Problems>,
 ) -> Result<Response, AppError> {
+    let problems: Problems = problems.into();
     let id = donor(app, token).await?;
     let (donations, plans) = app.store().donor_history(id).await?;
     let tz = app.tz();
@@ -150,7 +152,7 @@ async fn history(
         status,
         context! {
             token => token, donations => donations, plans => plans, years => years,
-            notice => notice, error => error,
+            notice => notice, problems => problems.view(),
         },
     )
     .await
@@ -257,9 +259,12 @@ pub async fn change_amount(
                 &token,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "",
-                &format!(
-                    "The largest monthly gift here is {}.",
-                    format_amount(currency, maximum)
+                Problems::at(
+                    &format!("amount-{}", p.id),
+                    format!(
+                        "The largest monthly gift here is {}.",
+                        format_amount(currency, maximum)
+                    ),
                 ),
             )
             .await
@@ -303,9 +308,12 @@ pub async fn change_amount(
                 &token,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "",
-                &format!(
-                    "The smallest monthly gift is {}.",
-                    format_amount(currency, minimum)
+                Problems::at(
+                    &format!("amount-{}", p.id),
+                    format!(
+                        "The smallest monthly gift is {}.",
+                        format_amount(currency, minimum)
+                    ),
                 ),
             )
             .await
@@ -316,7 +324,7 @@ pub async fn change_amount(
                 &token,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "",
-                &format!("Amount: {e}."),
+                Problems::at(&format!("amount-{}", p.id), format!("Amount: {e}.")),
             )
             .await
         }

@@ -23,6 +23,7 @@ use crate::admin::Peer;
 use crate::app::{AppState, HTML};
 use crate::error::AppError;
 use crate::throttle;
+use crate::web::problems::Problems;
 
 use tidings_newsletter::SECRET;
 
@@ -62,7 +63,7 @@ async fn form_page(
     status: StatusCode,
     email: &str,
     name: &str,
-    error: Option<&str>,
+    problems: Problems,
 ) -> Result<Response, AppError> {
     let secret = app.secret(SECRET).await?;
     let challenge = issue_challenge(
@@ -72,7 +73,7 @@ async fn form_page(
     );
     let site = app.site_view().await?;
     let ctx = context! {
-        email => email, name => name, error => error,
+        email => email, name => name, problems => problems.view(),
         challenge => challenge.token, difficulty => challenge.difficulty,
         consent => consent_text(&site.newsletter_name, &site.title),
     };
@@ -86,7 +87,7 @@ pub async fn challenge(State(app): State<AppState>) -> Result<Response, AppError
 
 /// `GET /subscribe/`
 pub async fn show_form(State(app): State<AppState>) -> Result<Response, AppError> {
-    form_page(&app, StatusCode::OK, "", "", None).await
+    form_page(&app, StatusCode::OK, "", "", Problems::default()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -137,7 +138,9 @@ async fn too_many_signups(
         StatusCode::TOO_MANY_REQUESTS,
         &form.email,
         &form.name,
-        Some("Too many signups from your network just now. Please try again in a few minutes."),
+        Problems::general(
+            "Too many signups from your network just now. Please try again in a few minutes.",
+        ),
     )
     .await?;
     Ok(throttle::too_many(r, wait))
@@ -177,7 +180,7 @@ pub async fn submit(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &form.email,
                 &form.name,
-                Some(&msg),
+                msg.into(),
             )
             .await
         }
@@ -188,7 +191,7 @@ pub async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY,
             &form.email,
             &form.name,
-            Some("This form was already sent. Please try again."),
+            "This form was already sent. Please try again.".into(),
         )
         .await;
     }
@@ -200,7 +203,7 @@ pub async fn submit(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &form.email,
                 &form.name,
-                Some(&format!("Email: {e}.")),
+                Problems::at("email", format!("Email: {e}.")),
             )
             .await
         }
@@ -213,7 +216,10 @@ pub async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY,
             &form.email,
             "",
-            Some("Name: at most 100 characters, on one line."),
+            Problems::at(
+                "name",
+                "Your name can be at most 100 characters, on one line.",
+            ),
         )
         .await;
     }

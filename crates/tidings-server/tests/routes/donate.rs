@@ -63,7 +63,7 @@ server_test!(a_test_gateway_gift_from_start_to_receipt, smtp(), |app| {
     let smtp = app.smtp.clone().unwrap();
     let mut b = Browser::new(&app.base);
     let page = b.get("/donate/").await;
-    assert!(page.body.contains("Test mode"));
+    assert!(page.body.contains("Test mode"), "{}", page.body);
     assert!(
         page.body.contains("value=\"10000\" checked"),
         "$100 selected by default"
@@ -298,9 +298,9 @@ server_test!(
                 "Enter the amount as a number",
             ),
             (vec![("currency", "XYZ")], "This form takes USD only"),
-            (vec![("email", "")], "Please enter your email address"),
+            (vec![("email", "")], "Enter your email address"),
             (vec![("email", "not an address")], "Email:"),
-            (vec![("first_name", "")], "first and last name"),
+            (vec![("first_name", "")], "Enter your first name"),
             (
                 vec![("first_name", "Ana\r\nBcc: x@example.org")],
                 "on one line",
@@ -341,6 +341,41 @@ server_test!(
             assert!(
                 page.body.contains("name=\"first_name\""),
                 "the form is shown again"
+            );
+        }
+        // Everything wrong is said at once, at the top, each linked to its field and repeated there.
+        let page = donate(
+            &mut b,
+            &[("first_name", ""), ("last_name", ""), ("email", "nobody")],
+        )
+        .await;
+        assert_eq!(page.status, 422);
+        assert!(
+            page.body.contains("Please fix these 3 things"),
+            "{}",
+            page.body
+        );
+        for (field, message) in [
+            ("first_name", "Enter your first name."),
+            ("last_name", "Enter your last name."),
+            ("email", "Email:"),
+        ] {
+            assert!(
+                page.body
+                    .contains(&format!("<a href=\"#{field}\">{message}")),
+                "{field} is linked from the summary: {}",
+                page.body
+            );
+            let input = page
+                .body
+                .split(&format!("<input id=\"{field}\""))
+                .nth(1)
+                .and_then(|rest| rest.split('>').next())
+                .unwrap_or_default();
+            assert!(
+                input.contains("aria-invalid=\"true\"")
+                    && input.contains(&format!("aria-describedby=\"{field}")),
+                "{field} is marked and points at its message: {input}"
             );
         }
         assert!(app

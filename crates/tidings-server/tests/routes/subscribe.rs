@@ -360,7 +360,8 @@ server_test!(
             sign_up_named(&app, "eve@example.org", "Eve\r\nBcc: all@example.net", "").await;
         assert_eq!(status, 422);
         assert!(
-            body.contains("Name: at most 100 characters, on one line."),
+            body.contains("Your name can be at most 100 characters, on one line.")
+                && body.contains("<a href=\"#name\">"),
             "{body}"
         );
         let (status, _) = sign_up_named(&app, "eve@example.org", &"x".repeat(101), "").await;

@@ -73,14 +73,15 @@ pub async fn finish_test_checkout(
                 Some(f) => f,
                 None => find_form(&app, "default").await?,
             };
+            let declined = Problems::general(
+                "Your payment was declined, so nothing was charged. You can try again.",
+            );
             form_page(
                 &app,
                 &form,
                 StatusCode::PAYMENT_REQUIRED,
                 Shown {
-                    error: Some(
-                        "Your payment was declined, so nothing was charged. You can try again.",
-                    ),
+                    problems: Some(&declined),
                     ..Shown::default()
                 },
                 &d.source,
