@@ -74,21 +74,31 @@ impl Donations {
     pub async fn receipt(&self, d: &Donation) -> Result<Email, DonationError> {
         let settings = self.store().settings().await?;
         let site = self.site_view().await?;
-        let when = display_date(d.completed_at.unwrap_or(d.created_at), self.site().timezone);
+        let when = display_date(
+            d.completed_at.unwrap_or(d.created_at),
+            self.site().timezone(),
+        );
         let kind = if d.frequency == Frequency::Monthly {
             "Monthly gift"
         } else {
             "Gift"
         };
+        // The outlet's own thanks when it wrote some; ours otherwise.
+        let thanks = match site.receipt_message.trim() {
+            "" => format!(
+                "Thank you for supporting {}. This is your receipt.",
+                site.title
+            ),
+            own => format!("{own}\n\nThis is your receipt."),
+        };
         let mut text = format!(
-            "Dear {first},\n\nThank you for supporting {title}. This is your receipt.\n\n\
+            "Dear {first},\n\n{thanks}\n\n\
              Receipt number: {year}-{id}\nDate: {when}\n{kind}: {amount}\n",
             first = if d.first_name.is_empty() {
                 "reader"
             } else {
                 &d.first_name
             },
-            title = site.title,
             year = d.created_at.year(),
             id = d.id,
             amount = money(&d.currency, d.amount),

@@ -103,7 +103,7 @@ fn story_item(n: &Newsletters, a: &ArticleSummary, reads: i64) -> StoryItem {
         byline,
         image,
         image_alt: a.feature_image.alt.clone(),
-        published: display_date(a.published_at, n.site().timezone),
+        published: display_date(a.published_at, n.site().timezone()),
         featured: a.featured,
         priority: a.digest_priority,
         reads,
@@ -123,6 +123,7 @@ impl Newsletters {
     ) -> Result<DigestDraft, NewsletterError> {
         let date = edition_date(edition).ok_or(NewsletterError::NotFound("edition"))?;
         let store = self.store();
+        let identity = self.site().refresh(store).await?;
         let window_start = match store.last_digest_cutoff().await? {
             Some(t) if t < until => t,
             _ => until - FIRST_WINDOW,
@@ -143,12 +144,7 @@ impl Newsletters {
         rank(&mut candidates);
         let ranked: Vec<i64> = candidates.iter().map(|c| c.id).collect();
         let plan = store.digest_plan(edition).await?;
-        let chosen = arrange(
-            &ranked,
-            &plan.ordered,
-            &plan.dropped,
-            self.options().max_stories,
-        );
+        let chosen = arrange(&ranked, &plan.ordered, &plan.dropped, identity.max_stories);
         let item = |id: &i64| {
             stories
                 .iter()
@@ -164,11 +160,11 @@ impl Newsletters {
         Ok(DigestDraft {
             edition: edition.to_string(),
             send_at: send_instant(
-                self.site().timezone,
+                identity.timezone,
                 date,
-                self.options().digest_time.unwrap_or_default(),
+                identity.digest_time.unwrap_or_default(),
             ),
-            scheduled: self.options().digest_time.is_some(),
+            scheduled: identity.digest_time.is_some(),
             window_start,
             intro: plan.intro,
             items,
@@ -177,13 +173,14 @@ impl Newsletters {
     }
 
     /// The edition an editor prepares now: the next one still to go out.
-    pub fn upcoming(&self, now: DateTime<Utc>) -> String {
-        let date = match self.options().digest_time {
-            Some(time) => upcoming_edition(self.site().timezone, time, now),
+    pub async fn upcoming(&self, now: DateTime<Utc>) -> Result<String, NewsletterError> {
+        let identity = self.site().refresh(self.store()).await?;
+        let date = match identity.digest_time {
+            Some(time) => upcoming_edition(identity.timezone, time, now),
             // Without a schedule, each day's digest is whatever is sent that day.
-            None => now.with_timezone(&self.site().timezone).date_naive(),
+            None => now.with_timezone(&identity.timezone).date_naive(),
         };
-        date.format("%Y-%m-%d").to_string()
+        Ok(date.format("%Y-%m-%d").to_string())
     }
 
     /// Queues the digest for `edition` with its window ending at `until`.
@@ -234,11 +231,12 @@ impl Newsletters {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Option<QueueOutcome>, NewsletterError> {
-        let Some(time) = self.options().digest_time else {
+        let identity = self.site().refresh(self.store()).await?;
+        let Some(time) = identity.digest_time else {
             return Ok(None);
         };
-        let date = due_edition(self.site().timezone, time, now);
-        let at = send_instant(self.site().timezone, date, time);
+        let date = due_edition(identity.timezone, time, now);
+        let at = send_instant(identity.timezone, date, time);
         if now - at > SCHEDULE_GRACE {
             return Ok(None);
         }

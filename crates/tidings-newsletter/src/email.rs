@@ -40,6 +40,10 @@ pub struct Prepared {
     pub list_id: String,
     /// Domain used in Message-IDs.
     pub domain: String,
+    /// The sender's name, when the outlet chose one for newsletters.
+    pub sender: Option<String>,
+    /// Where replies go, when the outlet chose an address.
+    pub reply_to: Option<String>,
     site_url: String,
     secret: String,
 }
@@ -54,7 +58,7 @@ fn context(
 ) -> Value {
     let date = n
         .created_at
-        .with_timezone(&app.site().timezone)
+        .with_timezone(&app.site().timezone())
         .format("%A, %-d %B %Y")
         .to_string();
     context! {
@@ -100,6 +104,8 @@ impl Newsletters {
                 n.kind
             ),
             domain,
+            sender: Some(site.newsletter_sender.clone()).filter(|s| !s.is_empty()),
+            reply_to: Some(site.newsletter_reply_to.clone()).filter(|s| !s.is_empty()),
             site_url: app.site().url.clone(),
             secret: app.secret().await?,
         })
@@ -161,22 +167,28 @@ pub fn personalise(p: &Prepared, subscriber_id: i64, to: &str) -> Email {
         s.replace(PREFERENCES, &preferences)
             .replace(UNSUBSCRIBE, &unsubscribe)
     };
+    let mut headers = vec![
+        ("List-Unsubscribe".into(), format!("<{unsubscribe}>")),
+        (
+            "List-Unsubscribe-Post".into(),
+            "List-Unsubscribe=One-Click".into(),
+        ),
+        ("List-Id".into(), p.list_id.clone()),
+    ];
+    headers.extend(reply_to(p));
     Email {
-        from_name: None,
+        from_name: p.sender.clone(),
         to: to.to_string(),
         subject: p.subject.clone(),
         text: fill(&p.text),
         html: Some(fill(&p.html)),
-        headers: vec![
-            ("List-Unsubscribe".into(), format!("<{unsubscribe}>")),
-            (
-                "List-Unsubscribe-Post".into(),
-                "List-Unsubscribe=One-Click".into(),
-            ),
-            ("List-Id".into(), p.list_id.clone()),
-        ],
+        headers,
         message_id: Some(format!("tidings.{}.{subscriber_id}@{}", p.id, p.domain)),
     }
+}
+
+fn reply_to(p: &Prepared) -> Option<(String, String)> {
+    p.reply_to.clone().map(|a| ("Reply-To".into(), a))
 }
 
 /// A test copy for the editor: marked as a test, with links that lead to the signup page rather
@@ -192,6 +204,8 @@ pub fn test_copy(p: &Prepared, to: &str) -> Email {
         subject: format!("[Test] {}", p.subject),
         text: fill(&p.text),
         html: Some(fill(&p.html)),
+        from_name: p.sender.clone(),
+        headers: reply_to(p).into_iter().collect(),
         ..Email::default()
     }
 }

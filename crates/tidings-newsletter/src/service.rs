@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveTime;
 use tidings_mail::{MailError, Mailer};
 use tidings_store::{Store, StoreError};
 use tidings_theme::{SiteInfo, SiteView, Theme};
@@ -40,13 +39,10 @@ pub enum NewsletterError {
     Task(String),
 }
 
-/// How this site's newsletters go out, from `[newsletter]` and `[mail]`.
+/// How fast this site's newsletters go out, from `[newsletter]` and `[mail]` (the digest's time
+/// and length are the outlet's settings: see [`tidings_theme::Identity`]).
 #[derive(Debug, Clone)]
 pub struct NewsletterOptions {
-    /// Local time of day the digest goes out; `None` when scheduled sending is off.
-    pub digest_time: Option<NaiveTime>,
-    /// Most stories in a digest.
-    pub max_stories: usize,
     /// Most messages per second from this process (0: no limit).
     pub send_rate: u32,
     /// Messages a send keeps in flight at once (one per SMTP connection).
@@ -57,8 +53,6 @@ impl NewsletterOptions {
     /// From the configuration (already validated).
     pub fn from_config(config: &tidings_config::Config) -> Self {
         NewsletterOptions {
-            digest_time: crate::parse_time(&config.newsletter.digest_time),
-            max_stories: config.newsletter.max_stories as usize,
             send_rate: config.newsletter.rate_limit,
             send_connections: config.mail.connections.max(1) as usize,
         }

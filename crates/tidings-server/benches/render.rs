@@ -108,13 +108,14 @@ fn bench(c: &mut Criterion) {
         image_url: String::new(),
         parent_id: None,
     }];
-    let site = SiteView::new(
-        "The Harbour Ledger",
-        "https://news.example",
-        "en",
-        &settings,
-        &sections,
-    );
+    let identity = tidings_theme::Identity {
+        title: "The Harbour Ledger".into(),
+        language: "en".into(),
+        timezone: chrono_tz::Europe::London,
+        digest_time: None,
+        max_stories: 10,
+    };
+    let site = SiteView::new(&identity, "https://news.example", &settings, &sections);
     let article = article();
     let related = related(&article);
     let tz = chrono_tz::Europe::London;

@@ -75,7 +75,18 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/audit", get(people::audit))
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/export", get(export::show))
-        .route("/admin/settings", get(settings::show).post(settings::save))
+        .route(
+            "/admin/settings",
+            get(settings::show_site).post(settings::save_site),
+        )
+        .route(
+            "/admin/settings/signup-preview",
+            get(settings::signup_preview),
+        )
+        .route(
+            "/admin/settings/{section}",
+            get(settings::show_section).post(settings::save_section),
+        )
         .route("/admin/export/download", get(export::download))
         .route(
             "/admin/redirects",

@@ -28,18 +28,10 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Configuration-derived facts the handlers need.
 #[derive(Debug, Clone)]
 pub struct SiteConfig {
-    /// Site name from the configuration (the `site_title` setting wins unless `title_fixed`).
-    pub title: String,
-    /// Whether `site.title` was set explicitly in the configuration.
-    pub title_fixed: bool,
     /// Configuration keys set explicitly, with what set them (they win over settings).
     pub explicit: std::collections::BTreeMap<String, String>,
     /// Public base URL, no trailing slash.
     pub url: String,
-    /// Content language.
-    pub language: String,
-    /// Display timezone.
-    pub timezone: Tz,
     /// Whether feeds carry full bodies.
     pub feed_full_content: bool,
     /// Whether the public URL is HTTPS (enables HSTS).
@@ -88,13 +80,9 @@ impl SiteConfig {
     pub fn from_config(config: &Config) -> Self {
         let url = config.site_url();
         SiteConfig {
-            title: config.site.title.clone(),
-            title_fixed: config.set_by("site.title").is_some(),
             explicit: config.explicit.clone(),
             https: url.starts_with("https://"),
             url,
-            language: config.site.language.clone(),
-            timezone: config.timezone(),
             feed_full_content: config.site.feed_full_content,
             trusted_proxies: config.server.trusted_proxies.clone(),
             allowed_hosts: allowed_hosts(config),
@@ -144,6 +132,8 @@ struct Inner {
     cache: PageCache,
     site: SiteConfig,
     site_view: RwLock<Option<(i64, Arc<SiteView>)>>,
+    /// The pages' security policy, which names the outlet's analytics host when it has one.
+    policy: RwLock<axum::http::HeaderValue>,
     donations: Donations,
     newsletters: Newsletters,
 }
@@ -197,6 +187,7 @@ impl AppState {
             cache: PageCache::default(),
             site,
             site_view: RwLock::new(None),
+            policy: RwLock::new(crate::middleware::page_policy(None)),
             donations,
         }));
         state.refresh_generation().await?;
@@ -301,6 +292,9 @@ impl AppState {
             .context("recording the site URL")?;
         let mailer = tidings_mail::Mailer::from_config(config).context("setting up mail")?;
         let info = tidings_theme::SiteInfo::from_config(config);
+        info.refresh(&store)
+            .await
+            .context("reading the site's settings")?;
         let payments = Payments::from_config(config)?;
         let donations = Donations::new(store.clone(), mailer.clone(), info.clone(), payments);
         let newsletters = Newsletters::new(
@@ -340,7 +334,7 @@ impl AppState {
 
     /// Display timezone.
     pub fn tz(&self) -> Tz {
-        self.0.site.timezone
+        self.newsletters().site().timezone()
     }
 
     /// Reads the content generation from the database and drops stale pages if it moved.
@@ -357,19 +351,17 @@ impl AppState {
                 return Ok(view.clone());
             }
         }
-        let settings = self.store().settings().await?;
-        let sections = self.store().sections(6).await?;
-        let s = &self.0.site;
-        let view = Arc::new(SiteView::new(
-            &tidings_theme::site_title(&s.title, s.title_fixed, &settings),
-            &s.url,
-            &s.language,
-            &settings,
-            &sections,
-        ));
+        let view = Arc::new(self.newsletters().site().view(self.store()).await?);
         self.newsletters().mailer().set_sender_name(&view.title);
+        *self.0.policy.write().expect("lock") =
+            crate::middleware::page_policy(view.analytics.as_ref().map(|a| a.origin.as_str()));
         *self.0.site_view.write().expect("lock") = Some((generation, view.clone()));
         Ok(view)
+    }
+
+    /// The security policy for pages, as of the last site view.
+    pub fn page_policy(&self) -> axum::http::HeaderValue {
+        self.0.policy.read().expect("lock").clone()
     }
 
     /// Renders a theme template with the site view merged into the context.

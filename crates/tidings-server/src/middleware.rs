@@ -23,6 +23,20 @@ pub const MAX_QUERY: usize = 2048;
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
     script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// The page policy, with the outlet's analytics host allowed to serve a script and take its
+/// reports when the settings name one.
+pub fn page_policy(analytics_origin: Option<&str>) -> HeaderValue {
+    match analytics_origin {
+        None => HeaderValue::from_static(CSP),
+        Some(origin) => HeaderValue::from_str(&format!(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+             script-src 'self' {origin}; connect-src 'self' {origin}; object-src 'none'; \
+             base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static(CSP)),
+    }
+}
+
 /// The one layer around every route (one layer keeps the hot path short): refuses oversized paths and
 /// query strings before routing, renders themed error pages, and adds the security headers.
 pub async fn around(State(app): State<AppState>, request: Request, next: Next) -> Response {
@@ -61,7 +75,7 @@ pub async fn around(State(app): State<AppState>, request: Request, next: Next) -
                 response
             }
         };
-    security_headers(app.site().https, &mut response);
+    security_headers(app.site().https, app.page_policy(), &mut response);
     response
 }
 
@@ -163,18 +177,20 @@ async fn themed_error(app: &AppState, response: Response) -> Response {
 }
 
 /// Adds the security headers of DESIGN.md's conventions.
-fn security_headers(https: bool, response: &mut Response) {
+fn security_headers(https: bool, policy: HeaderValue, response: &mut Response) {
     let h = response.headers_mut();
     // Donation pages set their own, stricter policy naming the payment provider's hosts.
     if !h.contains_key(CONTENT_SECURITY_POLICY) {
-        h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+        h.insert(CONTENT_SECURITY_POLICY, policy);
     }
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(
         REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
-    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(X_FRAME_OPTIONS) {
+        h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     h.insert(
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::middleware::around;
 use crate::web::{
     archive, article, assets, donate, donor_portal, feed, health, home, listing, moved, preview,
-    security_txt, sitemap, subscribe, webhooks,
+    security_txt, site_files, sitemap, subscribe, webhooks,
 };
 
 /// Largest body a public form (signup, donation, portal) may send.
@@ -112,6 +112,8 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         .route("/sitemap.xml", get(sitemap::show_sitemap))
         .route("/news-sitemap.xml", get(sitemap::show_news_sitemap))
         .route("/robots.txt", get(sitemap::show_robots))
+        .route("/ads.txt", get(site_files::show_ads_txt))
+        .route("/theme.css", get(site_files::show_theme_css))
         .route("/.well-known/security.txt", get(security_txt::show))
         // Files.
         .route("/assets/{file}", get(assets::show_asset))

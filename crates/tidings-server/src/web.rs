@@ -12,6 +12,7 @@ pub mod listing;
 pub mod preview;
 pub mod problems;
 pub mod security_txt;
+pub mod site_files;
 pub mod sitemap;
 pub mod subscribe;
 pub mod webhooks;

@@ -4,11 +4,13 @@
 //! Nothing here speaks HTTP: the web crate serves what this renders, and the newsletter and
 //! donation services render their emails with the same theme.
 
+pub mod colour;
 mod jsonld;
 mod site;
+mod site_view;
 mod templates;
 pub mod views;
 
-pub use site::{site_title, SiteInfo};
+pub use site::{parse_digest_time, Identity, SiteInfo, OVERRIDDEN_BY};
 pub use templates::{content_type, digest, Asset, Theme, ThemeError};
 pub use views::SiteView;

@@ -1,119 +1,13 @@
 //! What templates see: view structs with every string ready to print, never database rows.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::Serialize;
 use tidings_content::reading_minutes;
-use tidings_store::{Article, ArticleSummary, Author, FeatureImage, Note, Settings, Tag};
+use tidings_store::{Article, ArticleSummary, Author, FeatureImage, Note, Tag};
 
-/// Site-wide facts shared by every page.
-#[derive(Debug, Clone, Serialize)]
-pub struct SiteView {
-    /// Site name.
-    pub title: String,
-    /// Public base URL without trailing slash.
-    pub url: String,
-    /// Content language.
-    pub language: String,
-    /// One-line description for the home page and feeds.
-    pub description: String,
-    /// Organisation behind the outlet.
-    pub organisation: String,
-    /// Postal address for the footer.
-    pub address: String,
-    /// Where readers write to the newsroom (footer), if set.
-    pub contact_email: String,
-    /// The outlet's profiles elsewhere (footer links, JSON-LD `sameAs`).
-    pub social: Vec<LinkView>,
-    /// Name of the daily newsletter.
-    pub newsletter_name: String,
-    /// Call-to-action text for donations.
-    pub donate_text: String,
-    /// Masthead sections (primary tags).
-    pub sections: Vec<LinkView>,
-    /// Current year, for the footer.
-    pub year: i32,
-}
-
-impl SiteView {
-    /// Builds the site view from configuration-derived facts, settings and sections.
-    pub fn new(
-        title: &str,
-        url: &str,
-        language: &str,
-        settings: &Settings,
-        sections: &[Tag],
-    ) -> Self {
-        let organisation = non_empty(settings.get("organisation_name"), title);
-        SiteView {
-            title: title.to_string(),
-            url: url.to_string(),
-            language: language.to_string(),
-            description: non_empty(
-                settings.get("site_description"),
-                "Independent news, free to read.",
-            ),
-            donate_text: non_empty(
-                settings.get("donation_cta"),
-                &format!("Donate today to support independent journalism at {organisation}."),
-            ),
-            organisation,
-            address: settings.get("organisation_address").to_string(),
-            contact_email: settings.get("contact_email").trim().to_string(),
-            social: settings
-                .get("social_profiles")
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(|url| LinkView {
-                    name: profile_name(url),
-                    url: url.to_string(),
-                })
-                .collect(),
-            newsletter_name: non_empty(settings.get("newsletter_name"), "The Daily Briefing"),
-            sections: sections.iter().map(tag_link).collect(),
-            year: Utc::now().year(),
-        }
-    }
-}
-
-/// A profile link's text: the service's name for the well-known ones, else the host.
-fn profile_name(url: &str) -> String {
-    let host = url
-        .split("://")
-        .nth(1)
-        .unwrap_or(url)
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .trim_start_matches("www.");
-    let known = [
-        ("bsky.app", "Bluesky"),
-        ("mastodon", "Mastodon"),
-        ("facebook.com", "Facebook"),
-        ("instagram.com", "Instagram"),
-        ("linkedin.com", "LinkedIn"),
-        ("youtube.com", "YouTube"),
-        ("tiktok.com", "TikTok"),
-        ("threads.net", "Threads"),
-        ("x.com", "X"),
-        ("twitter.com", "X"),
-    ];
-    known
-        .iter()
-        .find(|(h, _)| host == *h || host.ends_with(&format!(".{h}")) || host.starts_with(h))
-        .map(|(_, name)| name.to_string())
-        .unwrap_or_else(|| host.to_string())
-}
-
-fn non_empty(value: &str, fallback: &str) -> String {
-    if value.trim().is_empty() {
-        fallback.to_string()
-    } else {
-        value.to_string()
-    }
-}
+pub use crate::site_view::{Analytics, SiteView, Verification};
 
 /// A named link.
 #[derive(Debug, Clone, Serialize)]

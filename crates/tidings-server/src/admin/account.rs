@@ -44,7 +44,7 @@ async fn page(
         })
         .collect();
     let enrol = extra.enrol_secret.as_deref().and_then(|s| TwoFactor::from_base32(s).ok()).map(|tf| {
-        context! { secret => tf.secret().to_string(), uri => tf.uri(&app.site().title, &signed.user.email) }
+        context! { secret => tf.secret().to_string(), uri => tf.uri(&app.newsletters().site().title(), &signed.user.email) }
     });
     let ctx = context! {
         two_factor => signed.user.totp_secret.is_some(),

@@ -284,7 +284,7 @@ async fn editor(
         autosave => st.autosave,
         notes => Value::from_serialize(st.notes.iter().map(|n| context! { kind => n.kind.clone(), body => n.body.clone(), at => tidings_theme::views::display_date(n.created_at, app.tz()) }).collect::<Vec<_>>()),
         is_contributor => signed.user.role == Role::Contributor,
-        timezone => app.site().timezone.name(),
+        timezone => app.tz().name(),
     };
     Ok(render(app, status, "admin/editor.html", Some(me(signed)), ctx).await)
 }

@@ -15,7 +15,7 @@ pub async fn send(app: &AppState, email: Email) {
 
 /// An invitation to join the newsroom.
 pub fn invitation(app: &AppState, to: &str, inviter: &str, role: &str, token: &str) -> Email {
-    let site = &app.site().title;
+    let site = &app.newsletters().site().title();
     let link = format!("{}/admin/invite/{token}", app.site().url);
     Email {
         to: to.to_string(),
@@ -31,7 +31,7 @@ pub fn invitation(app: &AppState, to: &str, inviter: &str, role: &str, token: &s
 
 /// A password reset link.
 pub fn reset(app: &AppState, to: &str, token: &str) -> Email {
-    let site = &app.site().title;
+    let site = &app.newsletters().site().title();
     let link = format!("{}/admin/reset/{token}", app.site().url);
     Email {
         to: to.to_string(),

@@ -27,7 +27,7 @@ async fn desk(
     error: &str,
 ) -> Result<Response, AppError> {
     let now = Utc::now();
-    let edition = app.newsletters().upcoming(now);
+    let edition = app.newsletters().upcoming(now).await?;
     let draft = app.newsletters().draft(&edition, now).await?;
     let history = app.store().newsletters(30, 0).await?;
     let tz = app.tz();
@@ -55,7 +55,7 @@ async fn desk(
         draft => Value::from_serialize(&draft),
         send_at => display_date(draft.send_at, tz),
         history => history, sending => sending, recent => recent,
-        notice => notice, error => error, max_stories => app.newsletters().options().max_stories,
+        notice => notice, error => error, max_stories => app.newsletters().site().identity().max_stories,
     };
     Ok(render(app, status, "admin/newsletter.html", Some(me(signed)), ctx).await)
 }
@@ -142,7 +142,7 @@ pub async fn digest_action(
 ) -> Result<Response, AppError> {
     signed.require(Action::SendNewsletter)?;
     let now = Utc::now();
-    let edition = app.newsletters().upcoming(now);
+    let edition = app.newsletters().upcoming(now).await?;
     let current = app.store().digest_plan(&edition).await?;
     let plan = match plan_from_form(&fields, &current) {
         Ok(p) => p,

@@ -1,12 +1,13 @@
-//! The outlet's own words in the admin (owners and administrators): the site's name and
-//! description, the organisation behind it (which receipts and newsletter footers must name), the
-//! newsletter's name and the donation call to action. Saved in the database, so every process on
-//! the same data shows the same identity; a key the configuration sets explicitly wins and is
-//! shown read-only with where it was set.
+//! The outlet's own words and looks in the admin (owners and administrators), one page per part:
+//! site, organisation, newsletter, donations, search engines and code. Saved in the database, so
+//! every process on the same data shows the same identity; a key the configuration sets explicitly
+//! wins and is shown read-only with where it was set.
+
+mod fields;
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -18,122 +19,8 @@ use crate::admin::page::{me, render, see_other};
 use crate::admin::session::Signed;
 use crate::app::AppState;
 use crate::error::AppError;
-
-/// One editable setting: its key, label, help, section, limit and whether it may be empty.
-struct Field {
-    key: &'static str,
-    label: &'static str,
-    help: &'static str,
-    section: &'static str,
-    max: usize,
-    required: bool,
-    multiline: bool,
-    /// The configuration key that overrides it when set explicitly.
-    config: Option<&'static str>,
-}
-
-const FIELDS: &[Field] = &[
-    Field {
-        key: "site_title",
-        label: "Site name",
-        help: "In the masthead, page titles, feeds and the sender of every email.",
-        section: "Site",
-        max: 120,
-        required: true,
-        multiline: false,
-        config: Some("site.title"),
-    },
-    Field {
-        key: "site_description",
-        label: "Tagline",
-        help: "Under the masthead and in search results.",
-        section: "Site",
-        max: 300,
-        required: false,
-        multiline: false,
-        config: None,
-    },
-    Field {
-        key: "organisation_name",
-        label: "Legal name",
-        help: "In the footer, on receipts and in newsletter footers.",
-        section: "Organisation",
-        max: 200,
-        required: false,
-        multiline: false,
-        config: None,
-    },
-    Field {
-        key: "organisation_address",
-        label: "Postal address",
-        help: "Receipts and newsletters must carry it by law in many countries.",
-        section: "Organisation",
-        max: 500,
-        required: false,
-        multiline: true,
-        config: None,
-    },
-    Field {
-        key: "registration_number",
-        label: "Registration or charity number",
-        help: "On receipts.",
-        section: "Organisation",
-        max: 200,
-        required: false,
-        multiline: false,
-        config: None,
-    },
-    Field {
-        key: "receipt_tax_text",
-        label: "Tax wording on receipts",
-        help: "For example: No goods or services were provided in exchange for this gift.",
-        section: "Organisation",
-        max: 1000,
-        required: false,
-        multiline: true,
-        config: None,
-    },
-    Field {
-        key: "contact_email",
-        label: "Contact email",
-        help: "Where readers write to the newsroom; in the footer.",
-        section: "Organisation",
-        max: 254,
-        required: false,
-        multiline: false,
-        config: None,
-    },
-    Field {
-        key: "social_profiles",
-        label: "Profiles elsewhere",
-        help: "One address per line (https://…): linked in the footer and named to search engines.",
-        section: "Organisation",
-        max: 2000,
-        required: false,
-        multiline: true,
-        config: None,
-    },
-    Field {
-        key: "newsletter_name",
-        label: "Newsletter name",
-        help: "In the signup box, confirmation emails and digest subjects.",
-        section: "Newsletter",
-        max: 120,
-        required: false,
-        multiline: false,
-        config: None,
-    },
-    Field {
-        key: "donation_cta",
-        label: "Call to action on articles",
-        help: "Shown at the end of every story, with the donate button.",
-        section: "Donations",
-        max: 500,
-        required: false,
-        multiline: true,
-        config: None,
-    },
-];
+pub use fields::verification_code;
+use fields::{Field, Kind, Section};
 
 #[derive(Serialize)]
 struct FieldView {
@@ -142,172 +29,243 @@ struct FieldView {
     help: &'static str,
     max: usize,
     required: bool,
-    multiline: bool,
+    input: &'static str,
     value: String,
     error: Option<String>,
     set_by: Option<String>,
 }
 
-#[derive(Serialize)]
-struct SectionView {
-    name: &'static str,
-    fields: Vec<FieldView>,
+fn input(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Text | Kind::Urls | Kind::Attributes | Kind::Robots | Kind::AdsTxt => "textarea",
+        Kind::Toggle => "checkbox",
+        Kind::DonationForm => "select",
+        Kind::Email => "email",
+        Kind::HttpsUrl => "url",
+        Kind::Count(..) => "number",
+        _ => "text",
+    }
 }
 
-fn sections(
-    app: &AppState,
-    values: &BTreeMap<String, String>,
-    errors: &BTreeMap<&'static str, String>,
-) -> Vec<SectionView> {
-    let mut out: Vec<SectionView> = Vec::new();
-    for f in FIELDS {
-        let set_by = f
-            .config
-            .and_then(|k| app.config_set_by(k))
-            .map(str::to_string);
-        let view = FieldView {
-            key: f.key,
-            label: f.label,
-            help: f.help,
-            max: f.max,
-            required: f.required,
-            multiline: f.multiline,
-            value: values.get(f.key).cloned().unwrap_or_default(),
-            error: errors.get(f.key).cloned(),
-            set_by,
-        };
-        match out.iter_mut().find(|s| s.name == f.section) {
-            Some(s) => s.fields.push(view),
-            None => out.push(SectionView {
-                name: f.section,
-                fields: vec![view],
-            }),
-        }
+/// What a toggle holds when nothing was ever saved.
+fn default_of(f: &Field) -> &'static str {
+    match f.kind {
+        Kind::Toggle => "on",
+        _ => "",
     }
-    out
+}
+
+struct Shown<'a> {
+    section: Section,
+    values: &'a BTreeMap<String, String>,
+    errors: &'a BTreeMap<&'static str, String>,
+    saved: bool,
 }
 
 async fn page(
     app: &AppState,
     signed: &Signed,
     status: StatusCode,
-    values: &BTreeMap<String, String>,
-    errors: &BTreeMap<&'static str, String>,
-    saved: bool,
+    shown: Shown<'_>,
 ) -> Result<Response, AppError> {
+    let info = app.newsletters().site();
+    let fields: Vec<FieldView> = fields::of(shown.section)
+        .map(|f| FieldView {
+            key: f.key,
+            label: f.label,
+            help: f.help,
+            max: f.max,
+            required: f.required,
+            input: input(f.kind),
+            value: shown.values.get(f.key).cloned().unwrap_or_default(),
+            error: shown.errors.get(f.key).cloned(),
+            set_by: info.fixed_by(f.key).map(str::to_string),
+        })
+        .collect();
+    let forms = app.store().donation_forms().await?;
+    let tabs: Vec<_> = Section::ALL
+        .iter()
+        .map(|s| context! { title => s.title(), url => url(*s), current => *s == shown.section })
+        .collect();
+    let gateway = &app.payments().gateway;
     let ctx = context! {
-        sections => sections(app, values, errors),
-        saved => saved,
-        failed => !errors.is_empty(),
+        title => shown.section.title(),
+        action => url(shown.section),
+        tabs => tabs,
+        fields => fields,
+        saved => shown.saved,
+        failed => !shown.errors.is_empty(),
+        forms => forms.iter().map(|f| context! { slug => f.slug, title => f.title }).collect::<Vec<_>>(),
+        donations => shown.section == Section::Donations,
+        payment_mode => if gateway.test_mode() { "test" } else { "live" },
+        gateway => gateway.kind().as_str(),
+        newsletter => shown.section == Section::Newsletter,
+        site => shown.section == Section::Site,
     };
     Ok(render(app, status, "admin/settings.html", Some(me(signed)), ctx).await)
 }
 
+fn url(section: Section) -> String {
+    match section.slug() {
+        "" => "/admin/settings".into(),
+        slug => format!("/admin/settings/{slug}"),
+    }
+}
+
+fn section_of(slug: Option<&str>) -> Result<Section, AppError> {
+    Section::from_slug(slug.unwrap_or_default()).ok_or(AppError::NotFound)
+}
+
 #[derive(Deserialize, Default)]
-pub struct Shown {
+pub struct Saved {
     #[serde(default)]
     saved: Option<String>,
 }
 
-/// `GET /admin/settings`
-pub async fn show(
-    State(app): State<AppState>,
+/// The values a page shows: what is saved, else what is in force (a default, or the configuration).
+async fn current(app: &AppState, section: Section) -> Result<BTreeMap<String, String>, AppError> {
+    let settings = app.store().settings().await?;
+    let identity = app.newsletters().site().refresh(app.store()).await?;
+    let mut values = BTreeMap::new();
+    for f in fields::of(section) {
+        let saved = settings.get(f.key);
+        let fixed = app.newsletters().site().fixed_by(f.key).is_some();
+        let value = if !saved.is_empty() && !fixed {
+            saved.to_string()
+        } else {
+            match f.key {
+                "site_title" => identity.title.clone(),
+                "site_language" => identity.language.clone(),
+                "site_timezone" => identity.timezone.name().to_string(),
+                "digest_time" => identity
+                    .digest_time
+                    .map_or_else(|| "off".into(), |t| t.format("%H:%M").to_string()),
+                "digest_max_stories" => identity.max_stories.to_string(),
+                "donation_default_form" if saved.is_empty() => "default".into(),
+                _ if saved.is_empty() => default_of(f).into(),
+                _ => saved.to_string(),
+            }
+        };
+        values.insert(f.key.to_string(), value);
+    }
+    Ok(values)
+}
+
+async fn show(
+    app: AppState,
     signed: Signed,
-    Query(q): Query<Shown>,
+    section: Section,
+    saved: bool,
 ) -> Result<Response, AppError> {
     signed.require(Action::ManageSettings)?;
-    let settings = app.store().settings().await?;
-    let mut values: BTreeMap<String, String> = FIELDS
-        .iter()
-        .map(|f| (f.key.to_string(), settings.get(f.key).to_string()))
-        .collect();
-    // The name in use, also when it still comes from the configuration's default.
-    if values["site_title"].is_empty() {
-        values.insert("site_title".into(), app.site_view().await?.title.clone());
-    }
-    page(
-        &app,
-        &signed,
-        StatusCode::OK,
-        &values,
-        &BTreeMap::new(),
-        q.saved.is_some(),
-    )
-    .await
+    let values = current(&app, section).await?;
+    let shown = Shown {
+        section,
+        values: &values,
+        errors: &BTreeMap::new(),
+        saved,
+    };
+    page(&app, &signed, StatusCode::OK, shown).await
 }
 
-/// Why a value cannot be saved, if it cannot.
-fn check(f: &Field, value: &str) -> Option<String> {
-    let trimmed = value.trim();
-    if f.key == "contact_email" && !trimmed.is_empty() {
-        if let Err(e) = tidings_accounts::normalise_address(trimmed) {
-            return Some(format!("`{trimmed}`: {e}."));
-        }
-    }
-    if f.key == "social_profiles" {
-        for line in trimmed.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let ok = url::Url::parse(line)
-                .is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
-            if !ok {
-                return Some(format!("`{line}` is not an https:// address."));
-            }
-        }
-    }
-    if f.required && trimmed.is_empty() {
-        return Some(format!("{} cannot be empty.", f.label));
-    }
-    if trimmed.chars().count() > f.max {
-        return Some(format!("At most {} characters.", f.max));
-    }
-    // Names go into email headers: one line, no control characters.
-    let bad = |c: char| c.is_control() && !(f.multiline && (c == '\n' || c == '\r' || c == '\t'));
-    if trimmed.chars().any(bad) {
-        return Some(if f.multiline {
-            "Control characters are not allowed.".into()
-        } else {
-            "One line, please: no line breaks or control characters.".into()
-        });
-    }
-    None
-}
-
-/// `POST /admin/settings`
-pub async fn save(
+/// `GET /admin/settings`
+pub async fn show_site(
     State(app): State<AppState>,
     signed: Signed,
-    Form(form): Form<BTreeMap<String, String>>,
+    Query(q): Query<Saved>,
+) -> Result<Response, AppError> {
+    show(app, signed, Section::Site, q.saved.is_some()).await
+}
+
+/// `GET /admin/settings/{section}`
+pub async fn show_section(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(slug): Path<String>,
+    Query(q): Query<Saved>,
+) -> Result<Response, AppError> {
+    let section = section_of(Some(&slug))?;
+    show(app, signed, section, q.saved.is_some()).await
+}
+
+/// `GET /admin/settings/signup-preview`: the signup box alone, with the public stylesheet, for
+/// the frame on the newsletter settings page (the only page that may frame it).
+pub async fn signup_preview(
+    State(app): State<AppState>,
+    signed: Signed,
+) -> Result<Response, AppError> {
+    use axum::http::header::{CONTENT_SECURITY_POLICY, X_FRAME_OPTIONS};
+    use axum::http::HeaderValue;
+    use axum::response::IntoResponse;
+    signed.require(Action::ManageSettings)?;
+    let html = app
+        .render_page("admin/signup_preview.html", context! {})
+        .await?;
+    let mut r = axum::response::Html(html).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; \
+             form-action 'none'; base-uri 'self'; frame-ancestors 'self'",
+        ),
+    );
+    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    Ok(r)
+}
+
+/// What a form field sends for `f`, normalised as it is stored.
+fn submitted(f: &Field, form: &BTreeMap<String, String>) -> String {
+    let raw = form.get(f.key).map(String::as_str).unwrap_or_default();
+    match f.kind {
+        // A checkbox sends nothing when it is cleared.
+        Kind::Toggle => if raw.is_empty() { "off" } else { "on" }.into(),
+        Kind::Verification => verification_code(raw).to_string(),
+        Kind::Colour => raw.trim().to_ascii_lowercase(),
+        _ => raw.trim().replace("\r\n", "\n"),
+    }
+}
+
+async fn save(
+    app: AppState,
+    signed: Signed,
+    section: Section,
+    form: BTreeMap<String, String>,
 ) -> Result<Response, AppError> {
     signed.require(Action::ManageSettings)?;
     let before = app.store().settings().await?;
-    let mut values = BTreeMap::new();
+    let forms: Vec<String> = app
+        .store()
+        .donation_forms()
+        .await?
+        .into_iter()
+        .map(|f| f.slug)
+        .collect();
+    let mut values = current(&app, section).await?;
     let mut errors = BTreeMap::new();
     let mut changes: Vec<(&str, String)> = Vec::new();
-    for f in FIELDS {
+    for f in fields::of(section) {
         // A key the configuration sets is shown, not taken from the form.
-        if f.config.and_then(|k| app.config_set_by(k)).is_some() {
-            values.insert(f.key.to_string(), before.get(f.key).to_string());
+        if app.newsletters().site().fixed_by(f.key).is_some() {
             continue;
         }
-        let value = form.get(f.key).cloned().unwrap_or_default();
-        if let Some(message) = check(f, &value) {
+        let value = submitted(f, &form);
+        if let Some(message) = fields::check(f, form.get(f.key).map_or("", |v| v), &forms) {
             errors.insert(f.key, message);
         }
-        let value = value.trim().replace("\r\n", "\n");
-        if value != before.get(f.key) {
+        if value != before.get(f.key) && !(before.get(f.key).is_empty() && value == values[f.key]) {
             changes.push((f.key, value.clone()));
         }
         values.insert(f.key.to_string(), value);
     }
     if !errors.is_empty() {
-        return page(
-            &app,
-            &signed,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &values,
-            &errors,
-            false,
-        )
-        .await;
+        let shown = Shown {
+            section,
+            values: &values,
+            errors: &errors,
+            saved: false,
+        };
+        return page(&app, &signed, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
     }
     if !changes.is_empty() {
         let pairs: Vec<(&str, &str)> = changes.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -315,5 +273,25 @@ pub async fn save(
         let keys: Vec<&str> = changes.iter().map(|(k, _)| *k).collect();
         signed.audit(&app, "settings.save", &keys.join(", ")).await;
     }
-    Ok(see_other("/admin/settings?saved=1"))
+    Ok(see_other(&format!("{}?saved=1", url(section))))
+}
+
+/// `POST /admin/settings`
+pub async fn save_site(
+    State(app): State<AppState>,
+    signed: Signed,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    save(app, signed, Section::Site, form).await
+}
+
+/// `POST /admin/settings/{section}`
+pub async fn save_section(
+    State(app): State<AppState>,
+    signed: Signed,
+    Path(slug): Path<String>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let section = section_of(Some(&slug))?;
+    save(app, signed, section, form).await
 }

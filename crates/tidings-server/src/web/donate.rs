@@ -25,7 +25,7 @@ pub use outcome::{finish_test_checkout, show_test_checkout, show_thanks};
 
 /// The policy for donation pages: our own origin, plus the provider's checkout host as a form
 /// target (browsers apply `form-action` to the redirect that follows the POST).
-fn csp(app: &AppState) -> HeaderValue {
+fn csp(app: &AppState, site: &tidings_theme::SiteView) -> HeaderValue {
     let checkout = match app.payments().gateway {
         tidings_donations::Gateway::Stripe { .. } => " https://checkout.stripe.com",
         tidings_donations::Gateway::Test => "",
@@ -37,14 +37,20 @@ fn csp(app: &AppState) -> HeaderValue {
         .as_ref()
         .map(|c| format!(" {}", c.provider.origins()))
         .unwrap_or_default();
+    // The outlet's analytics script runs here as on every page, so a gift can be counted.
+    let analytics = site
+        .analytics
+        .as_ref()
+        .map(|a| format!(" {}", a.origin))
+        .unwrap_or_default();
     let frames = if widget.is_empty() {
         String::new()
     } else {
         format!(" frame-src{widget};")
     };
     HeaderValue::from_str(&format!(
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'{widget}; \
-         connect-src 'self'{widget};{frames} object-src 'none'; base-uri 'self'; \
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'{widget}{analytics}; \
+         connect-src 'self'{widget}{analytics};{frames} object-src 'none'; base-uri 'self'; \
          form-action 'self'{checkout}; frame-ancestors 'none'"
     ))
     .expect("ASCII policy")
@@ -102,7 +108,7 @@ async fn form_page(
         .unwrap_or_else(|| form.default_amount.to_string());
     let ctx = context! {
         form => Value::from_serialize(form),
-        action => if form.slug == "default" { "/donate/".to_string() } else { format!("/donate/{}/", form.slug) },
+        action => if form.slug == default_slug(app).await? { "/donate/".to_string() } else { format!("/donate/{}/", form.slug) },
         presets => presets,
         selected => selected,
         currency => currency.code(),
@@ -134,8 +140,18 @@ async fn form_page(
     let mut response = (status, axum::response::Html(html)).into_response();
     let h = response.headers_mut();
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(CONTENT_SECURITY_POLICY, csp(app));
+    h.insert(CONTENT_SECURITY_POLICY, csp(app, &*app.site_view().await?));
     Ok(response)
+}
+
+/// The form `/donate/` shows: the outlet's choice in the settings, else the built-in one.
+pub(crate) async fn default_slug(app: &AppState) -> Result<String, AppError> {
+    let chosen = app.site_view().await?.donate_form.clone();
+    // A chosen form since deleted leaves /donate/ with the built-in one rather than a 404.
+    if chosen != "default" && app.store().donation_form(&chosen).await?.is_none() {
+        return Ok("default".into());
+    }
+    Ok(chosen)
 }
 
 async fn find_form(app: &AppState, slug: &str) -> Result<DonationForm, AppError> {
@@ -179,7 +195,8 @@ pub async fn show_default(
     headers: HeaderMap,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
-    show(app, "default", headers, q).await
+    let slug = default_slug(&app).await?;
+    show(app, &slug, headers, q).await
 }
 
 /// `GET /donate/{form}/`
@@ -303,7 +320,8 @@ pub async fn submit_default(
     headers: HeaderMap,
     Form(f): Form<DonateForm>,
 ) -> Result<Response, AppError> {
-    submit(app, "default", peer, headers, f).await
+    let slug = default_slug(&app).await?;
+    submit(app, &slug, peer, headers, f).await
 }
 
 /// `POST /donate/{form}/`

@@ -20,7 +20,7 @@ pub async fn show(State(app): State<AppState>) -> Result<Response, AppError> {
         .to_string();
     let body = format!(
         "Contact: {}\nExpires: {expires}\nPreferred-Languages: {}\nCanonical: {}/.well-known/security.txt\n",
-        site.security_contact, site.language, site.url
+        site.security_contact, app.newsletters().site().identity().language, site.url
     );
     Ok((
         StatusCode::OK,

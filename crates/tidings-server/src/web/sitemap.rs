@@ -89,13 +89,21 @@ pub async fn show_news_sitemap(State(app): State<AppState>, headers: HeaderMap) 
 pub async fn show_robots(State(app): State<AppState>, headers: HeaderMap) -> Response {
     app.cached("/robots.txt", &headers, || async {
         let base = &app.site().url;
+        let mut body = format!(
+            "User-agent: *\nDisallow: /admin/\nDisallow: /api/\nAllow: /\n\nSitemap: {base}/sitemap.xml\nSitemap: {base}/news-sitemap.xml\n"
+        );
+        // The outlet's own lines follow ours, as a group of their own (a blank line first).
+        let extra = app.store().settings().await?.get("robots_extra").trim().to_string();
+        if !extra.is_empty() {
+            body.push('\n');
+            body.push_str(&extra);
+            body.push('\n');
+        }
         Ok::<_, AppError>(Rendered {
             status: StatusCode::OK,
             content_type: "text/plain; charset=utf-8",
             cache_control: "public, max-age=3600",
-            body: format!(
-                "User-agent: *\nDisallow: /admin/\nDisallow: /api/\nAllow: /\n\nSitemap: {base}/sitemap.xml\nSitemap: {base}/news-sitemap.xml\n"
-            ),
+            body,
         })
     })
     .await

@@ -102,7 +102,7 @@ server_test!(
             .unwrap();
 
         let s = state(&app);
-        let edition = s.newsletters().upcoming(now);
+        let edition = s.newsletters().upcoming(now).await.unwrap();
         let draft = s.newsletters().draft(&edition, now).await.unwrap();
         let order: Vec<i64> = draft.items.iter().map(|i| i.id).collect();
         assert_eq!(order, vec![lead, older], "featured first");
@@ -216,7 +216,7 @@ server_test!(no_stories_no_digest, Options::default(), |app| {
     let s = state(&app);
     let now = Utc::now();
     confirmed(&app.store, &["ana@example.org"]).await;
-    let edition = s.newsletters().upcoming(now);
+    let edition = s.newsletters().upcoming(now).await.unwrap();
     assert_eq!(
         s.newsletters()
             .queue_digest(&edition, now, None)
@@ -262,7 +262,7 @@ server_test!(
             .unwrap();
         let draft = s
             .newsletters()
-            .draft(&s.newsletters().upcoming(now), now)
+            .draft(&s.newsletters().upcoming(now).await.unwrap(), now)
             .await
             .unwrap();
         let order: Vec<i64> = draft.items.iter().map(|i| i.id).collect();
@@ -455,7 +455,7 @@ server_test!(
         let now = Utc::now();
         let QueueOutcome::Queued(id) = s
             .newsletters()
-            .queue_digest(&s.newsletters().upcoming(now), now, None)
+            .queue_digest(&s.newsletters().upcoming(now).await.unwrap(), now, None)
             .await
             .unwrap()
         else {

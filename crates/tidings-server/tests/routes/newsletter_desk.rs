@@ -191,7 +191,7 @@ server_test!(
         let now = Utc::now();
         let QueueOutcome::Queued(id) = s
             .newsletters()
-            .queue_digest(&s.newsletters().upcoming(now), now, None)
+            .queue_digest(&s.newsletters().upcoming(now).await.unwrap(), now, None)
             .await
             .unwrap()
         else {

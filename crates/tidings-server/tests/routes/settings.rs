@@ -7,10 +7,18 @@ use crate::server_test;
 use crate::support::browser::{account, Browser, PASSWORD};
 use crate::support::Options;
 
-fn form<'a>(title: &'a str, newsletter: &'a str) -> Vec<(&'a str, &'a str)> {
+fn site(title: &str) -> Vec<(&str, &str)> {
     vec![
         ("site_title", title),
         ("site_description", "News for the quays."),
+        ("site_language", "en"),
+        ("site_timezone", "Europe/London"),
+        ("accent_colour", ""),
+    ]
+}
+
+fn organisation() -> Vec<(&'static str, &'static str)> {
+    vec![
         ("organisation_name", "Quay Courier Trust"),
         ("organisation_address", "2 Dock Road\nPort Alder"),
         ("registration_number", "Charity 123"),
@@ -20,8 +28,18 @@ fn form<'a>(title: &'a str, newsletter: &'a str) -> Vec<(&'a str, &'a str)> {
             "https://bsky.app/profile/quaycourier.example\nhttps://www.instagram.com/quaycourier",
         ),
         ("receipt_tax_text", "No goods or services were provided."),
-        ("newsletter_name", newsletter),
-        ("donation_cta", "Keep the Courier free."),
+    ]
+}
+
+fn newsletter(name: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("newsletter_name", name),
+        (
+            "newsletter_description",
+            "Five stories from the quays, before the ferry.",
+        ),
+        ("digest_time", "06:30"),
+        ("digest_max_stories", "8"),
     ]
 }
 
@@ -45,6 +63,7 @@ server_test!(
         let mut editor = Browser::new(&app.base);
         editor.sign_in("ed@example.org", PASSWORD).await;
         assert_eq!(editor.get("/admin/settings").await.status, 403);
+        assert_eq!(editor.get("/admin/settings/newsletter").await.status, 403);
         let mut owner = Browser::new(&app.base);
         owner.sign_in("owner@example.org", PASSWORD).await;
         let page = owner.get("/admin/settings").await;
@@ -55,38 +74,78 @@ server_test!(
         editor.get("/admin/").await;
         assert_eq!(
             editor
-                .post("/admin/settings", &form("Hijacked", "x"))
+                .post("/admin/settings", &site("Hijacked"))
                 .await
                 .status,
             403
         );
 
         // Each kind of bad value is refused beside its field, and nothing is saved.
-        for (fields, message) in [
-            (form("", "Morning Tide"), "Site name cannot be empty."),
-            (form("Quay\u{7}Courier", "Morning Tide"), "One line, please"),
+        let long_name = "N".repeat(121);
+        for (path, fields, message) in [
+            ("/admin/settings", site(""), "Site name cannot be empty."),
             (
-                form("Quay Courier", &"N".repeat(121)),
+                "/admin/settings",
+                site("Quay\u{7}Courier"),
+                "One line, please",
+            ),
+            (
+                "/admin/settings",
+                with(site("Quay"), "site_timezone", "Mars/Olympus"),
+                "`Mars/Olympus` is not a timezone name",
+            ),
+            (
+                "/admin/settings",
+                with(site("Quay"), "accent_colour", "#ffcc00"),
+                "#ffcc00 has a contrast of 1.",
+            ),
+            (
+                "/admin/settings",
+                with(site("Quay"), "site_language", "english please"),
+                "is not a language code",
+            ),
+            (
+                "/admin/settings/newsletter",
+                newsletter(&long_name),
                 "At most 120 characters.",
             ),
             (
-                with(
-                    form("Quay Courier", "Morning Tide"),
-                    "contact_email",
-                    "not-an-address",
-                ),
+                "/admin/settings/newsletter",
+                with(newsletter("Tide"), "digest_time", "7am"),
+                "`7am` is not a time as HH:MM",
+            ),
+            (
+                "/admin/settings/newsletter",
+                with(newsletter("Tide"), "digest_max_stories", "500"),
+                "A whole number from 1 to 50.",
+            ),
+            (
+                "/admin/settings/organisation",
+                with(organisation(), "contact_email", "not-an-address"),
                 "`not-an-address`",
             ),
             (
-                with(
-                    form("Quay Courier", "Morning Tide"),
-                    "social_profiles",
-                    "http://plain.example/us",
-                ),
+                "/admin/settings/organisation",
+                with(organisation(), "social_profiles", "http://plain.example/us"),
                 "`http://plain.example/us` is not an https:// address.",
             ),
+            (
+                "/admin/settings/search",
+                vec![("analytics_script", "http://stats.example/s.js")],
+                "`http://stats.example/s.js` is not an https:// address.",
+            ),
+            (
+                "/admin/settings/search",
+                vec![("robots_extra", "Bcc: everyone")],
+                "`Bcc: everyone`: each line is a comment or User-agent",
+            ),
+            (
+                "/admin/settings/donations",
+                vec![("donation_default_form", "gala")],
+                "There is no donation form `gala`.",
+            ),
         ] {
-            let refused = owner.post("/admin/settings", &fields).await;
+            let refused = owner.post(path, &fields).await;
             assert_eq!(refused.status, 422, "{message}");
             assert!(
                 refused.body.contains(message),
@@ -95,13 +154,35 @@ server_test!(
             );
             assert!(refused.body.contains("aria-invalid=\"true\""));
         }
-        assert_eq!(app.store.settings().await.unwrap().get("site_title"), "");
+        let untouched = app.store.settings().await.unwrap();
+        for key in ["site_title", "site_timezone", "digest_time", "robots_extra"] {
+            assert_eq!(untouched.get(key), "", "{key} is not saved");
+        }
 
         let saved = owner
-            .post("/admin/settings", &form("The Quay Courier", "Morning Tide"))
+            .post("/admin/settings", &site("The Quay Courier"))
             .await;
         assert_eq!(saved.status, 303);
         assert_eq!(saved.location.as_deref(), Some("/admin/settings?saved=1"));
+        for (path, fields) in [
+            ("/admin/settings/organisation", organisation()),
+            ("/admin/settings/newsletter", newsletter("Morning Tide")),
+            (
+                "/admin/settings/donations",
+                vec![
+                    ("donation_cta_enabled", "on"),
+                    ("donation_cta", "Keep the Courier free."),
+                    ("donation_default_form", "default"),
+                ],
+            ),
+        ] {
+            let saved = owner.post(path, &fields).await;
+            assert_eq!(saved.status, 303, "{path}: {}", saved.body);
+            assert_eq!(
+                saved.location.as_deref(),
+                Some(format!("{path}?saved=1").as_str())
+            );
+        }
         let settings = app.store.settings().await.unwrap();
         assert_eq!(settings.get("site_title"), "The Quay Courier");
         assert_eq!(
@@ -149,6 +230,26 @@ server_test!(
         );
         let subscribe = app.text("/subscribe/").await;
         assert!(subscribe.contains("Morning Tide"), "{subscribe}");
+        assert!(subscribe.contains("Five stories from the quays, before the ferry."));
+        let identity = app
+            .server
+            .as_ref()
+            .unwrap()
+            .state
+            .newsletters()
+            .site()
+            .identity();
+        assert_eq!(
+            identity.digest_time.map(|t| t.to_string()).as_deref(),
+            Some("06:30:00")
+        );
+        assert_eq!(identity.max_stories, 8);
+        // Saving a page again with nothing changed writes nothing.
+        let before = app.store.audit_log(50).await.unwrap().len();
+        owner
+            .post("/admin/settings/newsletter", &newsletter("Morning Tide"))
+            .await;
+        assert_eq!(app.store.audit_log(50).await.unwrap().len(), before);
     }
 );
 
@@ -168,13 +269,11 @@ server_test!(
         let page = owner.get("/admin/settings").await;
         assert!(page.body.contains("Set by tidings.toml"), "{}", page.body);
         assert!(page.body.contains("readonly"));
-        let saved = owner
-            .post("/admin/settings", &form("Other Name", "Morning Tide"))
-            .await;
+        let saved = owner.post("/admin/settings", &site("Other Name")).await;
         assert_eq!(saved.status, 303);
         let settings = app.store.settings().await.unwrap();
         assert_eq!(settings.get("site_title"), "");
-        assert_eq!(settings.get("newsletter_name"), "Morning Tide");
+        assert_eq!(settings.get("site_description"), "News for the quays.");
         assert!(app.text("/").await.contains("Test Ledger"));
     }
 );
@@ -185,7 +284,7 @@ server_test!(
     |app| {
         let subscribe = app.text("/subscribe/").await;
         assert!(!subscribe.contains("noindex"), "{subscribe}");
-        assert!(subscribe.contains("free by email"));
+        assert!(subscribe.contains("in your inbox every morning"));
         let sitemap = app.text("/sitemap.xml").await;
         assert!(sitemap.contains("/donate/</loc>"), "{sitemap}");
         assert!(sitemap.contains("/subscribe/</loc>"));

@@ -18,14 +18,14 @@ pub async fn run(global: &Global, command: NewsletterCommand) -> anyhow::Result<
     let app = Newsletters::from_config(&config, store)?;
     let NewsletterCommand::Digest { send, .. } = command;
     let now = Utc::now();
-    let edition = app.upcoming(now);
+    let edition = app.upcoming(now).await?;
     if !send {
         let draft = app.draft(&edition, now).await?;
         println!(
             "Digest {edition}, due {} ({} stories):",
             draft
                 .send_at
-                .with_timezone(&app.site().timezone)
+                .with_timezone(&app.site().timezone())
                 .format("%Y-%m-%d %H:%M %Z"),
             draft.items.len()
         );

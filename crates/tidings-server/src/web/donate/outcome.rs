@@ -18,7 +18,8 @@ pub async fn show_test_checkout(
     let mut r = axum::response::Html(html).into_response();
     r.headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r.headers_mut().insert(CONTENT_SECURITY_POLICY, csp(&app));
+    r.headers_mut()
+        .insert(CONTENT_SECURITY_POLICY, csp(&app, &*app.site_view().await?));
     Ok(r)
 }
 
@@ -71,7 +72,7 @@ pub async fn finish_test_checkout(
             };
             let form = match form {
                 Some(f) => f,
-                None => find_form(&app, "default").await?,
+                None => find_form(&app, &super::default_slug(&app).await?).await?,
             };
             let declined = Problems::general(
                 "Your payment was declined, so nothing was charged. You can try again.",
