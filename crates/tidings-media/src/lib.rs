@@ -6,6 +6,7 @@
 //! `srcset`, and a WebP copy of each is kept only where it is smaller than the original format.
 //! [`library`] puts the result into the media folder and makes the store's record of it.
 
+pub mod brand;
 pub mod library;
 
 use std::io::Cursor;
@@ -101,6 +102,18 @@ pub struct Processed {
 
 /// Validates and processes an uploaded image.
 pub fn process(bytes: &[u8]) -> Result<Processed, MediaError> {
+    let (img, format) = decode(bytes)?;
+    let stored = if img.color().has_alpha() || matches!(format, ImageFormat::Png | ImageFormat::Gif)
+    {
+        Stored::Png
+    } else {
+        Stored::Jpeg
+    };
+    process_decoded(img, stored)
+}
+
+/// Checks an upload's type and size, then decodes it within the pixel and memory limits.
+pub(crate) fn decode(bytes: &[u8]) -> Result<(DynamicImage, ImageFormat), MediaError> {
     if bytes.len() > MAX_BYTES {
         return Err(MediaError::TooLarge);
     }
@@ -127,12 +140,10 @@ pub fn process(bytes: &[u8]) -> Result<Processed, MediaError> {
     let img = reader
         .decode()
         .map_err(|e| MediaError::Corrupt(e.to_string()))?;
-    let stored = if img.color().has_alpha() || matches!(format, ImageFormat::Png | ImageFormat::Gif)
-    {
-        Stored::Png
-    } else {
-        Stored::Jpeg
-    };
+    Ok((img, format))
+}
+
+fn process_decoded(img: DynamicImage, stored: Stored) -> Result<Processed, MediaError> {
     let mut files = Vec::new();
     let mut widths = Vec::new();
     let mut webp_smaller = true;
@@ -175,7 +186,7 @@ pub fn process(bytes: &[u8]) -> Result<Processed, MediaError> {
     })
 }
 
-fn encode(img: &DynamicImage, stored: Stored) -> Result<Vec<u8>, MediaError> {
+pub(crate) fn encode(img: &DynamicImage, stored: Stored) -> Result<Vec<u8>, MediaError> {
     let mut out = Vec::new();
     let result = match stored {
         Stored::Jpeg => img

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use tidings_store::Media;
 
-use crate::Processed;
+use crate::{Output, Processed};
 
 /// The path stem (no extension) for a new image: `uploads/YYYY/MM/<name>-<tag>`, the name
 /// slugified from the original file name and `tag` keeping two images of one name apart.
@@ -29,11 +29,20 @@ pub fn write_files(
     media_dir: &Path,
     stem: &str,
 ) -> std::io::Result<Vec<PathBuf>> {
+    write_outputs(&processed.files, media_dir, stem)
+}
+
+/// Writes `files` as `<stem><suffix>.<ext>` under `media_dir`, and says which it wrote.
+pub fn write_outputs(
+    files: &[Output],
+    media_dir: &Path,
+    stem: &str,
+) -> std::io::Result<Vec<PathBuf>> {
     if let Some(dir) = Path::new(stem).parent() {
         std::fs::create_dir_all(media_dir.join(dir))?;
     }
-    let mut written = Vec::with_capacity(processed.files.len());
-    for f in &processed.files {
+    let mut written = Vec::with_capacity(files.len());
+    for f in files {
         let path = media_dir.join(format!("{stem}{}.{}", f.suffix, f.ext));
         std::fs::write(&path, &f.bytes)?;
         written.push(path);

@@ -80,6 +80,11 @@ pub fn routes(app: AppState) -> Router<AppState> {
             get(settings::show_site).post(settings::save_site),
         )
         .route(
+            "/admin/settings/images",
+            post(settings::save_images)
+                .layer(axum::extract::DefaultBodyLimit::max(guard::MAX_UPLOAD)),
+        )
+        .route(
             "/admin/settings/signup-preview",
             get(settings::signup_preview),
         )

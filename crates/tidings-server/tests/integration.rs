@@ -28,6 +28,7 @@ pub mod routes {
     mod newsletter_desk;
     pub mod security;
     mod settings;
+    mod settings_images;
     mod settings_public;
     mod stripe;
     mod subscribe;

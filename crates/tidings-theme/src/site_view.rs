@@ -53,6 +53,14 @@ pub struct SiteView {
     pub verification: Verification,
     /// The analytics script, if any.
     pub analytics: Option<Analytics>,
+    /// The masthead logo's address under `/media/`, if the outlet uploaded one.
+    pub logo: String,
+    /// The logo for dark mode, if any.
+    pub logo_dark: String,
+    /// The icon's stem under `/media/` (`-32.png` … `-512.png`), if any.
+    pub icon: String,
+    /// The absolute address of the image shared for pages without their own, if any.
+    pub share_image: String,
     /// Masthead sections (primary tags).
     pub sections: Vec<LinkView>,
     /// Current year, for the footer.
@@ -111,6 +119,13 @@ impl SiteView {
                 bing: settings.get("bing_site_verification").to_string(),
             },
             analytics: Analytics::from_settings(settings),
+            logo: settings.get("logo_light").to_string(),
+            logo_dark: settings.get("logo_dark").to_string(),
+            icon: settings.get("site_icon").to_string(),
+            share_image: match settings.get("share_image") {
+                "" => String::new(),
+                path => format!("{url}/media/{path}"),
+            },
             sections: sections.iter().map(tag_link).collect(),
             year: Utc::now().year(),
         }

@@ -53,6 +53,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/jobs.html",
     "admin/export.html",
     "admin/settings.html",
+    "admin/settings_images.html",
     "admin/signup_preview.html",
     "admin/redirects.html",
     "admin/media.html",

@@ -23,7 +23,11 @@ const MAX_ANONYMOUS_FORM: usize = 16 * 1024;
 /// which explains the limit; only absurd bodies are cut off here.
 pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
 /// The only routes that take file uploads (multipart bodies up to [`MAX_UPLOAD`]).
-const UPLOAD_ROUTES: [&str; 2] = ["/admin/media", "/admin/subscribers/import"];
+const UPLOAD_ROUTES: [&str; 3] = [
+    "/admin/media",
+    "/admin/subscribers/import",
+    "/admin/settings/images",
+];
 
 /// Checks the CSRF token of every admin request that is not GET or HEAD.
 ///

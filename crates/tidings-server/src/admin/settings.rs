@@ -4,6 +4,8 @@
 //! wins and is shown read-only with where it was set.
 
 mod fields;
+mod images;
+pub use images::save as save_images;
 
 use std::collections::BTreeMap;
 
@@ -59,6 +61,7 @@ struct Shown<'a> {
     section: Section,
     values: &'a BTreeMap<String, String>,
     errors: &'a BTreeMap<&'static str, String>,
+    image_errors: &'a BTreeMap<&'static str, String>,
     saved: bool,
 }
 
@@ -83,6 +86,7 @@ async fn page(
         })
         .collect();
     let forms = app.store().donation_forms().await?;
+    let settings = app.store().settings().await?;
     let tabs: Vec<_> = Section::ALL
         .iter()
         .map(|s| context! { title => s.title(), url => url(*s), current => *s == shown.section })
@@ -101,6 +105,8 @@ async fn page(
         gateway => gateway.kind().as_str(),
         newsletter => shown.section == Section::Newsletter,
         site => shown.section == Section::Site,
+        images => images::views(&settings, shown.image_errors),
+        failed_images => !shown.image_errors.is_empty(),
     };
     Ok(render(app, status, "admin/settings.html", Some(me(signed)), ctx).await)
 }
@@ -163,9 +169,27 @@ async fn show(
         section,
         values: &values,
         errors: &BTreeMap::new(),
+        image_errors: &BTreeMap::new(),
         saved,
     };
     page(&app, &signed, StatusCode::OK, shown).await
+}
+
+/// The Site page again, with why an image was refused (422).
+async fn site_page_with_image_errors(
+    app: &AppState,
+    signed: &Signed,
+    image_errors: &BTreeMap<&'static str, String>,
+) -> Result<Response, AppError> {
+    let values = current(app, Section::Site).await?;
+    let shown = Shown {
+        section: Section::Site,
+        values: &values,
+        errors: &BTreeMap::new(),
+        image_errors,
+        saved: false,
+    };
+    page(app, signed, StatusCode::UNPROCESSABLE_ENTITY, shown).await
 }
 
 /// `GET /admin/settings`
@@ -263,6 +287,7 @@ async fn save(
             section,
             values: &values,
             errors: &errors,
+            image_errors: &BTreeMap::new(),
             saved: false,
         };
         return page(&app, &signed, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
