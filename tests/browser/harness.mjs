@@ -47,12 +47,21 @@ async function waitReady(url, child) {
 
 /** Starts the demo site (with extra `TIDINGS_*` settings); returns its URL and a stop function. */
 export async function startDemo(extraEnv = {}) {
+  return start("demo", extraEnv);
+}
+
+/** Starts `tidings serve` on an empty data folder, as a new outlet would. */
+export async function startEmpty(extraEnv = {}) {
+  return start("serve", extraEnv);
+}
+
+async function start(command, extraEnv) {
   const bin = process.env.TIDINGS_BIN ?? join(root, "target/debug/tidings");
   const dataDir = mkdtempSync(join(tmpdir(), "tidings-browser-"));
   const port = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TIDINGS_")));
   // Digests go out only when a test sends one.
-  const child = spawn(bin, ["demo", "--data-dir", dataDir, "--listen", `127.0.0.1:${port}`], {
+  const child = spawn(bin, [command, "--data-dir", dataDir, "--listen", `127.0.0.1:${port}`], {
     env: { ...env, RUST_LOG: "warn", TIDINGS_NEWSLETTER__DIGEST_TIME: "off", ...extraEnv },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -168,6 +168,8 @@ pub async fn save(
     if !changes.is_empty() {
         let pairs: Vec<(&str, &str)> = changes.iter().map(|(k, v)| (*k, v.as_str())).collect();
         app.store().set_settings(&pairs).await?;
+        // The owner sees the change on the next page, not after the generation poll.
+        let _ = app.refresh_generation().await;
         let keys: Vec<&str> = changes.iter().map(|(k, _)| *k).collect();
         signed
             .audit(&app, "settings.images", &keys.join(", "))
