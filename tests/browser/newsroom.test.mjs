@@ -126,6 +126,6 @@ test("the signup page says plainly that it needs JavaScript when it is off", asy
   const form = page.locator("form.signup-form");
   await form.getByLabel("Email").fill("nojs@example.org");
   await form.getByRole("button", { name: "Subscribe" }).click();
-  assert.match(await page.locator(".form-error").textContent(), /needs JavaScript/);
+  assert.match(await page.locator(".error-summary").textContent(), /needs JavaScript/);
   await context.close();
 });
