@@ -14,6 +14,7 @@ pub mod routes {
     mod articles;
     mod caching;
     pub mod donate;
+    mod donate_defences;
     mod donors;
     mod edge;
     mod errors;
