@@ -111,6 +111,30 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// Opens the site's store (creating the data folder), runs one import on it under a spinner, and
+/// closes the store whatever the import did.
+pub async fn run_import<T, E, Fut>(
+    config: &Config,
+    import: impl FnOnce(Store) -> Fut,
+) -> anyhow::Result<T>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+    anyhow::Error: From<E>,
+{
+    std::fs::create_dir_all(&config.server.data_dir)?;
+    let store = open_store(config).await?;
+    let bar = spinner("");
+    if let Some(bar) = &bar {
+        bar.set_message("importing");
+    }
+    let result = import(store.clone()).await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    store.close().await;
+    Ok(result?)
+}
+
 /// A spinner with a count on a terminal; nothing when the output is a file or a pipe.
 pub fn spinner(unit: &str) -> Option<indicatif::ProgressBar> {
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {

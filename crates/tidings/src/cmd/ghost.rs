@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use tidings_import::ghost;
 
 use crate::cli::Global;
-use crate::cmd::{load_config, open_store, sources, spinner, write_report};
+use crate::cmd::{load_config, run_import, sources, write_report};
 
 /// Runs the Ghost import.
 pub async fn run(
@@ -39,19 +39,12 @@ pub async fn run(
         println!("Nothing was written (--dry-run).");
         return Ok(ExitCode::SUCCESS);
     }
-    std::fs::create_dir_all(&config.server.data_dir)?;
-    let store = open_store(&config).await?;
+    let plan = &plan;
     let media = config.server.data_dir.join("media");
-    let bar = spinner("");
-    if let Some(bar) = &bar {
-        bar.set_message("importing");
-    }
-    let result = ghost::import(&store, &plan, images.map(|dir| (dir, media))).await;
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    store.close().await;
-    let done = result?;
+    let done = run_import(&config, |store| async move {
+        ghost::import(&store, plan, images.map(|dir| (dir, media))).await
+    })
+    .await?;
     println!(
         "Imported: {} created, {} updated, {} unchanged; {} tag(s) and {} author(s) created; {} old address(es) redirected.",
         done.created, done.updated, done.unchanged, done.tags_created, done.authors_created, done.redirects

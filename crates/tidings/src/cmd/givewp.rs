@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use tidings_import::givewp::{self, Plan};
 
 use crate::cli::Global;
-use crate::cmd::{load_config, open_store, sources, spinner, write_report};
+use crate::cmd::{load_config, run_import, sources, write_report};
 
 fn print_plan(plan: &Plan) {
     println!("GiveWP export: {} gift(s)", plan.gifts());
@@ -59,18 +59,11 @@ pub async fn run(
         println!("Nothing was written (--dry-run).");
         return Ok(ExitCode::SUCCESS);
     }
-    std::fs::create_dir_all(&config.server.data_dir)?;
-    let store = open_store(&config).await?;
-    let bar = spinner("");
-    if let Some(bar) = &bar {
-        bar.set_message("importing");
-    }
-    let result = givewp::import(&store, &plan).await;
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    store.close().await;
-    let done = result?;
+    let plan = &plan;
+    let done = run_import(&config, |store| async move {
+        givewp::import(&store, plan).await
+    })
+    .await?;
     println!(
         "Imported: {} gift(s) created, {} completed with what this file adds, {} unchanged; {} donor(s), {} plan(s) and {} campaign(s) created. Nothing was charged and no email was sent.",
         done.gifts_created,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use tidings_import::substack;
 
 use crate::cli::Global;
-use crate::cmd::{load_config, open_store, sources, spinner, write_report};
+use crate::cmd::{load_config, run_import, sources, write_report};
 
 /// Runs the Substack import.
 pub async fn run(
@@ -25,18 +25,11 @@ pub async fn run(
         println!("Nothing was written (--dry-run).");
         return Ok(ExitCode::SUCCESS);
     }
-    std::fs::create_dir_all(&config.server.data_dir)?;
-    let store = open_store(&config).await?;
-    let bar = spinner("");
-    if let Some(bar) = &bar {
-        bar.set_message("importing");
-    }
-    let result = substack::import(&store, &plan).await;
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    store.close().await;
-    let done = result?;
+    let plan = &plan;
+    let done = run_import(&config, |store| async move {
+        substack::import(&store, plan).await
+    })
+    .await?;
     println!(
         "Imported: {} created, {} updated, {} unchanged; {} old address(es) redirected. Subscribers: `tidings subscribers import` with Substack's subscriber CSV.",
         done.created, done.updated, done.unchanged, done.redirects
