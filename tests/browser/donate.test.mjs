@@ -3,7 +3,7 @@
 // arrives at an SMTP server on loopback and the gift shows in the admin and its CSV.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, startDemo, startSmtp } from "./harness.mjs";
+import { createOwner, launchBrowser, startDemo, startSmtp } from "./harness.mjs";
 
 let site;
 let chrome;
@@ -60,15 +60,7 @@ test("a reader gives $100 from an article and gets a receipt; the newsroom sees 
   assert.deepEqual(errors, []);
 
   // The owner finds it in the admin list and the accountant's CSV.
-  await page.goto(`${site.url}/admin/`);
-  await page.waitForURL(/\/admin\/setup$/);
-  await page.getByLabel("Setup code").fill(site.setupCode());
-  await page.getByLabel("Your name").fill("Olu Owner");
-  await page.getByLabel("Email").fill("owner@example.org");
-  await page.getByLabel("Password", { exact: true }).fill("a long and careful passphrase");
-  await page.getByLabel("Password again").fill("a long and careful passphrase");
-  await page.getByRole("button", { name: "Create the owner account" }).click();
-  await page.waitForURL(/\/admin\/$/);
+  await createOwner(page, site);
   await page.goto(`${site.url}/admin/donations`);
   const row = page.locator("table.list tbody tr").first();
   assert.match(await row.textContent(), /ana@example\.org/);

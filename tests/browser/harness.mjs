@@ -99,6 +99,20 @@ async function start(command, extraEnv) {
   };
 }
 
+/** First run: /admin/ leads to the setup page, which takes the code `serve` printed and creates
+ * the owner, Olu Owner <owner@example.org>; ends signed in on the dashboard. */
+export async function createOwner(page, site) {
+  await page.goto(`${site.url}/admin/`);
+  await page.waitForURL(/\/admin\/setup$/);
+  await page.getByLabel("Setup code").fill(site.setupCode());
+  await page.getByLabel("Your name").fill("Olu Owner");
+  await page.getByLabel("Email").fill("owner@example.org");
+  await page.getByLabel("Password", { exact: true }).fill("a long and careful passphrase");
+  await page.getByLabel("Password again").fill("a long and careful passphrase");
+  await page.getByRole("button", { name: "Create the owner account" }).click();
+  await page.waitForURL(/\/admin\/$/);
+}
+
 /** Launches headless Chromium; Playwright gives it a fresh, empty profile of its own. */
 export async function launchBrowser() {
   const browser = await chromium.launch({

@@ -5,7 +5,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { launchBrowser, linkIn, mailTo, startDemo } from "./harness.mjs";
+import { createOwner, launchBrowser, linkIn, mailTo, startDemo } from "./harness.mjs";
 
 let site;
 let chrome;
@@ -27,16 +27,7 @@ test("set up the owner, write an article with an image, preview, publish, read i
   page.on("pageerror", (err) => errors.push(String(err)));
   page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
 
-  // First run: /admin/ leads to the setup page, which asks for the code `serve` printed.
-  await page.goto(`${site.url}/admin/`);
-  await page.waitForURL(/\/admin\/setup$/);
-  await page.getByLabel("Setup code").fill(site.setupCode());
-  await page.getByLabel("Your name").fill("Olu Owner");
-  await page.getByLabel("Email").fill("owner@example.org");
-  await page.getByLabel("Password", { exact: true }).fill("a long and careful passphrase");
-  await page.getByLabel("Password again").fill("a long and careful passphrase");
-  await page.getByRole("button", { name: "Create the owner account" }).click();
-  await page.waitForURL(/\/admin\/$/);
+  await createOwner(page, site);
   assert.match(await page.locator("h1").textContent(), /Hello, Olu Owner/);
 
   // Upload a photo to the media library.

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { crc32, deflateSync } from "node:zlib";
-import { launchBrowser, startEmpty } from "./harness.mjs";
+import { createOwner, launchBrowser, startEmpty } from "./harness.mjs";
 
 let site;
 let chrome;
@@ -65,15 +65,7 @@ test("a new owner names the site, the organisation and the look, and readers see
   await page.goto(`${site.url}/`);
   assert.match(await page.locator(".brand").textContent(), /Tidings/, "the built-in name first");
 
-  await page.goto(`${site.url}/admin/`);
-  await page.waitForURL(/\/admin\/setup$/);
-  await page.getByLabel("Setup code").fill(site.setupCode());
-  await page.getByLabel("Your name").fill("Olu Owner");
-  await page.getByLabel("Email").fill("owner@example.org");
-  await page.getByLabel("Password", { exact: true }).fill("a long and careful passphrase");
-  await page.getByLabel("Password again").fill("a long and careful passphrase");
-  await page.getByRole("button", { name: "Create the owner account" }).click();
-  await page.waitForURL(/\/admin\/$/);
+  await createOwner(page, site);
 
   await page.getByRole("link", { name: "Settings" }).first().click();
   await page.waitForURL(/\/admin\/settings$/);

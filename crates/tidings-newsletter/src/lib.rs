@@ -24,7 +24,7 @@ pub use email::TestCopy;
 pub use pow::{issue_challenge, solve, verify_solution, Challenge, PowError, SIGNUP_DIFFICULTY};
 pub use ranking::{arrange, rank, Candidate};
 pub use reads::{is_reader, ReadCounter};
-pub use schedule::{due_edition, parse_time, send_instant, upcoming_edition};
+pub use schedule::{due_edition, send_instant, upcoming_edition};
 pub use sender::{retry_at, SendReport, Sender, LEASE, MAX_ATTEMPTS};
 pub use service::{NewsletterError, NewsletterOptions, Newsletters, SECRET};
 pub use signed::{sign_token, verify_token};

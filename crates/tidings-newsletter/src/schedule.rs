@@ -41,11 +41,6 @@ pub fn upcoming_edition(tz: Tz, time: NaiveTime, now: DateTime<Utc>) -> NaiveDat
     }
 }
 
-/// Parses `HH:MM` (already validated by the configuration loader).
-pub fn parse_time(hh_mm: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(hh_mm, "%H:%M").ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,7 +55,7 @@ mod tests {
 
     #[test]
     fn an_ordinary_day_fires_at_local_time() {
-        let t = parse_time("07:00").unwrap();
+        let t = tidings_theme::parse_digest_time("07:00").unwrap();
         let tz: Tz = "America/New_York".parse().unwrap();
         // EST (UTC-5) in January, EDT (UTC-4) in July.
         assert_eq!(
@@ -77,7 +72,7 @@ mod tests {
     fn a_missing_local_time_fires_at_the_next_valid_instant() {
         // 2026-03-08: New York clocks jump from 02:00 to 03:00.
         let tz: Tz = "America/New_York".parse().unwrap();
-        let t = parse_time("02:30").unwrap();
+        let t = tidings_theme::parse_digest_time("02:30").unwrap();
         assert_eq!(
             send_instant(tz, date("2026-03-08"), t),
             utc("2026-03-08T07:00:00Z"),
@@ -89,7 +84,7 @@ mod tests {
     fn a_repeated_local_time_fires_once_at_its_first_occurrence() {
         // 2026-11-01: New York clocks fall back from 02:00 EDT to 01:00 EST; 01:30 happens twice.
         let tz: Tz = "America/New_York".parse().unwrap();
-        let t = parse_time("01:30").unwrap();
+        let t = tidings_theme::parse_digest_time("01:30").unwrap();
         let first = utc("2026-11-01T05:30:00Z");
         let second = utc("2026-11-01T06:30:00Z");
         assert_eq!(send_instant(tz, date("2026-11-01"), t), first);
@@ -105,7 +100,7 @@ mod tests {
     #[test]
     fn due_and_upcoming_editions_turn_over_at_the_send_time() {
         let tz: Tz = "Europe/Paris".parse().unwrap();
-        let t = parse_time("07:00").unwrap();
+        let t = tidings_theme::parse_digest_time("07:00").unwrap();
         let before = utc("2026-11-29T05:59:59Z");
         let after = utc("2026-11-29T06:00:00Z");
         assert_eq!(due_edition(tz, t, before), date("2026-11-28"));

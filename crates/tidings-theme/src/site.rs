@@ -83,8 +83,15 @@ impl SiteInfo {
 
     /// Applies `settings` and answers the identity now in force (for every clone).
     pub fn apply(&self, settings: &Settings) -> Identity {
+        let identity = self.resolve(settings);
+        *self.live.write().expect("identity lock") = identity.clone();
+        identity
+    }
+
+    /// The identity `settings` give, without applying it.
+    pub fn resolve(&self, settings: &Settings) -> Identity {
         let c = &self.configured;
-        let identity = Identity {
+        Identity {
             title: self
                 .setting(settings, "site_title")
                 .map_or_else(|| c.title.clone(), str::to_string),
@@ -104,9 +111,7 @@ impl SiteInfo {
                 .and_then(|n| n.parse().ok())
                 .filter(|n| (1..=50).contains(n))
                 .unwrap_or(c.max_stories),
-        };
-        *self.live.write().expect("identity lock") = identity.clone();
-        identity
+        }
     }
 
     /// Reads the settings and applies them.

@@ -16,6 +16,7 @@ use axum::Form;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use tidings_accounts::Action;
+use tidings_store::{DonationForm, Settings};
 
 use crate::admin::page::{me, render, see_other};
 use crate::admin::session::Signed;
@@ -49,16 +50,19 @@ fn input(kind: Kind) -> &'static str {
     }
 }
 
-/// What a toggle holds when nothing was ever saved.
+/// What a field holds when nothing was ever saved.
 fn default_of(f: &Field) -> &'static str {
     match f.kind {
         Kind::Toggle => "on",
+        Kind::DonationForm => "default",
         _ => "",
     }
 }
 
 struct Shown<'a> {
     section: Section,
+    settings: &'a Settings,
+    forms: &'a [DonationForm],
     values: &'a BTreeMap<String, String>,
     errors: &'a BTreeMap<&'static str, String>,
     image_errors: &'a BTreeMap<&'static str, String>,
@@ -85,8 +89,6 @@ async fn page(
             set_by: info.fixed_by(f.key).map(str::to_string),
         })
         .collect();
-    let forms = app.store().donation_forms().await?;
-    let settings = app.store().settings().await?;
     let tabs: Vec<_> = Section::ALL
         .iter()
         .map(|s| context! { title => s.title(), url => url(*s), current => *s == shown.section })
@@ -99,13 +101,13 @@ async fn page(
         fields => fields,
         saved => shown.saved,
         failed => !shown.errors.is_empty(),
-        forms => forms.iter().map(|f| context! { slug => f.slug, title => f.title }).collect::<Vec<_>>(),
+        forms => shown.forms.iter().map(|f| context! { slug => f.slug, title => f.title }).collect::<Vec<_>>(),
         donations => shown.section == Section::Donations,
         payment_mode => if gateway.test_mode() { "test" } else { "live" },
         gateway => gateway.kind().as_str(),
         newsletter => shown.section == Section::Newsletter,
         site => shown.section == Section::Site,
-        images => images::views(&settings, shown.image_errors),
+        images => images::views(shown.settings, shown.image_errors),
         failed_images => !shown.image_errors.is_empty(),
     };
     Ok(render(app, status, "admin/settings.html", Some(me(signed)), ctx).await)
@@ -129,9 +131,8 @@ pub struct Saved {
 }
 
 /// The values a page shows: what is saved, else what is in force (a default, or the configuration).
-async fn current(app: &AppState, section: Section) -> Result<BTreeMap<String, String>, AppError> {
-    let settings = app.store().settings().await?;
-    let identity = app.newsletters().site().refresh(app.store()).await?;
+fn current(app: &AppState, section: Section, settings: &Settings) -> BTreeMap<String, String> {
+    let identity = app.newsletters().site().resolve(settings);
     let mut values = BTreeMap::new();
     for f in fields::of(section) {
         let saved = settings.get(f.key);
@@ -147,14 +148,13 @@ async fn current(app: &AppState, section: Section) -> Result<BTreeMap<String, St
                     .digest_time
                     .map_or_else(|| "off".into(), |t| t.format("%H:%M").to_string()),
                 "digest_max_stories" => identity.max_stories.to_string(),
-                "donation_default_form" if saved.is_empty() => "default".into(),
                 _ if saved.is_empty() => default_of(f).into(),
                 _ => saved.to_string(),
             }
         };
         values.insert(f.key.to_string(), value);
     }
-    Ok(values)
+    values
 }
 
 async fn show(
@@ -164,9 +164,13 @@ async fn show(
     saved: bool,
 ) -> Result<Response, AppError> {
     signed.require(Action::ManageSettings)?;
-    let values = current(&app, section).await?;
+    let settings = app.store().settings().await?;
+    let forms = app.store().donation_forms().await?;
+    let values = current(&app, section, &settings);
     let shown = Shown {
         section,
+        settings: &settings,
+        forms: &forms,
         values: &values,
         errors: &BTreeMap::new(),
         image_errors: &BTreeMap::new(),
@@ -181,9 +185,13 @@ async fn site_page_with_image_errors(
     signed: &Signed,
     image_errors: &BTreeMap<&'static str, String>,
 ) -> Result<Response, AppError> {
-    let values = current(app, Section::Site).await?;
+    let settings = app.store().settings().await?;
+    let forms = app.store().donation_forms().await?;
+    let values = current(app, Section::Site, &settings);
     let shown = Shown {
         section: Section::Site,
+        settings: &settings,
+        forms: &forms,
         values: &values,
         errors: &BTreeMap::new(),
         image_errors,
@@ -258,14 +266,9 @@ async fn save(
 ) -> Result<Response, AppError> {
     signed.require(Action::ManageSettings)?;
     let before = app.store().settings().await?;
-    let forms: Vec<String> = app
-        .store()
-        .donation_forms()
-        .await?
-        .into_iter()
-        .map(|f| f.slug)
-        .collect();
-    let mut values = current(&app, section).await?;
+    let forms = app.store().donation_forms().await?;
+    let slugs: Vec<String> = forms.iter().map(|f| f.slug.clone()).collect();
+    let mut values = current(&app, section, &before);
     let mut errors = BTreeMap::new();
     let mut changes: Vec<(&str, String)> = Vec::new();
     for f in fields::of(section) {
@@ -274,10 +277,15 @@ async fn save(
             continue;
         }
         let value = submitted(f, &form);
-        if let Some(message) = fields::check(f, form.get(f.key).map_or("", |v| v), &forms) {
+        if let Some(message) = fields::check(f, form.get(f.key).map_or("", |v| v), &slugs) {
             errors.insert(f.key, message);
         }
-        if value != before.get(f.key) && !(before.get(f.key).is_empty() && value == values[f.key]) {
+        // Never saved, and sent back as the value in force: nothing to store.
+        let unchanged = match before.get(f.key) {
+            "" => value.is_empty() || value == values[f.key],
+            saved => value == saved,
+        };
+        if !unchanged {
             changes.push((f.key, value.clone()));
         }
         values.insert(f.key.to_string(), value);
@@ -285,6 +293,8 @@ async fn save(
     if !errors.is_empty() {
         let shown = Shown {
             section,
+            settings: &before,
+            forms: &forms,
             values: &values,
             errors: &errors,
             image_errors: &BTreeMap::new(),

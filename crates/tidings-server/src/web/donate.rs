@@ -144,14 +144,10 @@ async fn form_page(
     Ok(response)
 }
 
-/// The form `/donate/` shows: the outlet's choice in the settings, else the built-in one.
+/// The form `/donate/` shows: the outlet's choice in the settings (checked to exist when saved;
+/// forms are never deleted), else the built-in one. Read from the cached site view: no query.
 pub(crate) async fn default_slug(app: &AppState) -> Result<String, AppError> {
-    let chosen = app.site_view().await?.donate_form.clone();
-    // A chosen form since deleted leaves /donate/ with the built-in one rather than a 404.
-    if chosen != "default" && app.store().donation_form(&chosen).await?.is_none() {
-        return Ok("default".into());
-    }
-    Ok(chosen)
+    Ok(app.site_view().await?.donate_form.clone())
 }
 
 async fn find_form(app: &AppState, slug: &str) -> Result<DonationForm, AppError> {

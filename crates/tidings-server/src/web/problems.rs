@@ -6,6 +6,16 @@ use std::collections::BTreeMap;
 use minijinja::{context, Value};
 use serde::Serialize;
 
+/// A library's lower-case error message as a sentence: capitalised, ending with a full stop.
+pub fn sentence(message: &str) -> String {
+    let m = message.trim().trim_end_matches('.');
+    let mut chars = m.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
 /// One thing to fix, and the field (its element id) it is about, if any.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {

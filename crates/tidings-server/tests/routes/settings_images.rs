@@ -5,7 +5,7 @@ use image::{ImageBuffer, Rgba};
 use tidings_accounts::Role;
 
 use crate::server_test;
-use crate::support::browser::{account, Browser, PASSWORD};
+use crate::support::browser::{account, Browser, Part, PASSWORD};
 use crate::support::Options;
 
 fn png(w: u32, h: u32) -> Vec<u8> {
@@ -20,46 +20,14 @@ fn png(w: u32, h: u32) -> Vec<u8> {
 
 /// Posts the images form: (field, file name, bytes) parts, plus `remove` values.
 async fn post_images(
-    app: &crate::support::TestApp,
-    b: &Browser,
+    b: &mut Browser,
     files: &[(&str, &str, &[u8])],
     remove: &[&str],
 ) -> (u16, String) {
-    let boundary = "tidingsboundaryQ8x2";
-    let mut body = Vec::new();
-    for (field, name, bytes) in files {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    for value in remove {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"remove\"\r\n\r\n{value}\r\n").as_bytes(),
-        );
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let res = app
-        .client
-        .post(format!(
-            "{}/admin/settings/images?csrf={}",
-            app.base, b.csrf
-        ))
-        .header(
-            "cookie",
-            format!("tidings_session={}", b.session().unwrap()),
-        )
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
+    let mut parts: Vec<Part> = files.iter().map(|(f, n, b)| Part::File(f, n, b)).collect();
+    parts.extend(remove.iter().map(|v| Part::Field("remove", v)));
+    let page = b.post_multipart("/admin/settings/images", &parts).await;
+    (page.status, page.body)
 }
 
 server_test!(
@@ -72,23 +40,21 @@ server_test!(
         editor.sign_in("ed@example.org", PASSWORD).await;
         editor.get("/admin/").await;
         let (status, _) =
-            post_images(&app, &editor, &[("logo_light", "l.png", &png(60, 20))], &[]).await;
+            post_images(&mut editor, &[("logo_light", "l.png", &png(60, 20))], &[]).await;
         assert_eq!(status, 403);
 
         let mut owner = Browser::new(&app.base);
         owner.sign_in("owner@example.org", PASSWORD).await;
         owner.get("/admin/settings").await;
         let svg = b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>";
-        let (status, body) =
-            post_images(&app, &owner, &[("logo_light", "logo.svg", svg)], &[]).await;
+        let (status, body) = post_images(&mut owner, &[("logo_light", "logo.svg", svg)], &[]).await;
         assert_eq!(status, 422, "{body}");
         assert!(
             body.contains("logo.svg: SVG files are not accepted"),
             "{body}"
         );
         let (status, body) = post_images(
-            &app,
-            &owner,
+            &mut owner,
             &[("site_icon", "icon.png", b"not an image")],
             &[],
         )
@@ -101,8 +67,7 @@ server_test!(
         assert_eq!(app.store.settings().await.unwrap().get("logo_light"), "");
 
         let (status, body) = post_images(
-            &app,
-            &owner,
+            &mut owner,
             &[
                 ("logo_light", "logo.png", &png(600, 120)),
                 ("logo_dark", "logo-dark.png", &png(600, 120)),
@@ -158,8 +123,7 @@ server_test!(
         assert_eq!(app.get(&format!("/media/{logo}")).await.status(), 200);
 
         // An empty file field keeps the image; "remove" takes it away.
-        let (status, _) =
-            post_images(&app, &owner, &[("logo_light", "", b"")], &["logo_dark"]).await;
+        let (status, _) = post_images(&mut owner, &[("logo_light", "", b"")], &["logo_dark"]).await;
         assert_eq!(status, 303);
         let settings = app.store.settings().await.unwrap();
         assert_eq!(settings.get("logo_light"), logo);

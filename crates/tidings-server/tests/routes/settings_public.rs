@@ -145,6 +145,7 @@ server_test!(
                 &[
                     ("donation_cta", "Gardez le Courrier libre."),
                     ("donation_default_form", "default"),
+                    ("receipt_message", "Merci du fond du coeur."),
                 ],
             )
             .await;
@@ -157,6 +158,8 @@ server_test!(
             )
             .await
         );
+        let article = app.text(&format!("/{}/", story.slug)).await;
+        assert!(article.contains("<a class=\"button button-donate\" href=\"/donate/\">Donate</a>"));
 
         // Newsletters go out under the newsletter's own sender, with its reply-to and footer.
         let state = &app.server.as_ref().unwrap().state;
@@ -186,5 +189,22 @@ server_test!(
         );
         // Dates readers see follow the site's timezone.
         assert_eq!(state.tz(), chrono_tz::Europe::Paris);
+
+        // Receipts open with the outlet's own thanks.
+        let mut donor = Browser::new(&app.base);
+        let sent = crate::routes::donate::donate(&mut donor, &[]).await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+        let checkout = sent.location.unwrap();
+        let path = checkout.trim_start_matches("http://news.test");
+        let done = donor.post_raw(path, &[("outcome", "complete")]).await;
+        assert_eq!(done.status, 303);
+        let receipt = &smtp.wait_for("ana@example.org", 1).await[0];
+        assert!(
+            receipt
+                .data
+                .contains("Dear Ana,\r\n\r\nMerci du fond du coeur.\r\n\r\nThis is your receipt."),
+            "{}",
+            receipt.data
+        );
     }
 );

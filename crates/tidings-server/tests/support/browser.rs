@@ -15,6 +15,14 @@ pub struct Browser {
     pub csrf: String,
 }
 
+/// One part of a multipart form.
+pub enum Part<'a> {
+    /// A plain field: name and value.
+    Field(&'a str, &'a str),
+    /// A file: field name, file name and contents.
+    File(&'a str, &'a str, &'a [u8]),
+}
+
 /// A response reduced to what tests look at.
 pub struct Page {
     pub status: u16,
@@ -104,6 +112,45 @@ impl Browser {
             .post(format!("{}{path}", self.base))
             .header("cookie", self.cookie_header())
             .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.finish(res).await
+    }
+
+    /// POST an upload form as browsers send it (multipart), with the CSRF token in the address as
+    /// the admin's upload forms carry it.
+    pub async fn post_multipart(&mut self, path: &str, parts: &[Part<'_>]) -> Page {
+        let boundary = "tidingsboundary7MA4YWxk";
+        let mut body = Vec::new();
+        for part in parts {
+            let (head, bytes): (String, &[u8]) = match part {
+                Part::Field(name, value) => (
+                    format!("Content-Disposition: form-data; name=\"{name}\""),
+                    value.as_bytes(),
+                ),
+                Part::File(name, file, bytes) => (
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/octet-stream"
+                    ),
+                    bytes,
+                ),
+            };
+            body.extend_from_slice(format!("--{boundary}\r\n{head}\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let res = self
+            .client
+            .post(format!("{}{path}{sep}csrf={}", self.base, self.csrf))
+            .header("cookie", self.cookie_header())
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .body(body)
             .send()
             .await

@@ -8,12 +8,13 @@ use axum::extract::{Multipart, State};
 use axum::response::Response;
 use serde::Serialize;
 use tidings_accounts::{new_token, Action};
-use tidings_media::{brand, library, MediaError, Output};
+use tidings_media::{brand, library, Output};
 
 use crate::admin::page::see_other;
 use crate::admin::session::Signed;
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::web::problems::sentence;
 
 /// One image slot: its setting, label and help.
 pub struct Slot {
@@ -79,12 +80,6 @@ pub fn views(
         .collect()
 }
 
-fn refusal(e: &MediaError) -> String {
-    format!("{}.", e.to_string().trim_end_matches('.'))
-        .replacen("this file", "This file", 1)
-        .replacen("the ", "The ", 1)
-}
-
 /// The files an upload becomes and the setting's new value (a path, or a stem for icons).
 fn prepare(key: &str, bytes: &[u8]) -> Result<(Vec<Output>, String, String), String> {
     if brand::is_svg(bytes) {
@@ -96,10 +91,10 @@ fn prepare(key: &str, bytes: &[u8]) -> Result<(Vec<Output>, String, String), Str
     let tag = &new_token()[..10];
     if key == "site_icon" {
         let stem = format!("site/icon-{tag}");
-        let files = brand::icons(bytes).map_err(|e| refusal(&e))?;
+        let files = brand::icons(bytes).map_err(|e| sentence(&e.to_string()))?;
         return Ok((files, stem.clone(), stem));
     }
-    let processed = tidings_media::process(bytes).map_err(|e| refusal(&e))?;
+    let processed = tidings_media::process(bytes).map_err(|e| sentence(&e.to_string()))?;
     let stem = format!("site/{}-{tag}", key.replace('_', "-"));
     let path = format!("{stem}.{}", processed.format.ext());
     Ok((processed.files, stem, path))

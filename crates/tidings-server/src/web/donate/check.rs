@@ -5,7 +5,7 @@ use tidings_donations::{validate_gift, Currency, FeeRate, FormRules, GiftError, 
 use tidings_store::{DonationForm, GatewayKind, NewDonation};
 
 use super::DonateForm;
-use crate::web::problems::Problems;
+use crate::web::problems::{sentence, Problems};
 
 /// Longest name, dedication and address accepted.
 const MAX_NAME: usize = 100;
@@ -24,14 +24,6 @@ fn has_control(s: &str) -> bool {
 /// A postal address may span lines, and nothing else out of the ordinary.
 fn bad_address(s: &str) -> bool {
     s.chars().count() > MAX_ADDRESS || s.chars().any(|c| c.is_control() && c != '\n' && c != '\r')
-}
-
-fn sentence(e: &GiftError) -> String {
-    let m = e.to_string();
-    match m.chars().next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), &m[first.len_utf8()..]),
-        None => m,
-    }
 }
 
 fn check_name(problems: &mut Problems, field: &'static str, value: &str, which: &str) {
@@ -80,7 +72,7 @@ pub(super) fn checked_gift(
             _ if f.amount == "custom" => Some("custom_amount"),
             _ => Some("amount-first"),
         };
-        problems.push(field, sentence(e));
+        problems.push(field, sentence(&e.to_string()));
     }
     if f.cover_fee.is_some() && !form.offer_fee_cover {
         problems.push(None, "This form does not offer to cover the fee.");

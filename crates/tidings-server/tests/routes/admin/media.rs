@@ -3,7 +3,7 @@ use image::{ImageBuffer, Rgb};
 use tidings_accounts::Role;
 
 use crate::server_test;
-use crate::support::browser::{account, Browser, PASSWORD};
+use crate::support::browser::{account, Browser, Part, PASSWORD};
 use crate::support::Options;
 
 fn photo(w: u32, h: u32) -> Vec<u8> {
@@ -23,41 +23,13 @@ fn photo(w: u32, h: u32) -> Vec<u8> {
     with_exif
 }
 
-async fn upload(
-    app: &crate::support::TestApp,
-    b: &Browser,
-    name: &str,
-    bytes: &[u8],
-) -> (u16, Option<String>, String) {
-    let boundary = "tidingsboundary7MA4YWxk";
-    let mut body = Vec::new();
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nBoats in the harbour\r\n").as_bytes());
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes());
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let res = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{}/admin/media?csrf={}", app.base, b.csrf))
-        .header(
-            "cookie",
-            format!("tidings_session={}", b.session().unwrap()),
-        )
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string());
-    (status, location, res.text().await.unwrap())
+async fn upload(b: &mut Browser, name: &str, bytes: &[u8]) -> (u16, Option<String>, String) {
+    let parts = [
+        Part::Field("alt", "Boats in the harbour"),
+        Part::File("file", name, bytes),
+    ];
+    let page = b.post_multipart("/admin/media", &parts).await;
+    (page.status, page.location, page.body)
 }
 
 server_test!(
@@ -69,8 +41,7 @@ server_test!(
         b.sign_in("photo@example.org", PASSWORD).await;
         b.get("/admin/media").await;
 
-        let (status, _, body) =
-            upload(&app, &b, "notes.jpg", b"just some text, not a picture").await;
+        let (status, _, body) = upload(&mut b, "notes.jpg", b"just some text, not a picture").await;
         assert_eq!(status, 422);
         assert!(
             body.contains("not a JPEG, PNG, WebP or GIF"),
@@ -78,11 +49,11 @@ server_test!(
         );
 
         let bomb = tidings_media::testing::png_claiming(30_000, 30_000);
-        let (status, _, body) = upload(&app, &b, "bomb.png", &bomb).await;
+        let (status, _, body) = upload(&mut b, "bomb.png", &bomb).await;
         assert_eq!(status, 422);
         assert!(body.contains("30000×30000"), "{body}");
 
-        let (status, _, body) = upload(&app, &b, "huge.jpg", &vec![0xFFu8; 17 * 1024 * 1024]).await;
+        let (status, _, body) = upload(&mut b, "huge.jpg", &vec![0xFFu8; 17 * 1024 * 1024]).await;
         assert_eq!(status, 422);
         assert!(
             body.contains("larger than 15 MB") && body.contains("name=\"file\""),
@@ -93,7 +64,7 @@ server_test!(
             "nothing saved from refused uploads"
         );
 
-        let (status, location, _) = upload(&app, &b, "Harbour Boats.JPG", &photo(1000, 600)).await;
+        let (status, location, _) = upload(&mut b, "Harbour Boats.JPG", &photo(1000, 600)).await;
         assert_eq!(status, 303, "{location:?}");
         let media = app.store.list_media(10).await.unwrap();
         assert_eq!(media.len(), 1);

@@ -4,8 +4,8 @@ use tidings_accounts::Role;
 use tidings_store::SubscriberStatus;
 
 use crate::server_test;
-use crate::support::browser::{account, Browser, PASSWORD};
-use crate::support::{Options, TestApp};
+use crate::support::browser::{account, Browser, Part, PASSWORD};
+use crate::support::Options;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,45 +14,14 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-async fn import(
-    app: &TestApp,
-    b: &Browser,
-    name: &str,
-    bytes: &[u8],
-    dry_run: bool,
-) -> (u16, String) {
-    let boundary = "tidingsboundaryQ2x9";
-    let mut body = Vec::new();
+async fn import(b: &mut Browser, name: &str, bytes: &[u8], dry_run: bool) -> (u16, String) {
+    let mut parts = Vec::new();
     if dry_run {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\non\r\n"
-            )
-            .as_bytes(),
-        );
+        parts.push(Part::Field("dry_run", "on"));
     }
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes());
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let res = app
-        .client
-        .post(format!(
-            "{}/admin/subscribers/import?csrf={}",
-            app.base, b.csrf
-        ))
-        .header(
-            "cookie",
-            format!("tidings_session={}", b.session().unwrap()),
-        )
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
+    parts.push(Part::File("file", name, bytes));
+    let page = b.post_multipart("/admin/subscribers/import", &parts).await;
+    (page.status, page.body)
 }
 
 server_test!(import_with_dry_run_then_export, Options::default(), |app| {
@@ -62,7 +31,7 @@ server_test!(import_with_dry_run_then_export, Options::default(), |app| {
     b.get("/admin/subscribers").await;
 
     let csv = fixture("mailchimp-subscribed.csv");
-    let (status, body) = import(&app, &b, "mailchimp-subscribed.csv", &csv, true).await;
+    let (status, body) = import(&mut b, "mailchimp-subscribed.csv", &csv, true).await;
     assert_eq!(status, 200);
     assert!(
         body.contains("read as Mailchimp") && body.contains("Dry run: nothing was imported."),
@@ -70,7 +39,7 @@ server_test!(import_with_dry_run_then_export, Options::default(), |app| {
     );
     assert!(app.store.all_subscribers().await.unwrap().is_empty());
 
-    let (status, body) = import(&app, &b, "mailchimp-subscribed.csv", &csv, false).await;
+    let (status, body) = import(&mut b, "mailchimp-subscribed.csv", &csv, false).await;
     assert_eq!(status, 200);
     assert!(body.contains("Imported"), "{body}");
     let all = app.store.all_subscribers().await.unwrap();
@@ -80,7 +49,7 @@ server_test!(import_with_dry_run_then_export, Options::default(), |app| {
 
     // One bad line: the whole file is refused, line named, nothing added.
     let broken = b"email,name\nfine@example.org,Fine\nnot-an-address,Broken\n";
-    let (status, body) = import(&app, &b, "broken.csv", broken, false).await;
+    let (status, body) = import(&mut b, "broken.csv", broken, false).await;
     assert_eq!(status, 422);
     assert!(body.contains("line 3"), "{body}");
     assert_eq!(app.store.all_subscribers().await.unwrap().len(), before);
