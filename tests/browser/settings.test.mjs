@@ -94,6 +94,15 @@ test("a new owner names the site, the organisation and the look, and readers see
   await page.getByRole("button", { name: "Save organisation" }).click();
   await page.waitForURL(/organisation\?saved=1/);
 
+  // The footer menu, reordered from the keyboard: About moves up past Donate.
+  await page.getByRole("link", { name: "Navigation" }).click();
+  await page.getByRole("button", { name: "Move About up" }).focus();
+  await page.keyboard.press("Enter");
+  await page.waitForURL(/navigation\?saved=1#menu-footer-1$/);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "menu-footer-1", "focus stays on the moved item");
+  assert.match(await page.locator("#menu-footer-1 .menu-label").textContent(), /About/);
+  await page.screenshot({ path: join(SHOTS, "settings-navigation.png"), fullPage: true });
+
   // A reader's browser (the owner's own keeps the first home page for a minute, as HTTP allows).
   await context.close();
   const readerContext = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -104,6 +113,8 @@ test("a new owner names the site, the organisation and the look, and readers see
   assert.equal(await brand.getAttribute("alt"), "The Quay Courier");
   assert.match(await reader.locator("footer address").textContent(), /Quay Courier Trust[\s\S]*2 Dock Road/);
   assert.match(await reader.locator("footer").textContent(), /newsroom@quaycourier\.example/);
+  const footerLinks = await reader.locator("footer .footer-links").first().locator("a").allTextContents();
+  assert.deepEqual(footerLinks.slice(0, 3), ["RSS feed", "About", "Donate"]);
   const accent = await reader.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--accent").trim());
   assert.equal(accent, "#0b4f8a");
   assert.equal(await reader.title(), "The Quay Courier");

@@ -115,7 +115,20 @@ fn bench(c: &mut Criterion) {
         digest_time: None,
         max_stories: 10,
     };
-    let site = SiteView::new(&identity, "https://news.example", &settings, &sections);
+    let menus = [
+        sections
+            .iter()
+            .map(tidings_theme::views::tag_link)
+            .collect(),
+        Vec::new(),
+    ];
+    let site = SiteView::new(
+        &identity,
+        "https://news.example",
+        &settings,
+        &sections,
+        menus,
+    );
     let article = article();
     let related = related(&article);
     let tz = chrono_tz::Europe::London;

@@ -80,6 +80,10 @@ pub fn routes(app: AppState) -> Router<AppState> {
             get(settings::show_site).post(settings::save_site),
         )
         .route(
+            "/admin/settings/navigation",
+            get(settings::show_navigation).post(settings::save_navigation),
+        )
+        .route(
             "/admin/settings/images",
             post(settings::save_images)
                 .layer(axum::extract::DefaultBodyLimit::max(guard::MAX_UPLOAD)),

@@ -30,6 +30,7 @@ pub mod routes {
     pub mod security;
     mod settings;
     mod settings_images;
+    mod settings_navigation;
     mod settings_public;
     mod stripe;
     mod subscribe;

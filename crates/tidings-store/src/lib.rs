@@ -17,6 +17,7 @@ mod jobs;
 mod listing;
 mod media;
 mod models;
+mod navigation;
 mod newsletters;
 mod rate;
 mod revisions;
@@ -43,6 +44,7 @@ pub use media::Media;
 pub use models::{
     Article, ArticleSummary, Author, FeatureImage, NewArticle, NewAuthor, NewTag, Tag,
 };
+pub use navigation::PageLink;
 pub use newsletters::{
     Audience, ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DigestPlan, FailedDelivery,
     NewNewsletter, Newsletter,

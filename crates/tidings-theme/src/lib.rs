@@ -6,6 +6,7 @@
 
 pub mod colour;
 mod jsonld;
+pub mod navigation;
 mod site;
 mod site_view;
 mod templates;

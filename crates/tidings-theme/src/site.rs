@@ -8,6 +8,7 @@ use chrono::NaiveTime;
 use chrono_tz::Tz;
 use tidings_store::{Settings, Store, StoreError};
 
+use crate::navigation::{self, Menu};
 use crate::views::SiteView;
 
 /// Settings that a configuration key overrides when set explicitly: (setting, configuration key).
@@ -134,12 +135,26 @@ impl SiteInfo {
         self.live.read().expect("identity lock").timezone
     }
 
-    /// The site-wide view: the settings, the identity they give, and the masthead's sections.
+    /// The site-wide view: the settings, the identity they give, the sections and the menus.
     pub async fn view(&self, store: &Store) -> Result<SiteView, StoreError> {
         let settings = store.settings().await?;
         let sections = store.sections(6).await?;
         let identity = self.apply(&settings);
-        Ok(SiteView::new(&identity, &self.url, &settings, &sections))
+        // Saved menus may name any tag or page; the built-in ones only the sections.
+        let custom = [Menu::Header, Menu::Footer]
+            .iter()
+            .any(|m| navigation::saved(&settings, *m).is_some());
+        let (tags, pages) = if custom {
+            (store.list_tags().await?, store.published_pages().await?)
+        } else {
+            (sections.clone(), Vec::new())
+        };
+        let menu =
+            |m| navigation::links(&navigation::items(&settings, m, &sections), &tags, &pages);
+        let menus = [menu(Menu::Header), menu(Menu::Footer)];
+        Ok(SiteView::new(
+            &identity, &self.url, &settings, &sections, menus,
+        ))
     }
 }
 

@@ -61,6 +61,10 @@ pub struct SiteView {
     pub icon: String,
     /// The absolute address of the image shared for pages without their own, if any.
     pub share_image: String,
+    /// The menu under the masthead.
+    pub header_menu: Vec<LinkView>,
+    /// The menu in the footer.
+    pub footer_menu: Vec<LinkView>,
     /// Masthead sections (primary tags).
     pub sections: Vec<LinkView>,
     /// Current year, for the footer.
@@ -69,7 +73,13 @@ pub struct SiteView {
 
 impl SiteView {
     /// Builds the site view from configuration-derived facts, settings and sections.
-    pub fn new(identity: &Identity, url: &str, settings: &Settings, sections: &[Tag]) -> Self {
+    pub fn new(
+        identity: &Identity,
+        url: &str,
+        settings: &Settings,
+        sections: &[Tag],
+        [header_menu, footer_menu]: [Vec<LinkView>; 2],
+    ) -> Self {
         let title = identity.title.as_str();
         let organisation = non_empty(settings.get("organisation_name"), title);
         SiteView {
@@ -126,6 +136,8 @@ impl SiteView {
                 "" => String::new(),
                 path => format!("{url}/media/{path}"),
             },
+            header_menu,
+            footer_menu,
             sections: sections.iter().map(tag_link).collect(),
             year: Utc::now().year(),
         }

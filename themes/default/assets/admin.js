@@ -1,3 +1,13 @@
+// After a menu item moves, focus returns to it (the address names it), so keyboard users carry on
+// where they were; a message the page comes back with takes focus first.
+(function () {
+  "use strict";
+  var message = document.querySelector("[data-focus-on-load]");
+  var target = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
+  var el = message || target;
+  if (el && el.hasAttribute("tabindex")) el.focus();
+})();
+
 // Tidings newsroom: live preview through the server's own Markdown pipeline. Everything works
 // without this script (the Preview button renders the same thing with a full page load).
 (function () {

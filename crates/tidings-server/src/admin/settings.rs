@@ -5,7 +5,9 @@
 
 mod fields;
 mod images;
+mod navigation;
 pub use images::save as save_images;
+pub use navigation::{save as save_navigation, show as show_navigation};
 
 use std::collections::BTreeMap;
 
@@ -89,15 +91,11 @@ async fn page(
             set_by: info.fixed_by(f.key).map(str::to_string),
         })
         .collect();
-    let tabs: Vec<_> = Section::ALL
-        .iter()
-        .map(|s| context! { title => s.title(), url => url(*s), current => *s == shown.section })
-        .collect();
     let gateway = &app.payments().gateway;
     let ctx = context! {
         title => shown.section.title(),
         action => url(shown.section),
-        tabs => tabs,
+        tabs => tabs(&url(shown.section)),
         fields => fields,
         saved => shown.saved,
         failed => !shown.errors.is_empty(),
@@ -111,6 +109,16 @@ async fn page(
         failed_images => !shown.image_errors.is_empty(),
     };
     Ok(render(app, status, "admin/settings.html", Some(me(signed)), ctx).await)
+}
+
+/// The settings pages' tabs, the one at `current` marked.
+fn tabs(current: &str) -> Vec<minijinja::Value> {
+    Section::ALL
+        .iter()
+        .map(|s| (s.title(), url(*s)))
+        .chain([("Navigation", navigation::URL.to_string())])
+        .map(|(title, url)| context! { title => title, current => url == current, url => url })
+        .collect()
 }
 
 fn url(section: Section) -> String {
