@@ -25,6 +25,10 @@ pub struct Email {
     /// whichever process sends it signs it the same way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
+    /// Another sending address on the configured sender's domain (a newsletter's own), so that
+    /// SPF and DKIM stay aligned; any other domain is ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_address: Option<String>,
 }
 
 impl Email {

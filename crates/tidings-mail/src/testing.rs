@@ -255,6 +255,7 @@ mod tests {
         mailer
             .send(&Email {
                 from_name: None,
+                from_address: None,
                 to: "reader@example.net".into(),
                 subject: "Hello".into(),
                 text: "Plain words.\n.leading dot".into(),

@@ -224,6 +224,14 @@ impl Mailer {
         if let (Some(name), false) = (&email.from_name, self.fixed_name) {
             from.name = Some(name.clone());
         }
+        if let Some(address) = email
+            .from_address
+            .as_deref()
+            .and_then(|a| a.parse::<lettre::Address>().ok())
+            .filter(|a| a.domain().eq_ignore_ascii_case(from.email.domain()))
+        {
+            from.email = address;
+        }
         let mut message = email.to_message(&from)?;
         if let Some(dkim) = &self.dkim {
             dkim.sign(&mut message);

@@ -41,6 +41,7 @@ async fn messages_are_signed_with_the_configured_key() {
         mailer
             .send(&Email {
                 from_name: None,
+                from_address: None,
                 to: "reader@example.net".into(),
                 subject: "Today".into(),
                 text: "Stories.".into(),

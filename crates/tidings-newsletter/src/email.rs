@@ -42,6 +42,8 @@ pub struct Prepared {
     pub domain: String,
     /// The sender's name, when the outlet chose one for newsletters.
     pub sender: Option<String>,
+    /// The sending address, when the outlet chose one on the mail domain.
+    pub sender_address: Option<String>,
     /// Where replies go, when the outlet chose an address.
     pub reply_to: Option<String>,
     site_url: String,
@@ -106,6 +108,7 @@ impl Newsletters {
             domain,
             sender: Some(site.newsletter_sender.clone()).filter(|s| !s.is_empty()),
             reply_to: Some(site.newsletter_reply_to.clone()).filter(|s| !s.is_empty()),
+            sender_address: Some(site.newsletter_sender_address.clone()).filter(|s| !s.is_empty()),
             site_url: app.site().url.clone(),
             secret: app.secret().await?,
         })
@@ -178,6 +181,7 @@ pub fn personalise(p: &Prepared, subscriber_id: i64, to: &str) -> Email {
     headers.extend(reply_to(p));
     Email {
         from_name: p.sender.clone(),
+        from_address: p.sender_address.clone(),
         to: to.to_string(),
         subject: p.subject.clone(),
         text: fill(&p.text),
@@ -205,6 +209,7 @@ pub fn test_copy(p: &Prepared, to: &str) -> Email {
         text: fill(&p.text),
         html: Some(fill(&p.html)),
         from_name: p.sender.clone(),
+        from_address: p.sender_address.clone(),
         headers: reply_to(p).into_iter().collect(),
         ..Email::default()
     }

@@ -37,6 +37,8 @@ pub struct SiteView {
     pub newsletter_footer: String,
     /// Who newsletters come from, when not the site's name.
     pub newsletter_sender: String,
+    /// The address newsletters come from, if not the configured sender's.
+    pub newsletter_sender_address: String,
     /// Where replies to newsletters go, if not the sending address.
     pub newsletter_reply_to: String,
     /// Whether stories end with the call to action.
@@ -115,6 +117,7 @@ impl SiteView {
             newsletter_footer: settings.get("newsletter_footer").to_string(),
             newsletter_sender: settings.get("newsletter_sender_name").to_string(),
             newsletter_reply_to: settings.get("newsletter_reply_to").to_string(),
+            newsletter_sender_address: settings.get("newsletter_sender_address").to_string(),
             donate_cta: settings.get("donation_cta_enabled") != "off",
             donate_form: non_empty(settings.get("donation_default_form"), "default"),
             fee_text: non_empty(

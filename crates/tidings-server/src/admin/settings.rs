@@ -45,7 +45,7 @@ fn input(kind: Kind) -> &'static str {
         Kind::Text | Kind::Urls | Kind::Attributes | Kind::Robots | Kind::AdsTxt => "textarea",
         Kind::Toggle => "checkbox",
         Kind::DonationForm => "select",
-        Kind::Email => "email",
+        Kind::Email | Kind::SenderAddress => "email",
         Kind::HttpsUrl => "url",
         Kind::Count(..) => "number",
         _ => "text",
@@ -276,6 +276,11 @@ async fn save(
     let before = app.store().settings().await?;
     let forms = app.store().donation_forms().await?;
     let slugs: Vec<String> = forms.iter().map(|f| f.slug.clone()).collect();
+    let from = app.newsletters().mailer().from();
+    let known = fields::Known {
+        forms: &slugs,
+        mail_domain: from.email.domain(),
+    };
     let mut values = current(&app, section, &before);
     let mut errors = BTreeMap::new();
     let mut changes: Vec<(&str, String)> = Vec::new();
@@ -285,7 +290,7 @@ async fn save(
             continue;
         }
         let value = submitted(f, &form);
-        if let Some(message) = fields::check(f, form.get(f.key).map_or("", |v| v), &slugs) {
+        if let Some(message) = fields::check(f, form.get(f.key).map_or("", |v| v), &known) {
             errors.insert(f.key, message);
         }
         // Never saved, and sent back as the value in force: nothing to store.

@@ -111,6 +111,11 @@ server_test!(
             ),
             (
                 "/admin/settings/newsletter",
+                vec![("newsletter_sender_address", "tide@gmail.example")],
+                "Newsletters can only come from an address at news.test",
+            ),
+            (
+                "/admin/settings/newsletter",
                 with(newsletter("Tide"), "digest_time", "7am"),
                 "`7am` is not a time as HH:MM",
             ),

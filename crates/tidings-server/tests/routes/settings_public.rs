@@ -76,6 +76,7 @@ server_test!(
                 vec![
                     ("newsletter_name", "La Marée"),
                     ("newsletter_sender_name", "Courrier Tide Desk"),
+                    ("newsletter_sender_address", "maree@news.test"),
                     ("newsletter_reply_to", "redaction@courrier.example"),
                     ("newsletter_footer", "Écrivez-nous : nous lisons tout."),
                     ("digest_time", "off"),
@@ -175,7 +176,8 @@ server_test!(
         let from = test_copy.header("From").unwrap();
         assert!(
             from.trim_start_matches('"')
-                .starts_with("Courrier Tide Desk"),
+                .starts_with("Courrier Tide Desk")
+                && from.ends_with("<maree@news.test>"),
             "{from}"
         );
         assert_eq!(

@@ -60,6 +60,8 @@ pub enum Kind {
     Text,
     /// An email address.
     Email,
+    /// An email address on the domain mail is sent and signed for.
+    SenderAddress,
     /// https:// addresses, one per line.
     Urls,
     /// One https:// address.
@@ -141,6 +143,7 @@ pub const FIELDS: &[Field] = &[
     field("newsletter_name", "Newsletter name", "In the signup box, confirmation emails and digest subjects.", Newsletter, Line, 120),
     field("newsletter_description", "Description", "Under the name in every signup box and on the signup page.", Newsletter, Line, 300),
     field("newsletter_sender_name", "Sender name", "Who newsletters come from in the inbox; the site name when empty.", Newsletter, Line, 120),
+    field("newsletter_sender_address", "Sender address", "The address newsletters come from; it must be on the sending domain, so SPF and DKIM keep vouching for it. The configured sender when empty.", Newsletter, SenderAddress, 254),
     field("newsletter_reply_to", "Reply-to address", "Where readers' replies to a newsletter go; the sending address when empty.", Newsletter, Email, 254),
     field("newsletter_footer", "Footer text", "At the foot of every newsletter, above the address and the unsubscribe link.", Newsletter, Text, 1000),
     field("digest_time", "Digest time", "When the daily digest goes out (HH:MM in the site's timezone), or off.", Newsletter, DigestTime, 5),
@@ -238,8 +241,16 @@ fn lines(value: &str) -> impl Iterator<Item = &str> {
     value.lines().map(str::trim)
 }
 
-/// Why `value` cannot be saved in `f`, if it cannot; `forms` are the donation forms' slugs.
-pub fn check(f: &Field, value: &str, forms: &[String]) -> Option<String> {
+/// What some checks compare a value with.
+pub struct Known<'a> {
+    /// The donation forms' slugs.
+    pub forms: &'a [String],
+    /// The domain of the configured sending address.
+    pub mail_domain: &'a str,
+}
+
+/// Why `value` cannot be saved in `f`, if it cannot.
+pub fn check(f: &Field, value: &str, known: &Known) -> Option<String> {
     let v = value.trim();
     if f.required && v.is_empty() {
         return Some(format!("{} cannot be empty.", f.label));
@@ -264,6 +275,18 @@ pub fn check(f: &Field, value: &str, forms: &[String]) -> Option<String> {
         Email => tidings_accounts::normalise_address(v)
             .err()
             .map(|e| format!("`{v}`: {e}.")),
+        SenderAddress => match tidings_accounts::normalise_address(v) {
+            Err(e) => Some(format!("`{v}`: {e}.")),
+            Ok(a) => {
+                let domain = a.rsplit('@').next().unwrap_or_default();
+                (!domain.eq_ignore_ascii_case(known.mail_domain)).then(|| {
+                    format!(
+                        "Newsletters can only come from an address at {} (the domain mail is sent and signed for).",
+                        known.mail_domain
+                    )
+                })
+            }
+        },
         Urls => lines(v)
             .filter(|l| !l.is_empty())
             .find(|l| !https_url(l))
@@ -284,7 +307,7 @@ pub fn check(f: &Field, value: &str, forms: &[String]) -> Option<String> {
             Ok(n) if (lo..=hi).contains(&n) => None,
             _ => Some(format!("A whole number from {lo} to {hi}.")),
         },
-        DonationForm => (!forms.iter().any(|s| s == v))
+        DonationForm => (!known.forms.iter().any(|s| s == v))
             .then(|| format!("There is no donation form `{v}`.")),
         Verification => {
             let code = verification_code(v);
@@ -318,6 +341,10 @@ mod tests {
     #[test]
     fn one_bad_value_per_kind_is_refused_and_a_good_one_passes() {
         let forms = vec!["default".to_string()];
+        let known = Known {
+            forms: &forms,
+            mail_domain: "news.example",
+        };
         let cases = [
             ("site_title", "", "The Ledger", "cannot be empty"),
             ("site_title", "The Ledger\nBcc: x", "The Ledger", "One line"),
@@ -335,6 +362,12 @@ mod tests {
                 "newsroom",
                 "news@example.org",
                 "`newsroom`",
+            ),
+            (
+                "newsletter_sender_address",
+                "tide@elsewhere.example",
+                "tide@news.example",
+                "only come from an address at news.example",
             ),
             (
                 "social_profiles",
@@ -384,9 +417,9 @@ mod tests {
         ];
         for (key, bad, good, message) in cases {
             let f = find(key);
-            let refused = check(f, bad, &forms).unwrap_or_else(|| panic!("{key}: {bad:?} passed"));
+            let refused = check(f, bad, &known).unwrap_or_else(|| panic!("{key}: {bad:?} passed"));
             assert!(refused.contains(message), "{key}: {refused}");
-            assert_eq!(check(f, good, &forms), None, "{key}: {good:?}");
+            assert_eq!(check(f, good, &known), None, "{key}: {good:?}");
         }
     }
 
