@@ -29,7 +29,10 @@ async fn another_address_on_the_sending_domain_is_used_and_any_other_is_not() {
     assert_eq!(own.from, "tide@example.org", "the envelope sender follows");
     let foreign = &catcher.messages_to("b@example.net")[0];
     assert!(
-        foreign.header("From").unwrap().ends_with("<news@example.org>"),
+        foreign
+            .header("From")
+            .unwrap()
+            .ends_with("<news@example.org>"),
         "{:?}",
         foreign.header("From")
     );

@@ -99,7 +99,12 @@ async fn page(
         fields => fields,
         saved => shown.saved,
         failed => !shown.errors.is_empty(),
-        forms => shown.forms.iter().map(|f| context! { slug => f.slug, title => f.title }).collect::<Vec<_>>(),
+        forms => shown.forms.iter().map(|f| context! {
+            slug => f.slug, title => f.title,
+            minimum => tidings_donations::format_stored(&f.currency, f.minimum),
+            maximum => tidings_donations::format_stored(&f.currency, f.maximum),
+        }).collect::<Vec<_>>(),
+        default_form => shown.values.get("donation_default_form"),
         donations => shown.section == Section::Donations,
         payment_mode => if gateway.test_mode() { "test" } else { "live" },
         gateway => gateway.kind().as_str(),

@@ -93,6 +93,17 @@ server_test!(
                 .contains("Le Courrier du Quai"))
                 .await
         );
+        // The Donations page shows the payment mode and the /donate/ form's limits, edited with the forms.
+        let donations = owner.get("/admin/settings/donations").await.body;
+        assert!(
+            donations.contains("Payments are in <strong>test</strong> mode"),
+            "{donations}"
+        );
+        assert!(
+            donations
+                .contains("takes gifts from <strong>$5.00</strong> to <strong>$10,000.00</strong>"),
+            "{donations}"
+        );
         let home = app.get("/").await;
         let policy = home.headers()["content-security-policy"]
             .to_str()
