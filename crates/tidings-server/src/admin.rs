@@ -7,6 +7,7 @@ mod donations;
 mod emails;
 mod export;
 mod guard;
+mod health;
 mod jobs;
 mod login;
 mod media;
@@ -79,6 +80,8 @@ pub fn routes(app: AppState) -> Router<AppState> {
             "/admin/settings",
             get(settings::show_site).post(settings::save_site),
         )
+        .route("/admin/health", get(health::show))
+        .route("/admin/health/mail", post(health::test_mail))
         .route(
             "/admin/settings/navigation",
             get(settings::show_navigation).post(settings::save_navigation),

@@ -32,6 +32,8 @@ pub struct SiteConfig {
     pub explicit: std::collections::BTreeMap<String, String>,
     /// Public base URL, no trailing slash.
     pub url: String,
+    /// Whether nightly backups are configured (`backup.dir`).
+    pub backups: bool,
     /// Whether feeds carry full bodies.
     pub feed_full_content: bool,
     /// Whether the public URL is HTTPS (enables HSTS).
@@ -83,6 +85,7 @@ impl SiteConfig {
             explicit: config.explicit.clone(),
             https: url.starts_with("https://"),
             url,
+            backups: config.backup.dir.is_some(),
             feed_full_content: config.site.feed_full_content,
             trusted_proxies: config.server.trusted_proxies.clone(),
             allowed_hosts: allowed_hosts(config),

@@ -20,6 +20,7 @@ pub mod routes {
     mod errors;
     mod export;
     mod feeds;
+    mod health;
     mod home;
     mod imports;
     mod jobs;

@@ -109,4 +109,14 @@ impl Store {
         .await?;
         Ok(n == 0)
     }
+
+    /// Published stories and newsletters sent, for the onboarding checklist: one query.
+    pub async fn first_steps(&self) -> Result<(i64, i64), StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM articles WHERE kind = 'article' AND status = 'published'), \
+             (SELECT COUNT(*) FROM newsletters WHERE status = 'sent')",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
 }

@@ -53,6 +53,8 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/jobs.html",
     "admin/export.html",
     "admin/settings.html",
+    "admin/health.html",
+    "admin/checklist.html",
     "admin/settings_tabs.html",
     "admin/settings_navigation.html",
     "admin/settings_images.html",

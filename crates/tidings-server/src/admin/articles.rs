@@ -180,6 +180,7 @@ pub async fn dashboard(State(app): State<AppState>, signed: Signed) -> Result<Re
     let ctx = context! {
         drafts => count(Status::Draft), scheduled => count(Status::Scheduled), published => count(Status::Published),
         review => Value::from_serialize(&review), recent => Value::from_serialize(&recent),
+        steps => crate::admin::health::for_dashboard(&app, &signed).await?,
     };
     Ok(render(
         &app,
