@@ -3,6 +3,7 @@
 
 mod account;
 mod articles;
+mod dashboard;
 mod donations;
 mod emails;
 mod export;
@@ -33,7 +34,7 @@ pub use session::{Peer, Signed, SESSION_COOKIE};
 /// Every admin route.
 pub fn routes(app: AppState) -> Router<AppState> {
     Router::new()
-        .route("/admin/", get(articles::dashboard))
+        .route("/admin/", get(dashboard::show))
         .route("/admin/setup", get(setup::show).post(setup::submit))
         .route("/admin/login", get(login::show).post(login::submit))
         .route("/admin/logout", post(login::logout))

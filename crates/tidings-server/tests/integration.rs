@@ -13,6 +13,7 @@ pub mod routes {
     }
     mod articles;
     mod caching;
+    mod dashboard;
     pub mod donate;
     mod donate_defences;
     mod donors;

@@ -5,6 +5,7 @@
 //! content generation so that running servers drop stale cached pages.
 
 mod accounts;
+mod activity;
 mod articles;
 mod audit;
 mod authors;
@@ -29,6 +30,7 @@ mod tags;
 pub mod testing;
 
 pub use accounts::{NewUser, Session, User, UserToken};
+pub use activity::DayActivity;
 pub use audit::AuditEntry;
 pub use db::{Backend, Store};
 pub use donations::{

@@ -162,36 +162,6 @@ fn may_publish(signed: &Signed, a: Option<&Article>) -> bool {
         || (role.can(Action::PublishOwnArticle) && a.is_none_or(|a| owns(signed, a)))
 }
 
-/// `GET /admin/`: what needs attention.
-pub async fn dashboard(State(app): State<AppState>, signed: Signed) -> Result<Response, AppError> {
-    let mut filter = AdminFilter::default();
-    if !signed.user.role.can(Action::EditAnyArticle) {
-        filter.owner = Some((signed.user.id, signed.user.author_id));
-    }
-    let rows = app.store().admin_articles(&filter).await?;
-    let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
-    let review: Vec<_> = rows
-        .iter()
-        .filter(|r| r.in_review)
-        .take(10)
-        .cloned()
-        .collect();
-    let recent: Vec<_> = rows.iter().take(10).cloned().collect();
-    let ctx = context! {
-        drafts => count(Status::Draft), scheduled => count(Status::Scheduled), published => count(Status::Published),
-        review => Value::from_serialize(&review), recent => Value::from_serialize(&recent),
-        steps => crate::admin::health::for_dashboard(&app, &signed).await?,
-    };
-    Ok(render(
-        &app,
-        StatusCode::OK,
-        "admin/dashboard.html",
-        Some(me(&signed)),
-        ctx,
-    )
-    .await)
-}
-
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
