@@ -368,6 +368,20 @@ mod tests {
     }
 
     #[test]
+    fn a_dns_resolver_must_be_an_address() {
+        let msg = load(&env(&[("TIDINGS_MAIL__DNS_RESOLVER", "dns.example")]))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("mail.dns_resolver: `dns.example`"), "{msg}");
+        for ok in ["", "9.9.9.9", "127.0.0.1:5353", "[::1]:53"] {
+            assert!(
+                load(&env(&[("TIDINGS_MAIL__DNS_RESOLVER", ok)])).is_ok(),
+                "{ok}"
+            );
+        }
+    }
+
+    #[test]
     fn smtp_credentials_without_tls_are_refused() {
         for url in [
             "smtp://user:secret@mail.example.org:587",

@@ -172,6 +172,8 @@ pub struct MailConfig {
     pub dkim_selector: String,
     /// PEM file with the DKIM private key (RSA or Ed25519, PKCS#8 or PKCS#1).
     pub dkim_key_file: Option<std::path::PathBuf>,
+    /// The DNS server the SPF/DKIM/DMARC check asks (`IP` or `IP:PORT`); empty means the system's.
+    pub dns_resolver: String,
 }
 
 impl Default for MailConfig {
@@ -182,6 +184,7 @@ impl Default for MailConfig {
             connections: 4,
             dkim_selector: "tidings".into(),
             dkim_key_file: None,
+            dns_resolver: String::new(),
         }
     }
 }

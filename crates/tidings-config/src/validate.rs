@@ -184,6 +184,15 @@ impl Config {
                 ));
             }
         }
+        let resolver = self.mail.dns_resolver.trim();
+        if !resolver.is_empty()
+            && resolver.parse::<std::net::SocketAddr>().is_err()
+            && resolver.parse::<std::net::IpAddr>().is_err()
+        {
+            problems.push(format!(
+                "mail.dns_resolver: `{resolver}` must be an IP address or IP:port (e.g. 127.0.0.1:53), or empty for the system's resolver"
+            ));
+        }
         problems
     }
 }

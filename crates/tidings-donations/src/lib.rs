@@ -16,6 +16,7 @@ mod renewals;
 mod service;
 pub mod stripe;
 mod webhook;
+mod webhook_check;
 
 pub use challenge::{verify_challenge, ChallengeProvider};
 pub use csv_export::donations_csv;
@@ -29,3 +30,4 @@ pub use outcome::{mismatch, next_month, NextStep, Reported, CHARGE_FAILED_JOB, R
 pub use refunds::Refunded;
 pub use service::{DonationError, Donations, SECRET};
 pub use webhook::{sign_payload, verify_signature, SignatureError, TOLERANCE_SECS};
+pub use webhook_check::{WebhookCheck, WEBHOOK_EVENTS};

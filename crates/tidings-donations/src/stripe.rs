@@ -226,6 +226,25 @@ struct ErrorObject {
     message: Option<String>,
 }
 
+/// A webhook endpoint as `GET /v1/webhook_endpoints` lists it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookEndpoint {
+    /// `we_...`
+    pub id: String,
+    /// Where Stripe posts.
+    pub url: String,
+    /// `enabled` or `disabled`.
+    pub status: String,
+    /// The event types sent (`*` for all).
+    #[serde(default)]
+    pub enabled_events: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct List<T> {
+    data: Vec<T>,
+}
+
 /// A client for one account.
 #[derive(Clone)]
 pub struct StripeClient {
@@ -306,6 +325,12 @@ impl StripeClient {
     async fn get<T: for<'de> Deserialize<'de>>(&self, path: &str) -> Result<T, StripeError> {
         self.send(self.http.get(format!("{}{path}", self.base)))
             .await
+    }
+
+    /// The account's webhook endpoints (the first hundred; an account has a handful).
+    pub async fn webhook_endpoints(&self) -> Result<Vec<WebhookEndpoint>, StripeError> {
+        let list: List<WebhookEndpoint> = self.get("/v1/webhook_endpoints?limit=100").await?;
+        Ok(list.data)
     }
 
     /// Creates a hosted Checkout Session: payment mode for a gift, subscription mode for a

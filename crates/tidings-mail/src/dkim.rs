@@ -119,7 +119,7 @@ impl DkimSigner {
 }
 
 /// A DNS record the operator should publish for mail from the site to be trusted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DnsAdvice {
     /// What it is for: `SPF`, `DKIM` or `DMARC`.
     pub purpose: &'static str,
@@ -175,6 +175,21 @@ pub fn dns_advice(
         note: "required of bulk senders by Gmail and Yahoo; move to p=quarantine once reports show your mail passing".into(),
     });
     out
+}
+
+/// The records for the configured sender: the From domain, the SMTP host (none for the outbox)
+/// and the DKIM key when one is set.
+pub fn configured_advice(config: &tidings_config::Config) -> Result<Vec<DnsAdvice>, MailError> {
+    let domain = config.mail_domain();
+    let dkim = match &config.mail.dkim_key_file {
+        Some(path) => Some(DkimSigner::load(path, &config.mail.dkim_selector, &domain)?),
+        None => None,
+    };
+    let host = url::Url::parse(&config.mail.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string));
+    let smtp_host = host.as_deref().filter(|_| config.mail.url != "outbox");
+    Ok(dns_advice(&domain, smtp_host, dkim.as_ref()))
 }
 
 #[cfg(test)]

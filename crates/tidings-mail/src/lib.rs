@@ -3,12 +3,18 @@
 //! authentication, pooled connections), optionally DKIM-signed. Newsroom mail, newsletters and receipts all go through it.
 
 mod dkim;
+mod dns_check;
+#[cfg(feature = "testing")]
+pub mod dns_testing;
 mod message;
 mod pool;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transport;
 
-pub use dkim::{dns_advice, DkimSigner, DnsAdvice};
+pub use dkim::{configured_advice, dns_advice, DkimSigner, DnsAdvice};
+pub use dns_check::{
+    check_records, parse_server, resolver, RecordCheck, RecordState, ResolverError,
+};
 pub use message::Email;
 pub use transport::{MailError, MailOptions, Mailer, OUTBOX_JOB};

@@ -83,6 +83,8 @@ pub fn routes(app: AppState) -> Router<AppState> {
         )
         .route("/admin/health", get(health::show))
         .route("/admin/health/mail", post(health::test_mail))
+        .route("/admin/health/dns", post(health::check_dns))
+        .route("/admin/health/payments", post(health::check_payments))
         .route(
             "/admin/settings/navigation",
             get(settings::show_navigation).post(settings::save_navigation),

@@ -45,6 +45,10 @@ pub struct SiteConfig {
     pub allowed_hosts: Option<Vec<String>>,
     /// Where to report a vulnerability, for `security.txt`.
     pub security_contact: String,
+    /// The SPF, DKIM and DMARC records mail needs, or why they cannot be worked out (a bad DKIM key).
+    pub mail_advice: Result<Vec<tidings_mail::DnsAdvice>, String>,
+    /// The DNS server Site health asks (`mail.dns_resolver`); empty for the system's.
+    pub dns_resolver: String,
 }
 
 /// The `Host` values that name this site: `site.url`'s host (with and without its default port),
@@ -96,6 +100,8 @@ impl SiteConfig {
                     .unwrap_or_default(),
                 contact => contact.to_string(),
             },
+            mail_advice: tidings_mail::configured_advice(config).map_err(|e| e.to_string()),
+            dns_resolver: config.mail.dns_resolver.clone(),
         }
     }
 }

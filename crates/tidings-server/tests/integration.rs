@@ -22,6 +22,7 @@ pub mod routes {
     mod export;
     mod feeds;
     mod health;
+    mod health_checks;
     mod home;
     mod imports;
     mod jobs;

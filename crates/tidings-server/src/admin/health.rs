@@ -15,6 +15,9 @@ use crate::admin::session::Signed;
 use crate::app::AppState;
 use crate::error::AppError;
 
+mod dns;
+mod payments;
+
 /// The setting that records which mail transport last passed a test send.
 const MAIL_TESTED: &str = "mail_tested_with";
 
@@ -42,7 +45,8 @@ pub async fn checklist(app: &AppState) -> Result<Vec<Step>, AppError> {
         .parse::<i64>()
         .ok()
         .filter(|at| chrono::Utc::now().timestamp() - at < 2 * 86_400);
-    let gateway = &app.payments().gateway;
+    let (dns_done, dns_detail) = dns::summary(dns::last(app).await?.as_ref(), app.tz());
+    let (paid_done, paid_detail) = payments::summary(app, payments::last(app).await?.as_ref());
     Ok(vec![
         Step {
             title: "Organisation details",
@@ -69,14 +73,16 @@ pub async fn checklist(app: &AppState) -> Result<Vec<Step>, AppError> {
             link: "/admin/health#mail",
         },
         Step {
+            title: "Mail records (SPF, DKIM, DMARC)",
+            done: dns_done,
+            detail: dns_detail,
+            link: "/admin/health#dns",
+        },
+        Step {
             title: "Payments connected",
-            done: gateway.kind() == tidings_store::GatewayKind::Stripe,
-            detail: if gateway.test_mode() {
-                "Gifts go through the test gateway (or Stripe's test mode): nothing is charged. Set [payments] in the configuration.".into()
-            } else {
-                "Stripe takes real gifts.".into()
-            },
-            link: "/admin/donations",
+            done: paid_done,
+            detail: paid_detail,
+            link: "/admin/health#payments",
         },
         Step {
             title: "Backups",
@@ -111,13 +117,35 @@ async fn page(
     app: &AppState,
     signed: &Signed,
     status: StatusCode,
-    mail_error: Option<String>,
+    problem: Problem,
 ) -> Result<Response, AppError> {
     let steps = checklist(app).await?;
+    let dns = dns::last(app).await?;
+    let advice = app.site().mail_advice.as_ref();
     let ctx = context! {
         steps => steps,
         mail => app.newsletters().mailer().describe(),
-        mail_error => mail_error,
+        mail_error => problem.mail,
+        dns_error => problem.dns.or_else(|| advice.err().cloned()),
+        advice => advice.ok(),
+        dns => dns.map(|r| context! {
+            at => r.at.with_timezone(&app.tz()).format("%-d %b %Y %H:%M").to_string(),
+            checks => r.checks.iter().map(|c| context! {
+                purpose => c.purpose, name => c.name, expected => c.expected, found => c.found,
+                detail => c.detail, state => dns::state_word(c.state), pass => c.state == tidings_mail::RecordState::Pass,
+            }).collect::<Vec<_>>(),
+        }),
+        resolver => match app.site().dns_resolver.as_str() { "" => "the system's resolver".to_string(), r => r.to_string() },
+        stripe => app.payments().gateway.kind() == tidings_store::GatewayKind::Stripe,
+        webhook_url => format!("{}/webhooks/stripe", app.site().url),
+        webhook_events => tidings_donations::WEBHOOK_EVENTS,
+        webhook => payments::last(app).await?.map(|r| context! {
+            at => r.at.with_timezone(&app.tz()).format("%-d %b %Y %H:%M").to_string(),
+            endpoint_ok => r.check.endpoint.is_ok(),
+            endpoint => r.check.endpoint.unwrap_or_else(|e| e),
+            delivery_ok => r.check.delivery.is_ok(),
+            delivery => r.check.delivery.unwrap_or_else(|e| e),
+        }),
     };
     Ok(render(app, status, "admin/health.html", Some(me(signed)), ctx).await)
 }
@@ -125,7 +153,53 @@ async fn page(
 /// `GET /admin/health`
 pub async fn show(State(app): State<AppState>, signed: Signed) -> Result<Response, AppError> {
     signed.require(Action::ManageSettings)?;
-    page(&app, &signed, StatusCode::OK, None).await
+    page(&app, &signed, StatusCode::OK, Problem::default()).await
+}
+
+/// What went wrong in the last action, shown on the page.
+#[derive(Default)]
+struct Problem {
+    mail: Option<String>,
+    dns: Option<String>,
+}
+
+/// `POST /admin/health/dns`: looks the mail records up now.
+pub async fn check_dns(State(app): State<AppState>, signed: Signed) -> Result<Response, AppError> {
+    signed.require(Action::ManageSettings)?;
+    match dns::check_now(&app).await? {
+        Ok(report) => {
+            let outcome = if report.passed() { "passed" } else { "failed" };
+            signed.audit(&app, "health.dns_check", outcome).await;
+            Ok(see_other("/admin/health#dns"))
+        }
+        Err(e) => {
+            let problem = Problem {
+                dns: Some(e),
+                ..Problem::default()
+            };
+            page(&app, &signed, StatusCode::BAD_GATEWAY, problem).await
+        }
+    }
+}
+
+/// `POST /admin/health/payments`: checks Stripe's webhook now.
+pub async fn check_payments(
+    State(app): State<AppState>,
+    signed: Signed,
+) -> Result<Response, AppError> {
+    signed.require(Action::ManageSettings)?;
+    match payments::check_now(&app).await? {
+        Some(report) => {
+            let outcome = if report.check.passed() {
+                "passed"
+            } else {
+                "failed"
+            };
+            signed.audit(&app, "health.webhook_check", outcome).await;
+            Ok(see_other("/admin/health#payments"))
+        }
+        None => Err(AppError::NotFound),
+    }
 }
 
 /// `POST /admin/health/mail`: sends a message to the signed-in user now (not through the queue),
@@ -155,7 +229,11 @@ pub async fn test_mail(State(app): State<AppState>, signed: Signed) -> Result<Re
         }
         Err(e) => {
             tracing::warn!(error = %e, "test message not sent");
-            page(&app, &signed, StatusCode::BAD_GATEWAY, Some(e.to_string())).await
+            let problem = Problem {
+                mail: Some(e.to_string()),
+                ..Problem::default()
+            };
+            page(&app, &signed, StatusCode::BAD_GATEWAY, problem).await
         }
     }
 }

@@ -36,7 +36,7 @@ server_test!(
         owner.sign_in("owner@example.org", PASSWORD).await;
         let dashboard = owner.get("/admin/").await.body;
         assert!(dashboard.contains("Getting the site ready"), "{dashboard}");
-        assert!(dashboard.contains("0 of 7 done"), "{dashboard}");
+        assert!(dashboard.contains("0 of 8 done"), "{dashboard}");
         for title in [
             "Organisation details",
             "First story published",

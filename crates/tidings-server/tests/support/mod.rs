@@ -163,6 +163,34 @@ impl Drop for TestApp {
 /// Runs a test body against a server on each engine (PostgreSQL ignored unless asked for).
 #[macro_export]
 macro_rules! server_test {
+    // With parts started before the server (a DNS server, a stand-in API): `$setup` is a future
+    // of `(Options, parts)`, and the body gets the parts as `$parts`.
+    ($name:ident, setup $setup:expr, |$app:ident, $parts:pat_param| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let (options, $parts) = $setup.await;
+                let $app = $crate::support::TestApp::start(tidings_store::Backend::Sqlite, options)
+                    .await
+                    .unwrap();
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "PostgreSQL: set TIDINGS_TEST_DATABASE_URL and run with --ignored"]
+            async fn postgres() {
+                let (options, $parts) = $setup.await;
+                let $app =
+                    $crate::support::TestApp::start(tidings_store::Backend::Postgres, options)
+                        .await
+                        .expect("TIDINGS_TEST_DATABASE_URL is not set: this test needs PostgreSQL");
+                $body
+            }
+        }
+    };
     ($name:ident, $options:expr, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
