@@ -4,6 +4,7 @@
 use chrono::Datelike;
 use tidings_mail::Email;
 use tidings_store::{Donation, Frequency, PlanStatus, RecurringPlan, Settings};
+use tidings_theme::email_texts::{self, Rendered};
 use tidings_theme::views::display_date;
 
 use crate::format_stored as money;
@@ -23,6 +24,38 @@ fn organisation(settings: &Settings, title: &str) -> String {
         }
     }
     lines.join("\n")
+}
+
+fn first_name(given: &str) -> String {
+    match given.trim() {
+        "" => "reader".to_string(),
+        name => name.to_string(),
+    }
+}
+
+/// The outlet's words for email `slug` with `values` filled in.
+fn compose(slug: &str, settings: &Settings, values: &[(&'static str, String)]) -> Rendered {
+    let spec = email_texts::spec(slug).expect("a known email");
+    spec.compose(settings, &values.iter().cloned().collect())
+}
+
+/// The email to `to`: the outlet's words, then `details` (fixed text), then the organisation.
+fn with_words(to: &str, words: Rendered, details: &str, organisation: &str) -> Email {
+    let details = details.trim();
+    let mut text = words.text;
+    let mut html = words.html;
+    if !details.is_empty() {
+        text.push_str(&format!("\n\n{details}"));
+        html.push_str(&email_texts::paragraphs(details));
+    }
+    text.push_str(&format!("\n\n-- \n{organisation}\n"));
+    Email {
+        to: to.to_string(),
+        subject: words.subject,
+        text,
+        html: Some(email_texts::html_email(&html, organisation)),
+        ..Email::default()
+    }
 }
 
 impl Donations {
@@ -61,7 +94,7 @@ impl Donations {
         if !matches!(plan.status, PlanStatus::Active | PlanStatus::PastDue) {
             return Ok(());
         }
-        let mut email = self.charge_failed(&plan, reason).await?;
+        let mut email = self.charge_failed(&plan, &d.first_name, reason).await?;
         email.message_id = Some(format!(
             "charge-failed.{id}@{}",
             self.mailer().from().email.domain()
@@ -83,26 +116,30 @@ impl Donations {
         } else {
             "Gift"
         };
-        // The outlet's own thanks when it wrote some; ours otherwise.
-        let thanks = match site.receipt_message.trim() {
-            "" => format!(
-                "Thank you for supporting {}. This is your receipt.",
-                site.title
-            ),
-            own => format!("{own}\n\nThis is your receipt."),
-        };
-        let mut text = format!(
-            "Dear {first},\n\n{thanks}\n\n\
-             Receipt number: {year}-{id}\nDate: {when}\n{kind}: {amount}\n",
-            first = if d.first_name.is_empty() {
-                "reader"
-            } else {
-                &d.first_name
-            },
-            year = d.created_at.year(),
-            id = d.id,
-            amount = money(&d.currency, d.amount),
+        let receipt_number = format!("{}-{}", d.created_at.year(), d.id);
+        let amount = money(&d.currency, d.amount);
+        let words = compose(
+            "receipt",
+            &settings,
+            &[
+                ("site_name", site.title.clone()),
+                ("first_name", first_name(&d.first_name)),
+                ("amount", amount.clone()),
+                (
+                    "frequency",
+                    if d.frequency == Frequency::Monthly {
+                        "monthly"
+                    } else {
+                        "one-time"
+                    }
+                    .into(),
+                ),
+                ("date", when.clone()),
+                ("receipt_number", receipt_number.clone()),
+            ],
         );
+        let mut text =
+            format!("Receipt number: {receipt_number}\nDate: {when}\n{kind}: {amount}\n");
         if d.fee > 0 {
             text.push_str(&format!(
                 "Processing fee you covered: {}\nTotal charged: {}\n",
@@ -126,55 +163,63 @@ impl Donations {
         if self.payments().gateway.test_mode() {
             text.push_str("\nTEST MODE: no money was charged for this gift.\n");
         }
-        text.push_str(&format!(
-            "\n-- \n{}\n",
-            organisation(&settings, &site.title)
-        ));
-        Ok(Email {
-            to: d.email.clone(),
-            subject: format!("Your receipt from {}", site.title),
-            text,
-            ..Email::default()
-        })
+        Ok(with_words(
+            &d.email,
+            words,
+            &text,
+            &organisation(&settings, &site.title),
+        ))
     }
 
     /// A monthly charge did not go through.
     pub async fn charge_failed(
         &self,
         plan: &RecurringPlan,
+        first: &str,
         reason: &str,
     ) -> Result<Email, DonationError> {
         let settings = self.store().settings().await?;
         let site = self.site_view().await?;
-        let text = format!(
-            "Hello,\n\nYour monthly gift of {amount} to {title} could not be charged ({reason}).\n\n\
-             We'll try again in a few days. To update or stop your gift: {url}/donate/portal\n\n-- \n{org}\n",
-            amount = money(&plan.currency, plan.amount + plan.fee),
-            title = site.title,
-            url = self.site().url,
-            org = organisation(&settings, &site.title),
+        let words = compose(
+            "failed-payment",
+            &settings,
+            &[
+                ("site_name", site.title.clone()),
+                ("first_name", first_name(first)),
+                ("amount", money(&plan.currency, plan.amount + plan.fee)),
+                ("reason", reason.to_string()),
+                ("portal_url", format!("{}/donate/portal", self.site().url)),
+            ],
         );
-        Ok(Email {
-            to: plan.email.clone(),
-            subject: format!("Your monthly gift to {} did not go through", site.title),
-            text,
-            ..Email::default()
-        })
+        Ok(with_words(
+            &plan.email,
+            words,
+            "",
+            &organisation(&settings, &site.title),
+        ))
     }
 
     /// A link into the donor portal.
     pub async fn portal_link(&self, to: &str, token: &str) -> Result<Email, DonationError> {
+        let settings = self.store().settings().await?;
         let site = self.site_view().await?;
-        Ok(Email {
-            to: to.to_string(),
-            subject: format!("Your gifts to {}", site.title),
-            text: format!(
-                "Here is your link to see your gifts and receipts, and to change or stop a monthly gift \
-                 (it works for one hour):\n{}/donate/portal/{token}\n\nIf you didn't ask for it, ignore this email.\n",
-                self.site().url
-            ),
-            ..Email::default()
-        })
+        let words = compose(
+            "portal-link",
+            &settings,
+            &[
+                ("site_name", site.title.clone()),
+                (
+                    "portal_url",
+                    format!("{}/donate/portal/{token}", self.site().url),
+                ),
+            ],
+        );
+        Ok(with_words(
+            to,
+            words,
+            "",
+            &organisation(&settings, &site.title),
+        ))
     }
 
     /// The summary of one calendar year's gifts, for tax returns.

@@ -56,12 +56,25 @@ pub struct DigestDraft {
     pub scheduled: bool,
     /// Stories published after this instant are in the window.
     pub window_start: DateTime<Utc>,
-    /// The editor's intro.
+    /// The editor's intro for this edition.
     pub intro: String,
+    /// The standing intro (Settings → Emails), filled in for this edition; used when the editor
+    /// wrote none.
+    pub standing_intro: String,
     /// Stories that will go out, in order.
     pub items: Vec<StoryItem>,
     /// Stories in the window that will not (dropped, or beyond the cap).
     pub left_out: Vec<StoryItem>,
+}
+
+impl DigestDraft {
+    /// The intro the edition goes out with: the editor's, or else the standing one.
+    pub fn effective_intro(&self) -> &str {
+        match self.intro.trim() {
+            "" => self.standing_intro.trim(),
+            own => own,
+        }
+    }
 }
 
 /// What queueing a newsletter did.
@@ -157,8 +170,12 @@ impl Newsletters {
             .filter(|id| !chosen.contains(id))
             .filter_map(item)
             .collect();
+        let standing_intro = self
+            .standing_intro(date, items.len(), items.first().map(|i| i.title.as_str()))
+            .await?;
         Ok(DigestDraft {
             edition: edition.to_string(),
+            standing_intro,
             send_at: send_instant(
                 identity.timezone,
                 date,
@@ -169,6 +186,37 @@ impl Newsletters {
             intro: plan.intro,
             items,
             left_out,
+        })
+    }
+
+    /// The standing digest intro filled in for an edition; empty when the outlet has none (or
+    /// its text cannot be filled in, which the settings page prevents).
+    async fn standing_intro(
+        &self,
+        date: NaiveDate,
+        count: usize,
+        lead: Option<&str>,
+    ) -> Result<String, NewsletterError> {
+        let spec = tidings_theme::email_texts::spec("digest-intro").expect("a known email");
+        let settings = self.store().settings().await?;
+        let text = spec.current(&settings);
+        if text.body.trim().is_empty() {
+            return Ok(String::new());
+        }
+        let site = self.site_view().await?;
+        let values = std::collections::BTreeMap::from([
+            ("site_name", site.title.clone()),
+            ("newsletter_name", site.newsletter_name.clone()),
+            ("date", date.format("%A, %-d %B %Y").to_string()),
+            ("story_count", count.to_string()),
+            ("lead_title", lead.unwrap_or_default().to_string()),
+        ]);
+        Ok(match spec.render(&text, &values) {
+            Ok(r) => r.text,
+            Err(e) => {
+                tracing::warn!(error = %e, "the standing digest intro cannot be filled in");
+                String::new()
+            }
         })
     }
 
@@ -206,7 +254,7 @@ impl Newsletters {
             audience: Audience::Digest,
             edition: edition.to_string(),
             subject: format!("{}: {}", site.newsletter_name, lead.title),
-            intro: d.intro.clone(),
+            intro: d.effective_intro().to_string(),
             items: serde_json::to_string(&d.items)?,
             cutoff_at: until,
             created_by,

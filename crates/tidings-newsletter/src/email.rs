@@ -134,7 +134,7 @@ impl Newsletters {
                 self.site_view().await?.newsletter_name,
                 lead.title
             ),
-            intro: draft.intro.clone(),
+            intro: draft.effective_intro().to_string(),
             items: serde_json::to_string(&draft.items)?,
             status: tidings_store::NewsletterState::Sending,
             cutoff_at: now,

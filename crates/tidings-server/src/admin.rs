@@ -85,6 +85,19 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/health/mail", post(health::test_mail))
         .route("/admin/health/dns", post(health::check_dns))
         .route("/admin/health/payments", post(health::check_payments))
+        .route("/admin/settings/emails", get(settings::list_emails))
+        .route(
+            "/admin/settings/emails/{slug}",
+            get(settings::show_email).post(settings::save_email),
+        )
+        .route(
+            "/admin/settings/emails/{slug}/preview",
+            get(settings::preview_email).post(settings::preview_email_draft),
+        )
+        .route(
+            "/admin/settings/emails/{slug}/test",
+            post(settings::test_email),
+        )
         .route(
             "/admin/settings/navigation",
             get(settings::show_navigation).post(settings::save_navigation),

@@ -18,6 +18,7 @@ pub mod routes {
     mod donate_defences;
     mod donors;
     mod edge;
+    mod email_texts;
     mod errors;
     mod export;
     mod feeds;
@@ -36,6 +37,6 @@ pub mod routes {
     mod settings_navigation;
     mod settings_public;
     mod stripe;
-    mod subscribe;
+    pub mod subscribe;
     mod system;
 }

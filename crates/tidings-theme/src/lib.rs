@@ -5,6 +5,7 @@
 //! donation services render their emails with the same theme.
 
 pub mod colour;
+pub mod email_texts;
 mod jsonld;
 pub mod navigation;
 mod site;

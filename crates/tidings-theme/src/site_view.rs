@@ -47,8 +47,6 @@ pub struct SiteView {
     pub donate_form: String,
     /// The words beside the fee-cover box (the organisation's name follows).
     pub fee_text: String,
-    /// Opening words of every receipt.
-    pub receipt_message: String,
     /// The accent's stylesheet address, when the outlet chose an accent.
     pub theme_css: Option<String>,
     /// Search engines' verification codes.
@@ -124,7 +122,6 @@ impl SiteView {
                 settings.get("donation_fee_text"),
                 "Add the processing fee so that",
             ),
-            receipt_message: settings.get("receipt_message").to_string(),
             theme_css: crate::colour::parse(settings.get("accent_colour"))
                 .map(|c| format!("/theme.css?v={}", &c.hex()[1..])),
             verification: Verification {

@@ -3,9 +3,14 @@
 //! every process on the same data shows the same identity; a key the configuration sets explicitly
 //! wins and is shown read-only with where it was set.
 
+mod emails;
 mod fields;
 mod images;
 mod navigation;
+pub use emails::{
+    list as list_emails, preview_draft as preview_email_draft, preview_saved as preview_email,
+    save as save_email, show as show_email, test_send as test_email,
+};
 pub use images::save as save_images;
 pub use navigation::{save as save_navigation, show as show_navigation};
 
@@ -121,7 +126,10 @@ fn tabs(current: &str) -> Vec<minijinja::Value> {
     Section::ALL
         .iter()
         .map(|s| (s.title(), url(*s)))
-        .chain([("Navigation", navigation::URL.to_string())])
+        .chain([
+            ("Navigation", navigation::URL.to_string()),
+            ("Emails", emails::URL.to_string()),
+        ])
         .map(|(title, url)| context! { title => title, current => url == current, url => url })
         .collect()
 }

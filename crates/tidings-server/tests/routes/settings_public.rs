@@ -68,7 +68,16 @@ server_test!(
                     ("donation_cta", "Gardez le Courrier libre."),
                     ("donation_default_form", "default"),
                     ("donation_fee_text", "Oui, j'ajoute les frais pour que"),
-                    ("receipt_message", "Merci du fond du coeur."),
+                ],
+            ),
+            (
+                "/admin/settings/emails/receipt",
+                vec![
+                    ("subject", "Recu de {{ site_name }}"),
+                    (
+                        "body",
+                        "Dear {{ first_name }},\r\n\r\nMerci du fond du coeur.\r\n\r\nThis is your receipt.",
+                    ),
                 ],
             ),
             (
@@ -157,7 +166,6 @@ server_test!(
                 &[
                     ("donation_cta", "Gardez le Courrier libre."),
                     ("donation_default_form", "default"),
-                    ("receipt_message", "Merci du fond du coeur."),
                 ],
             )
             .await;
@@ -203,7 +211,7 @@ server_test!(
         // Dates readers see follow the site's timezone.
         assert_eq!(state.tz(), chrono_tz::Europe::Paris);
 
-        // Receipts open with the outlet's own thanks.
+        // Receipts open with the outlet's own words (Settings → Emails).
         let mut donor = Browser::new(&app.base);
         let sent = crate::routes::donate::donate(&mut donor, &[]).await;
         assert_eq!(sent.status, 303, "{}", sent.body);
@@ -218,6 +226,10 @@ server_test!(
                 .contains("Dear Ana,\r\n\r\nMerci du fond du coeur.\r\n\r\nThis is your receipt."),
             "{}",
             receipt.data
+        );
+        assert_eq!(
+            receipt.header("Subject").as_deref(),
+            Some("Recu de Le Courrier du Quai")
         );
     }
 );

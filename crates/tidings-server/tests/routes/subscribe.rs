@@ -16,7 +16,7 @@ async fn challenge(b: &mut Browser) -> (String, u32) {
     (token, difficulty)
 }
 
-async fn sign_up(app: &TestApp, email: &str, honeypot: &str) -> (u16, String) {
+pub async fn sign_up(app: &TestApp, email: &str, honeypot: &str) -> (u16, String) {
     sign_up_named(app, email, "Reader", honeypot).await
 }
 

@@ -152,7 +152,6 @@ pub const FIELDS: &[Field] = &[
     field("donation_cta", "Call to action on articles", "Shown at the end of every story, with the donate button.", Donations, Text, 500),
     field("donation_default_form", "Form at /donate/", "The donation form readers reach from every Donate button.", Donations, DonationForm, 60),
     field("donation_fee_text", "Fee-cover wording", "Beside the box donors tick to cover the card fee; the organisation's name is added after it.", Donations, Line, 200),
-    field("receipt_message", "Thank-you words on receipts", "Opens every receipt, above the gift's details.", Donations, Text, 1000),
     field("google_site_verification", "Google Search Console code", "The code from the HTML tag method (or paste the whole tag).", Search, Verification, 200),
     field("bing_site_verification", "Bing Webmaster code", "The code from Bing's meta tag (or paste the whole tag).", Search, Verification, 200),
     field("robots_extra", "Added to robots.txt", "Lines such as Disallow: /drafts/ or a User-agent group; the site's own rules and sitemaps stay.", Search, Robots, 2000),
