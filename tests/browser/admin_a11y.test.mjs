@@ -47,6 +47,9 @@ before(async () => {
       "/admin/settings/donations",
       "/admin/settings/search",
       "/admin/settings/navigation",
+      "/admin/settings/emails",
+      "/admin/settings/emails/confirmation",
+      "/admin/settings/emails/receipt",
       "/admin/health",
     ]),
   ];
@@ -79,3 +82,35 @@ for (const width of [1280, 390]) {
     assert.deepEqual(found, []);
   });
 }
+
+test("at 390px the navigation folds behind a Menu button that keyboard users open and close", async () => {
+  await page.setViewportSize({ width: 390, height: 900 });
+  await page.goto(site.url + "/admin/");
+  const menu = page.getByRole("button", { name: "Menu" });
+  const articles = page.locator("#admin-nav").getByRole("link", { name: "Articles", exact: true });
+  assert.ok(await menu.isVisible(), "the Menu button shows");
+  assert.equal(await menu.getAttribute("aria-expanded"), "false");
+  assert.ok(!(await articles.isVisible()), "the links are folded away");
+
+  // Keyboard: the skip link, the brand, then the button; Enter opens, Escape closes and returns.
+  await menu.focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await menu.getAttribute("aria-expanded"), "true");
+  assert.ok(await articles.isVisible());
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), "Articles");
+  await page.keyboard.press("Escape");
+  assert.equal(await menu.getAttribute("aria-expanded"), "false");
+  assert.ok(!(await articles.isVisible()));
+  assert.equal(await page.evaluate(() => document.activeElement.className), "menu-toggle");
+
+  // A click opens it too, and a link leads on.
+  await menu.click();
+  await articles.click();
+  await page.waitForURL(/\/admin\/articles$/);
+
+  // Wide, the links are always there and the button is not.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.ok(!(await menu.isVisible()));
+  assert.ok(await page.locator("#admin-nav").getByRole("link", { name: "Articles", exact: true }).isVisible());
+});

@@ -8,6 +8,31 @@
   if (el && el.hasAttribute("tabindex")) el.focus();
 })();
 
+// On a narrow screen the newsroom's navigation folds behind a Menu button (a disclosure: the
+// button says whether it is open, Escape closes it and gives focus back). Without this script the
+// navigation simply stays open.
+(function () {
+  "use strict";
+  var toggle = document.querySelector(".menu-toggle");
+  var nav = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+  if (!nav) return;
+  document.documentElement.classList.add("js-nav");
+  toggle.hidden = false;
+  function set(open) {
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    nav.classList.toggle("open", open);
+  }
+  toggle.addEventListener("click", function () {
+    set(toggle.getAttribute("aria-expanded") !== "true");
+  });
+  nav.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+      set(false);
+      toggle.focus();
+    }
+  });
+})();
+
 // Tidings newsroom: live preview through the server's own Markdown pipeline. Everything works
 // without this script (the Preview button renders the same thing with a full page load).
 (function () {
