@@ -13,5 +13,5 @@ pub use choices::{PaymentGateway, StripeMode};
 pub use load::{load, ConfigError, Sources};
 pub use sections::{
     BackupConfig, Config, DatabaseConfig, MailConfig, NewsletterConfig, PaymentsConfig,
-    ServerConfig, SiteConfig,
+    SearchConfig, ServerConfig, SiteConfig,
 };

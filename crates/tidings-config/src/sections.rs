@@ -25,6 +25,8 @@ pub struct Config {
     pub newsletter: NewsletterConfig,
     /// `[backup]`: where the nightly backup goes and how many are kept.
     pub backup: BackupConfig,
+    /// `[search]`: how readers' searches are limited.
+    pub search: SearchConfig,
     /// Keys set explicitly (`site.title` → the file, variable or flag that set it); a key that is
     /// also a setting in the database wins over it only when listed here.
     #[serde(skip)]
@@ -282,6 +284,21 @@ impl Default for NewsletterConfig {
             max_stories: 10,
             rate_limit: 0,
         }
+    }
+}
+
+/// `[search]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Searches one address may make per minute on one node (the page answers 429 beyond).
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub per_minute: u32,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self { per_minute: 30 }
     }
 }
 

@@ -184,6 +184,12 @@ impl Config {
                 ));
             }
         }
+        if self.search.per_minute == 0 || self.search.per_minute > 100_000 {
+            problems.push(format!(
+                "search.per_minute: `{}` must be between 1 and 100000",
+                self.search.per_minute
+            ));
+        }
         let resolver = self.mail.dns_resolver.trim();
         if !resolver.is_empty()
             && resolver.parse::<std::net::SocketAddr>().is_err()

@@ -2,6 +2,7 @@
 
 mod markdown;
 mod reading_time;
+pub mod search_query;
 mod slug;
 mod text;
 

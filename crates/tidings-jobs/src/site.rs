@@ -44,6 +44,8 @@ pub const RENEW: &str = "donations.renew";
 pub const PRUNE: &str = "maintenance.prune";
 /// Takes the nightly backup when one is configured.
 pub const BACKUP: &str = "maintenance.backup";
+/// Rebuilds the search index when the site's language changed (or it was never built).
+pub const SEARCH_INDEX: &str = "search.index";
 
 /// How long finished jobs are kept (the admin shows failed ones until retried).
 const KEEP_DONE_SECS: i64 = 7 * 86_400;
@@ -209,6 +211,11 @@ pub fn runner(site: Site) -> Runner {
                 store.prune_reads(now - chrono::Duration::hours(48)).await?;
                 // The longest rate window is a day.
                 store.prune_rate_events(now.timestamp() - 86_400).await?;
+                // Editors see the last eight weeks of searches.
+                let oldest = (now - chrono::Duration::weeks(8))
+                    .format("%G-W%V")
+                    .to_string();
+                store.prune_searches(&oldest).await?;
                 store.prune_jobs(now.timestamp() - KEEP_DONE_SECS).await
             };
             prune
@@ -234,6 +241,33 @@ pub fn runner(site: Site) -> Runner {
             }
             let folder = nightly.take(&store).await?;
             tracing::info!(path = %folder.display(), "nightly backup taken");
+            Ok(())
+        }
+    });
+    let s = site.clone();
+    let runner = runner.register(SEARCH_INDEX, Spec::every(30), move |_| {
+        let (store, newsletters) = (s.store.clone(), s.newsletters.clone());
+        async move {
+            let language = newsletters
+                .site()
+                .refresh(&store)
+                .await
+                .map_err(|e| e.to_string())?
+                .language;
+            if store
+                .search_index_language()
+                .await
+                .map_err(|e| e.to_string())?
+                == language
+            {
+                return Ok(());
+            }
+            let started = std::time::Instant::now();
+            let count = store
+                .rebuild_search_index(&language)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(%language, articles = count, secs = started.elapsed().as_secs_f64(), "search index rebuilt");
             Ok(())
         }
     });

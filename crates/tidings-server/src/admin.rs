@@ -16,6 +16,7 @@ mod newsletter;
 mod page;
 mod people;
 mod redirects;
+mod searches;
 mod session;
 mod settings;
 mod setup;
@@ -82,6 +83,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
             get(settings::show_site).post(settings::save_site),
         )
         .route("/admin/health", get(health::show))
+        .route("/admin/searches", get(searches::show))
         .route("/admin/health/mail", post(health::test_mail))
         .route("/admin/health/dns", post(health::check_dns))
         .route("/admin/health/payments", post(health::check_payments))

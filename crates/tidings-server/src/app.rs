@@ -49,6 +49,8 @@ pub struct SiteConfig {
     pub mail_advice: Result<Vec<tidings_mail::DnsAdvice>, String>,
     /// The DNS server Site health asks (`mail.dns_resolver`); empty for the system's.
     pub dns_resolver: String,
+    /// Searches one address may make per minute (`search.per_minute`).
+    pub search_per_minute: u32,
 }
 
 /// The `Host` values that name this site: `site.url`'s host (with and without its default port),
@@ -102,6 +104,7 @@ impl SiteConfig {
             },
             mail_advice: tidings_mail::configured_advice(config).map_err(|e| e.to_string()),
             dns_resolver: config.mail.dns_resolver.clone(),
+            search_per_minute: config.search.per_minute,
         }
     }
 }
@@ -145,6 +148,7 @@ struct Inner {
     policy: RwLock<axum::http::HeaderValue>,
     donations: Donations,
     newsletters: Newsletters,
+    searches: crate::searches::Searches,
 }
 
 /// Handle to everything a request may need; cheap to clone.
@@ -194,13 +198,19 @@ impl AppState {
             theme,
             assets,
             cache: PageCache::default(),
-            site,
             site_view: RwLock::new(None),
             policy: RwLock::new(crate::middleware::page_policy(None)),
+            searches: crate::searches::Searches::new(site.search_per_minute),
+            site,
             donations,
         }));
         state.refresh_generation().await?;
         Ok(state)
+    }
+
+    /// This node's search limiter and query log.
+    pub fn searches(&self) -> &crate::searches::Searches {
+        &self.0.searches
     }
 
     /// The repository.

@@ -10,6 +10,7 @@ pub mod conn;
 pub mod error;
 pub mod middleware;
 pub mod router;
+pub mod searches;
 pub mod server;
 pub mod throttle;
 pub mod web;

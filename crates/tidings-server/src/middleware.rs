@@ -18,6 +18,9 @@ use crate::error::ErrorPage;
 pub const MAX_PATH: usize = 1024;
 /// Longest query string accepted.
 pub const MAX_QUERY: usize = 2048;
+/// Longest query string `/search/` accepts: its page answers an over-long query itself, with a
+/// message, rather than with a bare 414.
+pub const MAX_SEARCH_QUERY: usize = 32 * 1024;
 
 /// The policy for every page: only this site's own scripts, styles and images.
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
@@ -37,44 +40,53 @@ pub fn page_policy(analytics_origin: Option<&str>) -> HeaderValue {
     }
 }
 
+fn max_query(path: &str) -> usize {
+    if path == "/search/" || path == "/search" {
+        MAX_SEARCH_QUERY
+    } else {
+        MAX_QUERY
+    }
+}
+
 /// The one layer around every route (one layer keeps the hot path short): refuses oversized paths and
 /// query strings before routing, renders themed error pages, and adds the security headers.
 pub async fn around(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let uri = request.uri();
-    let mut response =
-        if uri.path().len() > MAX_PATH || uri.query().is_some_and(|q| q.len() > MAX_QUERY) {
-            (StatusCode::URI_TOO_LONG, "URI too long").into_response()
-        } else if !host_allowed(app.site().allowed_hosts.as_deref(), &request) {
-            (
-                StatusCode::MISDIRECTED_REQUEST,
-                "This server does not answer to that host name. If this is your site, add the name \
+    let mut response = if uri.path().len() > MAX_PATH
+        || uri.query().is_some_and(|q| q.len() > max_query(uri.path()))
+    {
+        (StatusCode::URI_TOO_LONG, "URI too long").into_response()
+    } else if !host_allowed(app.site().allowed_hosts.as_deref(), &request) {
+        (
+            StatusCode::MISDIRECTED_REQUEST,
+            "This server does not answer to that host name. If this is your site, add the name \
                  to server.allowed_hosts or set site.url.\n",
-            )
-                .into_response()
-        } else if let Some(to) = match old_query_permalink(request.uri()) {
-            Some(key) => app.store().redirect_target(&key).await.ok().flatten(),
-            None => None,
-        } {
-            crate::web::moved(&to)
-        } else {
-            let reading = matches!(*request.method(), Method::GET | Method::HEAD);
-            // A `Uri` clone shares its bytes: no allocation on the hot path.
-            let uri = request.uri().clone();
-            let response = next.run(request).await;
-            if response.extensions().get::<ErrorPage>().is_some() {
-                match (reading && response.status() == StatusCode::NOT_FOUND)
-                    .then(|| redirected(&app, uri.path()))
-                {
-                    Some(lookup) => match lookup.await {
-                        Some(to) => crate::web::moved(&to),
-                        None => themed_error(&app, response).await,
-                    },
+        )
+            .into_response()
+    } else if let Some(to) = match old_query_permalink(request.uri()) {
+        Some(key) => app.store().redirect_target(&key).await.ok().flatten(),
+        None => None,
+    } {
+        crate::web::moved(&to)
+    } else {
+        let reading = matches!(*request.method(), Method::GET | Method::HEAD);
+        // A `Uri` clone shares its bytes: no allocation on the hot path.
+        let uri = request.uri().clone();
+        let response = next.run(request).await;
+        if response.extensions().get::<ErrorPage>().is_some() {
+            match (reading && response.status() == StatusCode::NOT_FOUND)
+                .then(|| redirected(&app, uri.path()))
+            {
+                Some(lookup) => match lookup.await {
+                    Some(to) => crate::web::moved(&to),
                     None => themed_error(&app, response).await,
-                }
-            } else {
-                response
+                },
+                None => themed_error(&app, response).await,
             }
-        };
+        } else {
+            response
+        }
+    };
     security_headers(app.site().https, app.page_policy(), &mut response);
     response
 }

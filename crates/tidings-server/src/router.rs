@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::middleware::around;
 use crate::web::{
     archive, article, assets, donate, donor_portal, feed, health, home, listing, moved, preview,
-    security_txt, site_files, sitemap, subscribe, webhooks,
+    search, security_txt, site_files, sitemap, subscribe, webhooks,
 };
 
 /// Largest body a public form (signup, donation, portal) may send.
@@ -95,6 +95,8 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
             "/donate/{form}/",
             get(donate::show_named).post(donate::submit_named),
         )
+        .route("/search/", get(search::show))
+        .route("/search", get(search::show))
         .route(
             "/webhooks/{gateway}",
             post(webhooks::receive).layer(axum::extract::DefaultBodyLimit::max(webhooks::MAX_BODY)),

@@ -11,6 +11,7 @@ pub mod home;
 pub mod listing;
 pub mod preview;
 pub mod problems;
+pub mod search;
 pub mod security_txt;
 pub mod site_files;
 pub mod sitemap;

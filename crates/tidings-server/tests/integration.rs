@@ -31,6 +31,7 @@ pub mod routes {
     mod moved_in;
     pub mod newsletter;
     mod newsletter_desk;
+    mod search;
     pub mod security;
     mod settings;
     mod settings_images;

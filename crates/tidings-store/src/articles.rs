@@ -138,6 +138,7 @@ impl Store {
         .await
         .map_err(|e| on_unique(e, "slug", &p.slug))?;
         link_relations(&mut tx, id, new).await?;
+        crate::search::index_article(&mut tx, id).await?;
         bump_generation(&mut tx).await?;
         tx.commit().await?;
         self.article_by_id(id)
@@ -230,6 +231,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         link_relations(&mut tx, id, new).await?;
+        crate::search::index_article(&mut tx, id).await?;
         bump_generation(&mut tx).await?;
         tx.commit().await?;
         self.article_by_id(id)

@@ -379,6 +379,10 @@ impl Loader {
 
     /// Fills the columns held back, moves PostgreSQL's id counters past the ids written, and commits.
     pub async fn finish(mut self) -> Result<(), StoreError> {
+        // The rows went in around the search index: have it rebuilt in the background.
+        sqlx::query("UPDATE search_state SET language = '' WHERE id = 1")
+            .execute(&mut *self.tx)
+            .await?;
         for (table, key, id, column, value) in std::mem::take(&mut self.late) {
             sqlx::query(&format!(
                 "UPDATE {table} SET {column} = $1 WHERE {key} = $2"

@@ -66,6 +66,9 @@ impl Store {
                     .await?;
             }
         }
+        for id in &undo.articles {
+            crate::search::index_article(&mut tx, *id).await?;
+        }
         crate::db::bump_generation(&mut tx).await?;
         tx.commit().await?;
         Ok(())

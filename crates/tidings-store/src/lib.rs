@@ -22,6 +22,8 @@ mod navigation;
 mod newsletters;
 mod rate;
 mod revisions;
+mod search;
+mod search_log;
 mod site;
 mod states;
 mod subscribers;
@@ -53,6 +55,8 @@ pub use newsletters::{
 };
 pub use rate::Window;
 pub use revisions::{Note, Revision};
+pub use search::{fts5_tokenizer, pg_config, Scope, SearchHit, SearchPage, MARK_END, MARK_START};
+pub use search_log::QueryCount;
 pub use site::Settings;
 pub use states::{
     DeliveryState, DonationStatus, Frequency, GatewayKind, JobState, NewsletterState, NoteKind,

@@ -486,10 +486,24 @@ impl Store {
         let mut texts: Vec<String> = Vec::new();
         let mut ints: Vec<i64> = Vec::new();
         // Placeholders are numbered in bind order: all text binds first, then integers.
-        let query = f.query.trim().to_lowercase();
-        if !query.is_empty() {
-            texts.push(format!("%{}%", query.replace(['%', '_'], "")));
-            sql.push_str(" AND (LOWER(a.title) LIKE $1 OR LOWER(a.dek) LIKE $1)");
+        // A query goes through the full-text index (drafts included); the rest filters its hits,
+        // which keep the index's order.
+        let ranked: Option<Vec<i64>> = if f.query.trim().is_empty() {
+            None
+        } else {
+            let query = tidings_content::search_query::parse(&f.query);
+            let page = self
+                .search(&query, crate::search::Scope::Newsroom, 200, 0)
+                .await?;
+            Some(page.hits.iter().map(|h| h.id).collect())
+        };
+        if let Some(ids) = &ranked {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            // Ids are integers from the index, so they can stand in the SQL as they are.
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            sql.push_str(&format!(" AND a.id IN ({})", list.join(", ")));
         }
         if let Some(status) = f.status {
             texts.push(status.as_str().to_string());
@@ -532,7 +546,8 @@ impl Store {
             q = q.bind(i);
         }
         let rows = q.fetch_all(&self.pool).await?;
-        rows.iter()
+        let mut list: Vec<AdminArticle> = rows
+            .iter()
             .map(|r| {
                 let kind: String = r.try_get("kind")?;
                 let status: String = r.try_get("status")?;
@@ -551,7 +566,11 @@ impl Store {
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+            .map_err(StoreError::from)?;
+        if let Some(ids) = ranked {
+            list.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
+        }
+        Ok(list)
     }
 
     /// Every tag, by name.

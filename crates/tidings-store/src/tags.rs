@@ -95,6 +95,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("tag"));
         }
+        crate::search::index_tagged(&mut tx, id).await?;
         bump_generation(&mut tx).await?;
         tx.commit().await?;
         Ok(Tag {

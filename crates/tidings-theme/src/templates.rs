@@ -54,6 +54,8 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/export.html",
     "admin/settings.html",
     "admin/health.html",
+    "search.html",
+    "admin/searches.html",
     "admin/settings_emails.html",
     "admin/settings_email.html",
     "admin/email_preview.html",

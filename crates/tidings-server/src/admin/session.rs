@@ -88,6 +88,11 @@ impl Peer {
         Peer { ip, forwarded }
     }
 
+    /// The address, when known.
+    pub fn ip_addr(&self) -> Option<std::net::IpAddr> {
+        self.ip
+    }
+
     /// The address as text, empty when unknown.
     pub fn ip(&self) -> String {
         self.ip.map(|a| a.to_string()).unwrap_or_default()

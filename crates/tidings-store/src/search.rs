@@ -1,0 +1,425 @@
+//! Full-text search over title, dek, body text and tag names: FTS5 on SQLite, a weighted
+//! `tsvector` with a GIN index on PostgreSQL. Every content write re-indexes the articles it
+//! touches in its own transaction, so a story is findable (and gone) the moment the write commits.
+
+use sqlx::{Any, Row, Transaction};
+use tidings_content::search_query::SearchQuery;
+
+use crate::db::Backend;
+use crate::error::StoreError;
+use crate::Store;
+
+/// Marks a highlighted stretch in a snippet (control characters no article text contains).
+pub const MARK_START: char = '\u{2}';
+/// Ends a highlighted stretch.
+pub const MARK_END: char = '\u{3}';
+
+/// Articles indexed per transaction while rebuilding.
+const REBUILD_BATCH: i64 = 500;
+
+/// PostgreSQL's text-search configuration for a site language (`fr`, `pt-BR`...); `simple`
+/// (no stemming) where PostgreSQL has none.
+pub fn pg_config(language: &str) -> &'static str {
+    let base = language
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match base.as_str() {
+        "ar" => "arabic",
+        "ca" => "catalan",
+        "da" => "danish",
+        "de" => "german",
+        "el" => "greek",
+        // An index not yet built for the site's language starts as English, as on SQLite.
+        "" | "en" => "english",
+        "es" => "spanish",
+        "eu" => "basque",
+        "fi" => "finnish",
+        "fr" => "french",
+        "ga" => "irish",
+        "hi" => "hindi",
+        "hu" => "hungarian",
+        "hy" => "armenian",
+        "id" => "indonesian",
+        "it" => "italian",
+        "lt" => "lithuanian",
+        "nb" | "nn" | "no" => "norwegian",
+        "ne" => "nepali",
+        "nl" => "dutch",
+        "pt" => "portuguese",
+        "ro" => "romanian",
+        "ru" => "russian",
+        "sr" => "serbian",
+        "sv" => "swedish",
+        "ta" => "tamil",
+        "tr" => "turkish",
+        "yi" => "yiddish",
+        _ => "simple",
+    }
+}
+
+/// The FTS5 tokenizer for a site language: Porter stemming for English, otherwise words with
+/// diacritics folded (`école` finds `ecole`), unstemmed.
+pub fn fts5_tokenizer(language: &str) -> &'static str {
+    if language.to_ascii_lowercase().starts_with("en") {
+        "porter unicode61 remove_diacritics 2"
+    } else {
+        "unicode61 remove_diacritics 2"
+    }
+}
+
+/// Which articles a search looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Published articles (not pages), as readers see them.
+    Public,
+    /// Everything, drafts included, for the newsroom.
+    Newsroom,
+}
+
+/// One result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SearchHit {
+    /// Article id.
+    pub id: i64,
+    /// Its slug.
+    pub slug: String,
+    /// Its title.
+    pub title: String,
+    /// Its dek.
+    pub dek: String,
+    /// `draft`, `scheduled` or `published`.
+    pub status: String,
+    /// When it was (or will be) published, Unix seconds.
+    pub published_at: Option<i64>,
+    /// A stretch of the body around the match, with [`MARK_START`]/[`MARK_END`] around hits.
+    pub snippet: String,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SearchPage {
+    /// How many match in all.
+    pub total: i64,
+    /// This page of them, best first.
+    pub hits: Vec<SearchHit>,
+}
+
+fn tx_backend(tx: &Transaction<'static, Any>) -> Backend {
+    // The Any driver names its backend; both engines' names are known.
+    if tx.backend_name().eq_ignore_ascii_case("postgresql") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// The language the index was built for (`""` when it must be built).
+async fn indexed_language(tx: &mut Transaction<'static, Any>) -> Result<String, StoreError> {
+    let (language,): (String,) = sqlx::query_as("SELECT language FROM search_state WHERE id = 1")
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(language)
+}
+
+/// What is indexed of one article.
+struct Document {
+    title: String,
+    dek: String,
+    body: String,
+    tags: String,
+}
+
+async fn document(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+) -> Result<Option<Document>, StoreError> {
+    let row: Option<(String, String, String)> =
+        sqlx::query_as("SELECT title, dek, body_html FROM articles WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some((title, dek, html)) = row else {
+        return Ok(None);
+    };
+    let tags: Vec<(String,)> = sqlx::query_as(
+        "SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id \
+         WHERE at.article_id = $1 ORDER BY at.position",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(Some(Document {
+        title,
+        dek,
+        body: tidings_content::html_to_text(&html),
+        tags: tags.into_iter().map(|(n,)| n).collect::<Vec<_>>().join(" "),
+    }))
+}
+
+/// Writes article `id`'s index entry into `table` (SQLite) or `article_search` (PostgreSQL),
+/// replacing any earlier one; removes it when the article is gone.
+async fn write_entry(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+    table: &str,
+    language: &str,
+) -> Result<(), StoreError> {
+    let backend = tx_backend(tx);
+    let doc = document(tx, id).await?;
+    match backend {
+        Backend::Sqlite => {
+            sqlx::query(&format!("DELETE FROM {table} WHERE rowid = $1"))
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            if let Some(d) = doc {
+                sqlx::query(&format!(
+                    "INSERT INTO {table} (rowid, title, dek, body, tags) VALUES ($1, $2, $3, $4, $5)"
+                ))
+                .bind(id)
+                .bind(&d.title)
+                .bind(&d.dek)
+                .bind(&d.body)
+                .bind(&d.tags)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        Backend::Postgres => {
+            let Some(d) = doc else {
+                sqlx::query("DELETE FROM article_search WHERE article_id = $1")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                return Ok(());
+            };
+            sqlx::query(
+                "INSERT INTO article_search (article_id, title, dek, body, tags, document) \
+                 VALUES ($1, $2, $3, $4, $5, \
+                   setweight(to_tsvector($6::regconfig, $2), 'A') || \
+                   setweight(to_tsvector($6::regconfig, $3), 'B') || \
+                   setweight(to_tsvector($6::regconfig, $5), 'B') || \
+                   setweight(to_tsvector($6::regconfig, $4), 'C')) \
+                 ON CONFLICT (article_id) DO UPDATE SET title = EXCLUDED.title, dek = EXCLUDED.dek, \
+                   body = EXCLUDED.body, tags = EXCLUDED.tags, document = EXCLUDED.document",
+            )
+            .bind(id)
+            .bind(&d.title)
+            .bind(&d.dek)
+            .bind(&d.body)
+            .bind(&d.tags)
+            .bind(pg_config(language))
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Re-indexes article `id` inside the write that changed it.
+pub(crate) async fn index_article(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+) -> Result<(), StoreError> {
+    let language = indexed_language(tx).await?;
+    write_entry(tx, id, "article_search", &language).await
+}
+
+/// Re-indexes every article carrying tag `tag_id` (its name is part of their entries).
+pub(crate) async fn index_tagged(
+    tx: &mut Transaction<'static, Any>,
+    tag_id: i64,
+) -> Result<(), StoreError> {
+    let ids: Vec<(i64,)> = sqlx::query_as("SELECT article_id FROM article_tags WHERE tag_id = $1")
+        .bind(tag_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    for (id,) in ids {
+        index_article(tx, id).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The language the search index was built for; `""` when it still has to be built.
+    pub async fn search_index_language(&self) -> Result<String, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let language = indexed_language(&mut tx).await?;
+        tx.commit().await?;
+        Ok(language)
+    }
+
+    /// Builds the whole index afresh for `language`, in batches so that writers are never held
+    /// up for long; returns how many articles it indexed. On SQLite the new index is built beside
+    /// the old one (searches keep working) and swapped in at the end; articles saved meanwhile are
+    /// indexed again after the swap.
+    pub async fn rebuild_search_index(&self, language: &str) -> Result<i64, StoreError> {
+        let started = chrono::Utc::now().timestamp();
+        let table = match self.backend() {
+            Backend::Sqlite => {
+                let mut tx = self.write_tx().await?;
+                sqlx::query("DROP TABLE IF EXISTS article_search_next")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(&format!(
+                    "CREATE VIRTUAL TABLE article_search_next USING fts5(title, dek, body, tags, \
+                     tokenize = '{}')",
+                    fts5_tokenizer(language)
+                ))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                "article_search_next"
+            }
+            Backend::Postgres => {
+                // New entries follow the new language at once; the rest are rewritten below.
+                let mut tx = self.write_tx().await?;
+                sqlx::query("UPDATE search_state SET language = $1 WHERE id = 1")
+                    .bind(language)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                "article_search"
+            }
+        };
+        let mut last = 0_i64;
+        let mut count = 0_i64;
+        loop {
+            let ids: Vec<(i64,)> =
+                sqlx::query_as("SELECT id FROM articles WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(last)
+                    .bind(REBUILD_BATCH)
+                    .fetch_all(&self.pool)
+                    .await?;
+            let Some(&(end,)) = ids.last() else { break };
+            let mut tx = self.write_tx().await?;
+            for (id,) in &ids {
+                write_entry(&mut tx, *id, table, language).await?;
+            }
+            tx.commit().await?;
+            count += ids.len() as i64;
+            last = end;
+        }
+        if self.backend() == Backend::Sqlite {
+            let mut tx = self.write_tx().await?;
+            sqlx::query("DROP TABLE article_search")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("ALTER TABLE article_search_next RENAME TO article_search")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE search_state SET language = $1 WHERE id = 1")
+                .bind(language)
+                .execute(&mut *tx)
+                .await?;
+            let changed: Vec<(i64,)> =
+                sqlx::query_as("SELECT id FROM articles WHERE updated_at >= $1")
+                    .bind(started)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for (id,) in changed {
+                index_article(&mut tx, id).await?;
+            }
+            tx.commit().await?;
+        } else {
+            // Entries removed while rebuilding leave nothing behind (the foreign key sees to it).
+        }
+        Ok(count)
+    }
+
+    /// Asks for the index to be rebuilt (after a whole-site load, whose rows bypass it).
+    pub async fn invalidate_search_index(&self) -> Result<(), StoreError> {
+        sqlx::query("UPDATE search_state SET language = '' WHERE id = 1")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// One page of articles matching `query` in `scope`, best first: relevance (title above dek
+    /// and tags above body), then the newest.
+    pub async fn search(
+        &self,
+        query: &SearchQuery,
+        scope: Scope,
+        limit: i64,
+        offset: i64,
+    ) -> Result<SearchPage, StoreError> {
+        if query.is_empty() {
+            return Ok(SearchPage::default());
+        }
+        let visible = match scope {
+            Scope::Public => " AND a.kind = 'article' AND a.status = 'published'",
+            Scope::Newsroom => "",
+        };
+        let (count_sql, page_sql, needle) = match self.backend() {
+            Backend::Sqlite => (
+                format!(
+                    "SELECT COUNT(*) FROM article_search JOIN articles a ON a.id = article_search.rowid \
+                     WHERE article_search MATCH $1{visible}"
+                ),
+                format!(
+                    "SELECT a.id, a.slug, a.title, a.dek, a.status, a.published_at, \
+                     snippet(article_search, 2, char(2), char(3), '…', 24) AS snippet \
+                     FROM article_search JOIN articles a ON a.id = article_search.rowid \
+                     WHERE article_search MATCH $1{visible} \
+                     ORDER BY bm25(article_search, 10.0, 4.0, 1.0, 4.0), a.published_at DESC, a.id DESC \
+                     LIMIT $2 OFFSET $3"
+                ),
+                query.fts5(),
+            ),
+            Backend::Postgres => {
+                let config = pg_config(&self.search_index_language().await?);
+                (
+                    format!(
+                        "SELECT COUNT(*) FROM article_search s JOIN articles a ON a.id = s.article_id \
+                         WHERE s.document @@ to_tsquery('{config}', $1){visible}"
+                    ),
+                    format!(
+                        "WITH q AS (SELECT to_tsquery('{config}', $1) AS query), \
+                         page AS (SELECT a.id, a.slug, a.title, a.dek, a.status, a.published_at, s.body, \
+                           ts_rank_cd(s.document, q.query) AS rank \
+                           FROM article_search s JOIN articles a ON a.id = s.article_id, q \
+                           WHERE s.document @@ q.query{visible} \
+                           ORDER BY rank DESC, a.published_at DESC NULLS LAST, a.id DESC LIMIT $2 OFFSET $3) \
+                         SELECT page.id, page.slug, page.title, page.dek, page.status, page.published_at, \
+                           ts_headline('{config}', page.body, q.query, \
+                             'StartSel=' || chr(2) || ', StopSel=' || chr(3) || \
+                             ', MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…') AS snippet \
+                         FROM page, q ORDER BY page.rank DESC, page.published_at DESC NULLS LAST, page.id DESC"
+                    ),
+                    query.tsquery(),
+                )
+            }
+        };
+        let (total,): (i64,) = sqlx::query_as(&count_sql)
+            .bind(&needle)
+            .fetch_one(&self.pool)
+            .await?;
+        if total == 0 {
+            return Ok(SearchPage::default());
+        }
+        let rows = sqlx::query(&page_sql)
+            .bind(&needle)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let hits = rows
+            .iter()
+            .map(|r| {
+                Ok(SearchHit {
+                    id: r.try_get("id")?,
+                    slug: r.try_get("slug")?,
+                    title: r.try_get("title")?,
+                    dek: r.try_get("dek")?,
+                    status: r.try_get("status")?,
+                    published_at: r.try_get("published_at")?,
+                    snippet: r.try_get("snippet")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(SearchPage { total, hits })
+    }
+}
