@@ -43,7 +43,7 @@ server_test!(
         }
         let home = app.text("/").await;
         assert!(
-            home.contains("<form class=\"site-search\" role=\"search\" action=\"/search/\""),
+            home.contains("<form class=\"site-search\" role=\"search\" aria-label=\"Site search\" action=\"/search/\""),
             "the header box"
         );
 
