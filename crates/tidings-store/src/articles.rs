@@ -253,18 +253,31 @@ impl Store {
     /// Safe to run from several nodes at once: each row flips exactly once.
     pub async fn publish_due(&self, at: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut tx = self.write_tx().await?;
-        let done = sqlx::query(
-            "UPDATE articles SET status = 'published' \
-             WHERE status = 'scheduled' AND published_at <= $1",
+        let due: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM articles WHERE status = 'scheduled' AND published_at <= $1",
         )
         .bind(at.timestamp())
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
-        if done.rows_affected() > 0 {
+        let mut published = 0;
+        for (id,) in due {
+            let done = sqlx::query(
+                "UPDATE articles SET status = 'published' WHERE id = $1 AND status = 'scheduled'",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() > 0 {
+                // Readers find it the moment it is live.
+                crate::search::index_article(&mut tx, id).await?;
+                published += 1;
+            }
+        }
+        if published > 0 {
             bump_generation(&mut tx).await?;
         }
         tx.commit().await?;
-        Ok(done.rows_affected())
+        Ok(published)
     }
 
     /// When the next scheduled article is due, if any.

@@ -14,6 +14,10 @@ pub const MARK_START: char = '\u{2}';
 /// Ends a highlighted stretch.
 pub const MARK_END: char = '\u{3}';
 
+/// Matches counted at most: beyond this a page says "more than" (counting every match of a broad
+/// query would cost as much as ranking them).
+pub const COUNT_CAP: i64 = 1000;
+
 /// Articles indexed per transaction while rebuilding.
 const REBUILD_BATCH: i64 = 500;
 
@@ -100,8 +104,10 @@ pub struct SearchHit {
 /// A page of results.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct SearchPage {
-    /// How many match in all.
+    /// How many match in all, counted up to [`COUNT_CAP`]; more when [`SearchPage::more`].
     pub total: i64,
+    /// More than [`COUNT_CAP`] match.
+    pub more: bool,
     /// This page of them, best first.
     pub hits: Vec<SearchHit>,
 }
@@ -129,18 +135,20 @@ struct Document {
     dek: String,
     body: String,
     tags: String,
+    /// A published article, which readers may find.
+    public: bool,
 }
 
 async fn document(
     tx: &mut Transaction<'static, Any>,
     id: i64,
 ) -> Result<Option<Document>, StoreError> {
-    let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT title, dek, body_html FROM articles WHERE id = $1")
+    let row: Option<(String, String, String, String, String)> =
+        sqlx::query_as("SELECT title, dek, body_html, kind, status FROM articles WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?;
-    let Some((title, dek, html)) = row else {
+    let Some((title, dek, html, kind, status)) = row else {
         return Ok(None);
     };
     let tags: Vec<(String,)> = sqlx::query_as(
@@ -155,26 +163,35 @@ async fn document(
         dek,
         body: tidings_content::html_to_text(&html),
         tags: tags.into_iter().map(|(n,)| n).collect::<Vec<_>>().join(" "),
+        public: kind == "article" && status == "published",
     }))
 }
 
-/// Writes article `id`'s index entry into `table` (SQLite) or `article_search` (PostgreSQL),
-/// replacing any earlier one; removes it when the article is gone.
+/// Writes article `id`'s index entry, replacing any earlier one; removes it when the article is
+/// gone. On SQLite the entry goes to the readers' or the newsroom's table (with `suffix`, the ones
+/// a rebuild is filling).
 async fn write_entry(
     tx: &mut Transaction<'static, Any>,
     id: i64,
-    table: &str,
+    suffix: &str,
     language: &str,
 ) -> Result<(), StoreError> {
     let backend = tx_backend(tx);
     let doc = document(tx, id).await?;
     match backend {
         Backend::Sqlite => {
-            sqlx::query(&format!("DELETE FROM {table} WHERE rowid = $1"))
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
+            let (public, newsroom) = (
+                format!("article_search{suffix}"),
+                format!("article_search_newsroom{suffix}"),
+            );
+            for table in [&public, &newsroom] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE rowid = $1"))
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
             if let Some(d) = doc {
+                let table = if d.public { &public } else { &newsroom };
                 sqlx::query(&format!(
                     "INSERT INTO {table} (rowid, title, dek, body, tags) VALUES ($1, $2, $3, $4, $5)"
                 ))
@@ -196,14 +213,15 @@ async fn write_entry(
                 return Ok(());
             };
             sqlx::query(
-                "INSERT INTO article_search (article_id, title, dek, body, tags, document) \
-                 VALUES ($1, $2, $3, $4, $5, \
+                "INSERT INTO article_search (article_id, title, dek, body, tags, public, document) \
+                 VALUES ($1, $2, $3, $4, $5, $7, \
                    setweight(to_tsvector($6::regconfig, $2), 'A') || \
                    setweight(to_tsvector($6::regconfig, $3), 'B') || \
                    setweight(to_tsvector($6::regconfig, $5), 'B') || \
                    setweight(to_tsvector($6::regconfig, $4), 'C')) \
                  ON CONFLICT (article_id) DO UPDATE SET title = EXCLUDED.title, dek = EXCLUDED.dek, \
-                   body = EXCLUDED.body, tags = EXCLUDED.tags, document = EXCLUDED.document",
+                   body = EXCLUDED.body, tags = EXCLUDED.tags, public = EXCLUDED.public, \
+                   document = EXCLUDED.document",
             )
             .bind(id)
             .bind(&d.title)
@@ -211,6 +229,7 @@ async fn write_entry(
             .bind(&d.body)
             .bind(&d.tags)
             .bind(pg_config(language))
+            .bind(d.public)
             .execute(&mut **tx)
             .await?;
         }
@@ -224,7 +243,7 @@ pub(crate) async fn index_article(
     id: i64,
 ) -> Result<(), StoreError> {
     let language = indexed_language(tx).await?;
-    write_entry(tx, id, "article_search", &language).await
+    write_entry(tx, id, "", &language).await
 }
 
 /// Re-indexes every article carrying tag `tag_id` (its name is part of their entries).
@@ -257,21 +276,23 @@ impl Store {
     /// indexed again after the swap.
     pub async fn rebuild_search_index(&self, language: &str) -> Result<i64, StoreError> {
         let started = chrono::Utc::now().timestamp();
-        let table = match self.backend() {
+        let suffix = match self.backend() {
             Backend::Sqlite => {
                 let mut tx = self.write_tx().await?;
-                sqlx::query("DROP TABLE IF EXISTS article_search_next")
+                for table in ["article_search_next", "article_search_newsroom_next"] {
+                    sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(&format!(
+                        "CREATE VIRTUAL TABLE {table} USING fts5(title, dek, body, tags, \
+                         tokenize = '{}')",
+                        fts5_tokenizer(language)
+                    ))
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(&format!(
-                    "CREATE VIRTUAL TABLE article_search_next USING fts5(title, dek, body, tags, \
-                     tokenize = '{}')",
-                    fts5_tokenizer(language)
-                ))
-                .execute(&mut *tx)
-                .await?;
+                }
                 tx.commit().await?;
-                "article_search_next"
+                "_next"
             }
             Backend::Postgres => {
                 // New entries follow the new language at once; the rest are rewritten below.
@@ -281,7 +302,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                "article_search"
+                ""
             }
         };
         let mut last = 0_i64;
@@ -296,7 +317,7 @@ impl Store {
             let Some(&(end,)) = ids.last() else { break };
             let mut tx = self.write_tx().await?;
             for (id,) in &ids {
-                write_entry(&mut tx, *id, table, language).await?;
+                write_entry(&mut tx, *id, suffix, language).await?;
             }
             tx.commit().await?;
             count += ids.len() as i64;
@@ -304,12 +325,14 @@ impl Store {
         }
         if self.backend() == Backend::Sqlite {
             let mut tx = self.write_tx().await?;
-            sqlx::query("DROP TABLE article_search")
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("ALTER TABLE article_search_next RENAME TO article_search")
-                .execute(&mut *tx)
-                .await?;
+            for table in ["article_search", "article_search_newsroom"] {
+                sqlx::query(&format!("DROP TABLE {table}"))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(&format!("ALTER TABLE {table}_next RENAME TO {table}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query("UPDATE search_state SET language = $1 WHERE id = 1")
                 .bind(language)
                 .execute(&mut *tx)
@@ -349,77 +372,166 @@ impl Store {
         if query.is_empty() {
             return Ok(SearchPage::default());
         }
-        let visible = match scope {
-            Scope::Public => " AND a.kind = 'article' AND a.status = 'published'",
-            Scope::Newsroom => "",
+        match self.backend() {
+            Backend::Sqlite => self.search_fts5(query, scope, limit, offset).await,
+            Backend::Postgres => self.search_tsvector(query, scope, limit, offset).await,
+        }
+    }
+
+    async fn search_fts5(
+        &self,
+        query: &SearchQuery,
+        scope: Scope,
+        limit: i64,
+        offset: i64,
+    ) -> Result<SearchPage, StoreError> {
+        let tables: &[&str] = match scope {
+            Scope::Public => &["article_search"],
+            Scope::Newsroom => &["article_search", "article_search_newsroom"],
         };
-        let (count_sql, page_sql, needle) = match self.backend() {
-            Backend::Sqlite => (
-                format!(
-                    "SELECT COUNT(*) FROM article_search JOIN articles a ON a.id = article_search.rowid \
-                     WHERE article_search MATCH $1{visible}"
-                ),
-                format!(
-                    "SELECT a.id, a.slug, a.title, a.dek, a.status, a.published_at, \
-                     snippet(article_search, 2, char(2), char(3), '…', 24) AS snippet \
-                     FROM article_search JOIN articles a ON a.id = article_search.rowid \
-                     WHERE article_search MATCH $1{visible} \
-                     ORDER BY bm25(article_search, 10.0, 4.0, 1.0, 4.0), a.published_at DESC, a.id DESC \
-                     LIMIT $2 OFFSET $3"
-                ),
-                query.fts5(),
-            ),
-            Backend::Postgres => {
-                let config = pg_config(&self.search_index_language().await?);
-                (
-                    format!(
-                        "SELECT COUNT(*) FROM article_search s JOIN articles a ON a.id = s.article_id \
-                         WHERE s.document @@ to_tsquery('{config}', $1){visible}"
-                    ),
-                    format!(
-                        "WITH q AS (SELECT to_tsquery('{config}', $1) AS query), \
-                         page AS (SELECT a.id, a.slug, a.title, a.dek, a.status, a.published_at, s.body, \
-                           ts_rank_cd(s.document, q.query) AS rank \
-                           FROM article_search s JOIN articles a ON a.id = s.article_id, q \
-                           WHERE s.document @@ q.query{visible} \
-                           ORDER BY rank DESC, a.published_at DESC NULLS LAST, a.id DESC LIMIT $2 OFFSET $3) \
-                         SELECT page.id, page.slug, page.title, page.dek, page.status, page.published_at, \
-                           ts_headline('{config}', page.body, q.query, \
-                             'StartSel=' || chr(2) || ', StopSel=' || chr(3) || \
-                             ', MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…') AS snippet \
-                         FROM page, q ORDER BY page.rank DESC, page.published_at DESC NULLS LAST, page.id DESC"
-                    ),
-                    query.tsquery(),
-                )
-            }
-        };
-        let (total,): (i64,) = sqlx::query_as(&count_sql)
+        let needle = query.fts5();
+        let mut total = 0;
+        // (score, published_at, id, table) of the best of each table.
+        let mut ranked: Vec<(f64, i64, i64, &str)> = Vec::new();
+        for table in tables {
+            let (n,): (i64,) = sqlx::query_as(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE {table} MATCH $1"
+            ))
             .bind(&needle)
             .fetch_one(&self.pool)
             .await?;
+            total += n;
+            if n == 0 {
+                continue;
+            }
+            // Ranked inside the index alone; the best (and a margin for ties on the edge of the
+            // page) then meet the articles for the newer-first tie-break.
+            let rows: Vec<(f64, Option<i64>, i64)> = sqlx::query_as(&format!(
+                "SELECT t.score, a.published_at, a.id FROM \
+                 (SELECT rowid AS id, bm25({table}, 10.0, 4.0, 1.0, 4.0) AS score \
+                  FROM {table} WHERE {table} MATCH $1 ORDER BY score LIMIT $2) t \
+                 CROSS JOIN articles a ON a.id = t.id"
+            ))
+            .bind(&needle)
+            .bind(offset + limit + 10)
+            .fetch_all(&self.pool)
+            .await?;
+            ranked.extend(
+                rows.into_iter()
+                    .map(|(score, at, id)| (score, at.unwrap_or(0), id, *table)),
+            );
+        }
+        ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+        let page: Vec<(i64, &str)> = ranked
+            .into_iter()
+            .skip(offset.max(0) as usize)
+            .take(limit.max(0) as usize)
+            .map(|(_, _, id, table)| (id, table))
+            .collect();
+        let mut hits: Vec<SearchHit> = Vec::with_capacity(page.len());
+        for table in tables {
+            let ids: Vec<String> = page
+                .iter()
+                .filter(|(_, t)| t == table)
+                .map(|(id, _)| id.to_string())
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            // Snippets only for the page (FTS5 would otherwise make one for every match), in one
+            // statement; the ids are integers from the index.
+            let rows = sqlx::query(&format!(
+                "SELECT a.id, a.slug, a.title, a.dek, a.status, a.published_at, \
+                 snippet({table}, 2, char(2), char(3), '…', 24) AS snippet \
+                 FROM {table} CROSS JOIN articles a ON a.id = {table}.rowid \
+                 WHERE {table} MATCH $1 AND {table}.rowid IN ({})",
+                ids.join(", ")
+            ))
+            .bind(&needle)
+            .fetch_all(&self.pool)
+            .await?;
+            for row in &rows {
+                let mut hit = hit_from_row(row)?;
+                hit.snippet = row.try_get("snippet")?;
+                hits.push(hit);
+            }
+        }
+        hits.sort_by_key(|h| page.iter().position(|(id, _)| *id == h.id));
+        Ok(SearchPage::counted(total, hits))
+    }
+
+    async fn search_tsvector(
+        &self,
+        query: &SearchQuery,
+        scope: Scope,
+        limit: i64,
+        offset: i64,
+    ) -> Result<SearchPage, StoreError> {
+        let config = pg_config(&self.search_index_language().await?);
+        let visible = match scope {
+            Scope::Public => " AND s.public",
+            Scope::Newsroom => "",
+        };
+        let needle = query.tsquery();
+        let (total,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM article_search s \
+             WHERE s.document @@ to_tsquery('{config}', $1){visible} LIMIT $2) m"
+        ))
+        .bind(&needle)
+        .bind(COUNT_CAP + 1)
+        .fetch_one(&self.pool)
+        .await?;
         if total == 0 {
             return Ok(SearchPage::default());
         }
-        let rows = sqlx::query(&page_sql)
-            .bind(&needle)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "WITH q AS (SELECT to_tsquery('{config}', $1) AS query), \
+             page AS (SELECT a.id, a.slug, a.title, a.dek, a.status, a.published_at, s.body, \
+               ts_rank_cd(s.document, q.query) AS rank \
+               FROM article_search s JOIN articles a ON a.id = s.article_id, q \
+               WHERE s.document @@ q.query{visible} \
+               ORDER BY rank DESC, a.published_at DESC NULLS LAST, a.id DESC LIMIT $2 OFFSET $3) \
+             SELECT page.id, page.slug, page.title, page.dek, page.status, page.published_at, \
+               ts_headline('{config}', page.body, q.query, \
+                 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || \
+                 ', MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…') AS snippet \
+             FROM page, q ORDER BY page.rank DESC, page.published_at DESC NULLS LAST, page.id DESC"
+        ))
+        .bind(&needle)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
         let hits = rows
             .iter()
             .map(|r| {
-                Ok(SearchHit {
-                    id: r.try_get("id")?,
-                    slug: r.try_get("slug")?,
-                    title: r.try_get("title")?,
-                    dek: r.try_get("dek")?,
-                    status: r.try_get("status")?,
-                    published_at: r.try_get("published_at")?,
-                    snippet: r.try_get("snippet")?,
-                })
+                let mut hit = hit_from_row(r)?;
+                hit.snippet = r.try_get("snippet")?;
+                Ok(hit)
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok(SearchPage { total, hits })
+        Ok(SearchPage::counted(total, hits))
     }
+}
+
+impl SearchPage {
+    fn counted(total: i64, hits: Vec<SearchHit>) -> SearchPage {
+        SearchPage {
+            total: total.min(COUNT_CAP),
+            more: total > COUNT_CAP,
+            hits,
+        }
+    }
+}
+
+fn hit_from_row(r: &sqlx::any::AnyRow) -> Result<SearchHit, sqlx::Error> {
+    Ok(SearchHit {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        title: r.try_get("title")?,
+        dek: r.try_get("dek")?,
+        status: r.try_get("status")?,
+        published_at: r.try_get("published_at")?,
+        snippet: String::new(),
+    })
 }

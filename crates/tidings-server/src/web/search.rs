@@ -15,8 +15,9 @@ use crate::admin::Peer;
 use crate::app::AppState;
 use crate::error::AppError;
 
-/// Results per page.
-pub const PER_PAGE: i64 = 20;
+/// Results per page: ten, as the big search engines show (each result's snippet is the dearest
+/// part of a search).
+pub const PER_PAGE: i64 = 10;
 /// Pages a reader may page through (deep pages cost the most and nobody reads them).
 const MAX_PAGE: i64 = 50;
 
@@ -77,6 +78,7 @@ pub async fn show(
     let mut problem = None;
     let mut ctx_results = Vec::new();
     let mut total = 0;
+    let mut more = false;
     let mut suggestions = Vec::new();
     let now = chrono::Utc::now();
     if q.chars().count() > MAX_QUERY_CHARS {
@@ -101,6 +103,7 @@ pub async fn show(
             .search(&query, Scope::Public, PER_PAGE, (page - 1) * PER_PAGE)
             .await?;
         total = found.total;
+        more = found.more;
         let tz = app.tz();
         ctx_results = found
             .hits
@@ -135,6 +138,7 @@ pub async fn show(
         problem => problem,
         results => ctx_results,
         total => total,
+        more => more,
         first => (page - 1) * PER_PAGE + 1,
         page => page,
         pages => pages,

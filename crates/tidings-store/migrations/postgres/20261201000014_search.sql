@@ -1,5 +1,5 @@
--- Full-text search. One row per article or page, drafts included: readers' searches join back to
--- articles for what is published. The document is weighted (title A, dek and tags B, body C) with
+-- Full-text search. One row per article or page, drafts included; public says whether readers
+-- may find it (a published article). The document is weighted (title A, dek and tags B, body C) with
 -- the text-search configuration of the site's language; search_state says which language the
 -- index was built for ('' means it must be built), and a change rebuilds it in the background.
 CREATE TABLE article_search (
@@ -8,6 +8,7 @@ CREATE TABLE article_search (
     dek TEXT NOT NULL,
     body TEXT NOT NULL,
     tags TEXT NOT NULL,
+    public BOOLEAN NOT NULL,
     document TSVECTOR NOT NULL
 );
 CREATE INDEX article_search_document ON article_search USING GIN (document);

@@ -1,8 +1,14 @@
--- Full-text search. One FTS5 row per article or page (rowid = articles.id), drafts included:
--- readers' searches join back to articles for what is published. The tokenizer follows the site's
+-- Full-text search. One FTS5 row per article or page (rowid = articles.id): published articles in
+-- article_search, which readers' searches read alone (no filter to apply to every match), and
+-- everything else (drafts, scheduled stories, pages) in article_search_newsroom, which the
+-- newsroom's searches read too. A change of status moves the row. The tokenizer follows the site's
 -- language; the index is rebuilt in the background when the language changes (search_state says
 -- which language the index was built for; '' means it must be built).
 CREATE VIRTUAL TABLE article_search USING fts5(
+    title, dek, body, tags,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE article_search_newsroom USING fts5(
     title, dek, body, tags,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
