@@ -1,5 +1,7 @@
 //! Both migration trees must describe the same database: the same tables, the same columns, and
 //! for each column the same kind of value and the same NULL rule. Runs with the PostgreSQL pass.
+//! The full-text index is the one deliberate difference (FTS5 virtual tables and their shadow
+//! tables on SQLite, a `tsvector` table on PostgreSQL) and is left out of the comparison.
 
 use std::collections::BTreeSet;
 
@@ -89,8 +91,17 @@ async fn both_migration_trees_describe_one_schema_on_postgres() {
     sqlx::any::install_default_drivers();
     let sqlite = TestDb::sqlite().await;
     let postgres = TestDb::require_postgres().await;
-    let lite = sqlite_columns(&sqlite.url).await;
-    let pg = postgres_columns(&postgres.url).await;
+    let engine_specific = |c: &Column| c.0.starts_with("article_search");
+    let lite: BTreeSet<Column> = sqlite_columns(&sqlite.url)
+        .await
+        .into_iter()
+        .filter(|c| !engine_specific(c))
+        .collect();
+    let pg: BTreeSet<Column> = postgres_columns(&postgres.url)
+        .await
+        .into_iter()
+        .filter(|c| !engine_specific(c))
+        .collect();
     assert!(lite.len() > 50, "the schema was read: {lite:?}");
     let only_sqlite: Vec<_> = lite.difference(&pg).collect();
     let only_postgres: Vec<_> = pg.difference(&lite).collect();
