@@ -55,7 +55,9 @@ pub use newsletters::{
 };
 pub use rate::Window;
 pub use revisions::{Note, Revision};
-pub use search::{fts5_tokenizer, pg_config, Scope, SearchHit, SearchPage, MARK_END, MARK_START};
+pub use search::{
+    fts5_tokenizer, pg_config, Scope, SearchHit, SearchPage, COUNT_CAP, MARK_END, MARK_START,
+};
 pub use search_log::QueryCount;
 pub use site::Settings;
 pub use states::{

@@ -275,3 +275,24 @@ each_backend!(hostile_queries_never_fail, |store| {
             .unwrap_or_else(|e| panic!("{q:?}: {e}"));
     }
 });
+
+each_backend!(broad_queries_are_counted_up_to_the_cap, |store| {
+    for i in 0..=tidings_store::COUNT_CAP {
+        let mut new = NewArticle::published(&format!("Weather {i}"), "Rain again.");
+        new.slug = format!("weather-{i}");
+        store.create_article(&new).await.unwrap();
+    }
+    let page = store
+        .search(&parse("rain"), Scope::Public, 10, 0)
+        .await
+        .unwrap();
+    assert!(page.more, "more than the cap");
+    assert_eq!(page.total, tidings_store::COUNT_CAP);
+    assert_eq!(page.hits.len(), 10);
+    let page = store
+        .search(&parse("\"weather 7\""), Scope::Public, 10, 0)
+        .await
+        .unwrap();
+    assert!(!page.more);
+    assert_eq!(page.total, 1);
+});

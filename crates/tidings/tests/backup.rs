@@ -180,6 +180,17 @@ async fn a_backup_taken_while_the_site_writes_restores_to_a_working_site() {
     }
     assert!(!sitemap.contains(&format!("/loop-story-{n}/</loc>")));
     assert!(sitemap.contains("/harbour-sea-wall-must-rise-by-60-centimetres-engineers-warn/"));
+    // Its search index came with it, and finds what the site holds.
+    let found = reqwest::get(format!("{base}/search/?q=%22loop%20story%20{}%22", n - 1))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        found.contains(&format!("href=\"/loop-story-{}/\"", n - 1)),
+        "{found}"
+    );
 
     // Into a folder that is not empty: refused.
     let again = run(&root, &["restore", "bk", "--data-dir", "restored"]);
