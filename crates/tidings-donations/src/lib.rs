@@ -30,4 +30,4 @@ pub use outcome::{mismatch, next_month, NextStep, Reported, CHARGE_FAILED_JOB, R
 pub use refunds::Refunded;
 pub use service::{DonationError, Donations, SECRET};
 pub use webhook::{sign_payload, verify_signature, SignatureError, TOLERANCE_SECS};
-pub use webhook_check::{WebhookCheck, WEBHOOK_EVENTS};
+pub use webhook_check::{webhook_url, WebhookCheck, WEBHOOK_EVENTS};

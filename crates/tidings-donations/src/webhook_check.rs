@@ -24,6 +24,11 @@ pub const WEBHOOK_EVENTS: [&str; 9] = [
     "customer.subscription.deleted",
 ];
 
+/// Where Stripe must post a site's events.
+pub fn webhook_url(site_url: &str) -> String {
+    format!("{}/webhooks/stripe", site_url.trim_end_matches('/'))
+}
+
 /// What the check found.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WebhookCheck {
@@ -53,7 +58,7 @@ impl Donations {
         else {
             return None;
         };
-        let url = format!("{}/webhooks/stripe", site_url.trim_end_matches('/'));
+        let url = webhook_url(site_url);
         let endpoint = match client.webhook_endpoints().await {
             Err(e) => Err(format!("Stripe did not list the webhook endpoints: {e}")),
             Ok(list) => judge_endpoints(&url, &list),

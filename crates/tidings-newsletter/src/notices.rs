@@ -85,14 +85,6 @@ impl Newsletters {
     }
 }
 
-fn footer(site: &SiteView) -> String {
-    let mut f = site.organisation.clone();
-    if !site.address.is_empty() {
-        f.push_str(&format!(", {}", site.address));
-    }
-    f
-}
-
 /// The email `slug` to `to`, in the outlet's words with `values` filled in, and the footer.
 pub(crate) fn notice(
     site: &SiteView,
@@ -109,7 +101,7 @@ pub(crate) fn notice(
     ]);
     all.extend(values.iter().cloned());
     let words = spec.compose(settings, &all);
-    let footer = footer(site);
+    let footer = site.mail_footer();
     Email {
         to: to.to_string(),
         subject: words.subject,

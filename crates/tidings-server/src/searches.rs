@@ -69,7 +69,7 @@ impl Searches {
         Some(std::mem::take(&mut pending.0))
     }
 
-    /// Writes whatever is gathered now (on shutdown, or when a test needs the counts).
+    /// Hands over whatever is gathered now (for a page that must show current counts).
     pub fn take(&self) -> Pending {
         let mut pending = self.pending.lock().expect("lock");
         pending.1 = Instant::now();

@@ -264,9 +264,10 @@ pub(crate) async fn index_tagged(
 impl Store {
     /// The language the search index was built for; `""` when it still has to be built.
     pub async fn search_index_language(&self) -> Result<String, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let language = indexed_language(&mut tx).await?;
-        tx.commit().await?;
+        let (language,): (String,) =
+            sqlx::query_as("SELECT language FROM search_state WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(language)
     }
 

@@ -356,26 +356,19 @@ fn fill(source: &str, values: &BTreeMap<&str, String>) -> Result<String, String>
     })
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// Escapes a line and makes its http(s) addresses links.
 fn linkify(line: &str) -> String {
     line.split(' ')
         .map(|word| {
             let trimmed = word.trim_end_matches(['.', ',', ')', ';']);
             if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
-                let url = escape(trimmed);
+                let url = crate::escape_html(trimmed);
                 format!(
                     "<a href=\"{url}\" style=\"color:#a4161a\">{url}</a>{}",
-                    escape(&word[trimmed.len()..])
+                    crate::escape_html(&word[trimmed.len()..])
                 )
             } else {
-                escape(word)
+                crate::escape_html(word)
             }
         })
         .collect::<Vec<_>>()
@@ -390,8 +383,8 @@ fn text_to_html(text: &str, button: Option<(&str, &str)>) -> String {
         match button {
             Some((url, label)) if para == url => out.push_str(&format!(
                 "<p><a href=\"{}\" style=\"display:inline-block;padding:10px 18px;background:#a4161a;color:#ffffff;text-decoration:none;border-radius:3px\">{}</a></p>",
-                escape(url),
-                escape(label)
+                crate::escape_html(url),
+                crate::escape_html(label)
             )),
             _ => {
                 let lines: Vec<String> = para.lines().map(linkify).collect();
@@ -414,7 +407,7 @@ pub fn html_email(inner: &str, footer: &str) -> String {
         "" => String::new(),
         f => format!(
             "<p style=\"font-size:12px;color:#545454\">{}</p>",
-            escape(f).replace('\n', "<br>")
+            crate::escape_html(f).replace('\n', "<br>")
         ),
     };
     format!(

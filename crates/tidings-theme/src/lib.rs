@@ -14,5 +14,5 @@ mod templates;
 pub mod views;
 
 pub use site::{parse_digest_time, Identity, SiteInfo, OVERRIDDEN_BY};
-pub use templates::{content_type, digest, Asset, Theme, ThemeError};
+pub use templates::{content_type, digest, escape_html, Asset, Theme, ThemeError};
 pub use views::SiteView;

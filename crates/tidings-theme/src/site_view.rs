@@ -72,6 +72,14 @@ pub struct SiteView {
 }
 
 impl SiteView {
+    /// The line that signs the site's own emails: the organisation, and its postal address.
+    pub fn mail_footer(&self) -> String {
+        match self.address.as_str() {
+            "" => self.organisation.clone(),
+            address => format!("{}, {address}", self.organisation),
+        }
+    }
+
     /// Builds the site view from configuration-derived facts, settings and sections.
     pub fn new(
         identity: &Identity,

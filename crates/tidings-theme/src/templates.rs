@@ -279,7 +279,11 @@ fn html_formatter(
     if value.is_undefined() {
         return Ok(());
     }
-    let text = value.to_string();
+    escape_into(out, &value.to_string()).map_err(minijinja::Error::from)
+}
+
+/// Writes `text` HTML-escaped (`&`, `<`, `>`, `"`, `'`; not `/`), as the theme's templates do.
+fn escape_into(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
     let mut last = 0;
     for (i, b) in text.bytes().enumerate() {
         let rep = match b {
@@ -290,12 +294,18 @@ fn html_formatter(
             b'\'' => "&#39;",
             _ => continue,
         };
-        out.write_str(&text[last..i])
-            .map_err(minijinja::Error::from)?;
-        out.write_str(rep).map_err(minijinja::Error::from)?;
+        out.write_str(&text[last..i])?;
+        out.write_str(rep)?;
         last = i + 1;
     }
-    out.write_str(&text[last..]).map_err(minijinja::Error::from)
+    out.write_str(&text[last..])
+}
+
+/// `text` HTML-escaped the way the theme's templates escape it, for HTML built outside them.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    escape_into(&mut out, text).expect("writing to a String cannot fail");
+    out
 }
 
 /// A short, stable digest of some bytes, for asset names and ETags.

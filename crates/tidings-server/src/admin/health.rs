@@ -137,7 +137,7 @@ async fn page(
         }),
         resolver => match app.site().dns_resolver.as_str() { "" => "the system's resolver".to_string(), r => r.to_string() },
         stripe => app.payments().gateway.kind() == tidings_store::GatewayKind::Stripe,
-        webhook_url => format!("{}/webhooks/stripe", app.site().url),
+        webhook_url => tidings_donations::webhook_url(&app.site().url),
         webhook_events => tidings_donations::WEBHOOK_EVENTS,
         webhook => payments::last(app).await?.map(|r| context! {
             at => r.at.with_timezone(&app.tz()).format("%-d %b %Y %H:%M").to_string(),

@@ -35,24 +35,9 @@ fn params(raw: Option<&str>) -> (String, i64) {
     (q, page)
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A snippet as HTML: the text escaped first, then the engine's markers made `<mark>`.
 pub fn snippet_html(snippet: &str) -> String {
-    escape(snippet)
+    tidings_theme::escape_html(snippet)
         .replace(MARK_START, "<mark>")
         .replace(MARK_END, "</mark>")
 }

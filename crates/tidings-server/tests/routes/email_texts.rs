@@ -126,8 +126,7 @@ server_test!(
             preview.body
         );
         assert!(
-            preview.body.contains("Tap below &amp; you&#x27;re in:")
-                || preview.body.contains("Tap below &amp; you're in:"),
+            preview.body.contains("Tap below &amp; you&#39;re in:"),
             "{}",
             preview.body
         );

@@ -21,15 +21,11 @@ pub struct WebhookReport {
     pub check: WebhookCheck,
 }
 
-fn webhook_url(app: &AppState) -> String {
-    format!("{}/webhooks/stripe", app.site().url.trim_end_matches('/'))
-}
-
 /// The last check, if it was made for the webhook URL the site has now.
 pub async fn last(app: &AppState) -> Result<Option<WebhookReport>, AppError> {
     let settings = app.store().settings().await?;
     let report: Option<WebhookReport> = serde_json::from_str(settings.get(WEBHOOK_CHECKED)).ok();
-    Ok(report.filter(|r| r.check.url == webhook_url(app)))
+    Ok(report.filter(|r| r.check.url == tidings_donations::webhook_url(&app.site().url)))
 }
 
 /// Checks now and keeps the outcome; `None` when payments do not go through Stripe.

@@ -250,13 +250,6 @@ async fn sample_render(
     Ok(spec.render(text, &values))
 }
 
-fn footer(site: &tidings_theme::SiteView) -> String {
-    match site.address.as_str() {
-        "" => site.organisation.clone(),
-        address => format!("{}, {address}", site.organisation),
-    }
-}
-
 async fn preview_page(
     app: &AppState,
     signed: &Signed,
@@ -273,8 +266,8 @@ async fn preview_page(
     let ctx = match words {
         Ok(w) => context! {
             subject => w.subject,
-            html => email_texts::html_email(&w.html, &footer(&site)),
-            text => format!("{}\n\n-- \n{}", w.text, footer(&site)),
+            html => email_texts::html_email(&w.html, &site.mail_footer()),
+            text => format!("{}\n\n-- \n{}", w.text, site.mail_footer()),
             has_subject => spec.subject.is_some(),
         },
         Err(e) => context! {
@@ -350,8 +343,8 @@ pub async fn test_send(
     let email = Email {
         to: to.clone(),
         subject: format!("[Test] {subject}"),
-        text: format!("{}\n\n-- \n{}\n", words.text, footer(&site)),
-        html: Some(email_texts::html_email(&words.html, &footer(&site))),
+        text: format!("{}\n\n-- \n{}\n", words.text, site.mail_footer()),
+        html: Some(email_texts::html_email(&words.html, &site.mail_footer())),
         ..Email::default()
     };
     let status = match app.newsletters().mailer().send(&email).await {
