@@ -4,7 +4,7 @@
 # build and its growth of the database; then serves the site (release build) and measures, with wrk
 # on one connection, the p50 and p95 latency of /search/ for one-, two- and three-word queries and
 # two-word phrases (words beyond the corpus's 200 most frequent), beside an article page's in the
-# same run. Usage: scripts/bench-search.sh [articles] [seconds per class]
+# same run. Usage: [BENCH_ENGINES="sqlite postgres"] scripts/bench-search.sh [articles] [seconds per class]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARTICLES=${1:-100000}
@@ -13,8 +13,8 @@ DURATION=${2:-10}
 for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk curl" >&2; exit 1; }
 done
-cargo build --release -p tidings-store --example search_corpus >/dev/null
-cargo build --release -p tidings >/dev/null
+# One build for both, so that they share their dependencies' features (two would build twice).
+cargo build --release -p tidings -p tidings-store --example search_corpus >/dev/null
 
 WORK=$(mktemp -d)
 PG_DB="tidings_bench_$$"
@@ -50,8 +50,13 @@ run_engine() {
   kill "$TIDINGS_PID"; wait "$TIDINGS_PID" 2>/dev/null || true; TIDINGS_PID=
 }
 
-run_engine sqlite "sqlite:$WORK/search.db?mode=rwc"
-if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+ENGINES=${BENCH_ENGINES:-sqlite postgres}
+if [[ " $ENGINES " == *" sqlite "* ]]; then
+  run_engine sqlite "sqlite:$WORK/search.db?mode=rwc"
+fi
+if [[ " $ENGINES " != *" postgres "* ]]; then
+  echo "postgres: skipped (BENCH_ENGINES=$ENGINES)"
+elif pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $PG_DB" postgres && PG_MADE=1
   run_engine postgres "postgres://postgres@127.0.0.1:5432/$PG_DB"
 else

@@ -63,42 +63,79 @@ impl SearchQuery {
 
     /// The FTS5 `MATCH` expression: every word quoted, so nothing in it is FTS5 syntax.
     pub fn fts5(&self) -> String {
-        let term = |t: &Term| match t {
-            Term::Word(w) => format!("\"{w}\""),
-            Term::Prefix(w) => format!("\"{w}\"*"),
-            Term::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
-        };
         let mut out = format!(
             "({})",
-            self.must.iter().map(term).collect::<Vec<_>>().join(" AND ")
+            self.must
+                .iter()
+                .map(fts5_term)
+                .collect::<Vec<_>>()
+                .join(" AND ")
         );
         for t in &self.not {
             out.push_str(" NOT ");
-            out.push_str(&term(t));
+            out.push_str(&fts5_term(t));
         }
         out
+    }
+
+    /// The FTS5 expression matching rows that hold any wanted term: with the headline, dek and
+    /// tags alone, the stories that rank first.
+    pub fn fts5_any(&self) -> String {
+        self.must
+            .iter()
+            .map(fts5_term)
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    }
+
+    /// The PostgreSQL `to_tsquery` text matching any wanted term in the headline, dek or tags
+    /// (weights A and B), the stories that rank first.
+    pub fn tsquery_head(&self) -> String {
+        self.must
+            .iter()
+            .map(|t| ts_term(t, "AB"))
+            .collect::<Vec<_>>()
+            .join(" | ")
     }
 
     /// The PostgreSQL `to_tsquery` text: every word single-quoted (words hold only letters and
     /// digits, so no quote can end early).
     pub fn tsquery(&self) -> String {
-        let term = |t: &Term| match t {
-            Term::Word(w) => format!("'{w}'"),
-            Term::Prefix(w) => format!("'{w}':*"),
-            Term::Phrase(ws) => format!(
-                "({})",
-                ws.iter()
-                    .map(|w| format!("'{w}'"))
-                    .collect::<Vec<_>>()
-                    .join(" <-> ")
-            ),
-        };
         self.must
             .iter()
-            .map(term)
-            .chain(self.not.iter().map(|t| format!("!{}", term(t))))
+            .map(|t| ts_term(t, ""))
+            .chain(self.not.iter().map(|t| format!("!{}", ts_term(t, ""))))
             .collect::<Vec<_>>()
             .join(" & ")
+    }
+}
+
+/// One term in `to_tsquery` syntax, its words quoted, restricted to `weights` (`"AB"`) if any.
+fn ts_term(t: &Term, weights: &str) -> String {
+    let word = |w: &str, prefix: bool| match (prefix, weights.is_empty()) {
+        (false, true) => format!("'{w}'"),
+        (false, false) => format!("'{w}':{weights}"),
+        (true, _) => format!("'{w}':*{weights}"),
+    };
+    match t {
+        Term::Word(w) => word(w, false),
+        Term::Prefix(w) => word(w, true),
+        Term::Phrase(ws) => format!(
+            "({})",
+            ws.iter()
+                .map(|w| word(w, false))
+                .collect::<Vec<_>>()
+                .join(" <-> ")
+        ),
+    }
+}
+
+/// One term in FTS5's syntax, its words quoted.
+fn fts5_term(t: &Term) -> String {
+    match t {
+        Term::Word(w) => format!("\"{w}\""),
+        Term::Prefix(w) => format!("\"{w}\"*"),
+        Term::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
     }
 }
 
@@ -197,6 +234,12 @@ mod tests {
             "'budget' & ('city' <-> 'hall') & 'harb':* & !'parking'"
         );
         assert_eq!(q.normalised(), r#"budget "city hall" harb* -parking"#);
+        // The headline tier asks for any wanted term, never the excluded ones.
+        assert_eq!(q.fts5_any(), r#""budget" OR "city hall" OR "harb"*"#);
+        assert_eq!(
+            q.tsquery_head(),
+            "'budget':AB | ('city':AB <-> 'hall':AB) | 'harb':*AB"
+        );
     }
 
     #[test]

@@ -18,6 +18,19 @@ pub const MARK_END: char = '\u{3}';
 /// query would cost as much as ranking them).
 pub const COUNT_CAP: i64 = 1000;
 
+/// The SQLite index: published articles (all readers search), then everything else (which the
+/// newsroom searches too). Each has a twin holding the headline, dek and tags alone (see
+/// [`head`]).
+const FTS5_TABLES: [&str; 2] = ["article_search", "article_search_newsroom"];
+
+/// The twin of FTS5 table `table` that holds the headline, dek and tags alone. Stories with a
+/// searched word there rank first, ordered by this small table's `bm25`: ranking a broad query
+/// in the full table would cost about 2 µs for every match, plus a pass over each word's entire
+/// list of articles to weigh it.
+fn head(table: &str) -> String {
+    format!("{table}_head")
+}
+
 /// Articles indexed per transaction while rebuilding.
 const REBUILD_BATCH: i64 = 500;
 
@@ -180,25 +193,34 @@ async fn write_entry(
     let doc = document(tx, id).await?;
     match backend {
         Backend::Sqlite => {
-            let (public, newsroom) = (
-                format!("article_search{suffix}"),
-                format!("article_search_newsroom{suffix}"),
-            );
-            for table in [&public, &newsroom] {
-                sqlx::query(&format!("DELETE FROM {table} WHERE rowid = $1"))
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await?;
+            for table in FTS5_TABLES {
+                for t in [table.to_string(), head(table)] {
+                    sqlx::query(&format!("DELETE FROM {t}{suffix} WHERE rowid = $1"))
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
+                }
             }
             if let Some(d) = doc {
-                let table = if d.public { &public } else { &newsroom };
+                let table = FTS5_TABLES[usize::from(!d.public)];
                 sqlx::query(&format!(
-                    "INSERT INTO {table} (rowid, title, dek, body, tags) VALUES ($1, $2, $3, $4, $5)"
+                    "INSERT INTO {table}{suffix} (rowid, title, dek, body, tags) \
+                     VALUES ($1, $2, $3, $4, $5)"
                 ))
                 .bind(id)
                 .bind(&d.title)
                 .bind(&d.dek)
                 .bind(&d.body)
+                .bind(&d.tags)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query(&format!(
+                    "INSERT INTO {}{suffix} (rowid, title, dek, tags) VALUES ($1, $2, $3, $4)",
+                    head(table)
+                ))
+                .bind(id)
+                .bind(&d.title)
+                .bind(&d.dek)
                 .bind(&d.tags)
                 .execute(&mut **tx)
                 .await?;
@@ -280,17 +302,21 @@ impl Store {
         let suffix = match self.backend() {
             Backend::Sqlite => {
                 let mut tx = self.write_tx().await?;
-                for table in ["article_search_next", "article_search_newsroom_next"] {
-                    sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+                for table in FTS5_TABLES {
+                    for (t, columns) in [
+                        (table.to_string(), "title, dek, body, tags"),
+                        (head(table), "title, dek, tags"),
+                    ] {
+                        sqlx::query(&format!("DROP TABLE IF EXISTS {t}_next"))
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query(&format!(
+                            "CREATE VIRTUAL TABLE {t}_next USING fts5({columns}, tokenize = '{}')",
+                            fts5_tokenizer(language)
+                        ))
                         .execute(&mut *tx)
                         .await?;
-                    sqlx::query(&format!(
-                        "CREATE VIRTUAL TABLE {table} USING fts5(title, dek, body, tags, \
-                         tokenize = '{}')",
-                        fts5_tokenizer(language)
-                    ))
-                    .execute(&mut *tx)
-                    .await?;
+                    }
                 }
                 tx.commit().await?;
                 "_next"
@@ -326,13 +352,15 @@ impl Store {
         }
         if self.backend() == Backend::Sqlite {
             let mut tx = self.write_tx().await?;
-            for table in ["article_search", "article_search_newsroom"] {
-                sqlx::query(&format!("DROP TABLE {table}"))
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(&format!("ALTER TABLE {table}_next RENAME TO {table}"))
-                    .execute(&mut *tx)
-                    .await?;
+            for table in FTS5_TABLES {
+                for t in [table.to_string(), head(table)] {
+                    sqlx::query(&format!("DROP TABLE {t}"))
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(&format!("ALTER TABLE {t}_next RENAME TO {t}"))
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             sqlx::query("UPDATE search_state SET language = $1 WHERE id = 1")
                 .bind(language)
@@ -361,8 +389,9 @@ impl Store {
         Ok(())
     }
 
-    /// One page of articles matching `query` in `scope`, best first: relevance (title above dek
-    /// and tags above body), then the newest.
+    /// One page of articles matching `query` in `scope`, best first: those naming a searched
+    /// word in the headline, dek or tags before the rest, each group by relevance (title above
+    /// dek and tags above body), then the newest.
     pub async fn search(
         &self,
         query: &SearchQuery,
@@ -387,47 +416,99 @@ impl Store {
         offset: i64,
     ) -> Result<SearchPage, StoreError> {
         let tables: &[&str] = match scope {
-            Scope::Public => &["article_search"],
-            Scope::Newsroom => &["article_search", "article_search_newsroom"],
+            Scope::Public => &FTS5_TABLES[..1],
+            Scope::Newsroom => &FTS5_TABLES,
         };
         let needle = query.fts5();
+        let any = query.fts5_any();
+        // Enough of each table's best for the page, and a margin for ties on its edge.
+        let wanted = offset.max(0) + limit.max(0) + 10;
         let mut total = 0;
-        // (score, published_at, id, table) of the best of each table.
-        let mut ranked: Vec<(f64, i64, i64, &str)> = Vec::new();
+        // (group, score, published_at, id, table): the headline group (0) before the rest (1).
+        let mut ranked: Vec<(u8, f64, i64, i64, &str)> = Vec::new();
         for table in tables {
-            let (n,): (i64,) = sqlx::query_as(&format!(
-                "SELECT COUNT(*) FROM {table} WHERE {table} MATCH $1"
+            // The matches, up to one past the count's cap, in one row (a row per match would
+            // cost more to hand over than to find): a narrow query's whole set, which the
+            // headline ranking below then reads from a list instead of matching again.
+            let (n, ids): (i64, Option<String>) = sqlx::query_as(&format!(
+                "SELECT COUNT(*), group_concat(rowid) FROM \
+                 (SELECT rowid FROM {table} WHERE {table} MATCH $1 LIMIT $2)"
             ))
             .bind(&needle)
+            .bind(COUNT_CAP + 1)
             .fetch_one(&self.pool)
             .await?;
             total += n;
             if n == 0 {
                 continue;
             }
-            // Ranked inside the index alone; the best (and a margin for ties on the edge of the
-            // page) then meet the articles for the newer-first tie-break.
-            let rows: Vec<(f64, Option<i64>, i64)> = sqlx::query_as(&format!(
+            // The stories naming a searched word in the headline, dek or tags, ranked within
+            // the small headline table. The `+` keeps SQLite from handing the list of matches to
+            // FTS5 as rowids to look up one by one (each lookup would weigh the words afresh).
+            let ids = ids.unwrap_or_default();
+            let listed = n <= COUNT_CAP && ids.bytes().all(|b| b.is_ascii_digit() || b == b',');
+            let within = if listed {
+                ids
+            } else {
+                format!("SELECT rowid FROM {table} WHERE {table} MATCH $3")
+            };
+            let head = head(table);
+            let sql = format!(
+                "SELECT t.score, a.published_at, a.id FROM \
+                 (SELECT rowid AS id, bm25({head}, 10.0, 4.0, 4.0) AS score FROM {head} \
+                  WHERE {head} MATCH $1 AND +rowid IN ({within}) \
+                  ORDER BY score LIMIT $2) t \
+                 CROSS JOIN articles a ON a.id = t.id"
+            );
+            let mut first_query = sqlx::query_as(&sql).bind(&any).bind(wanted);
+            if !listed {
+                first_query = first_query.bind(&needle);
+            }
+            let first: Vec<(f64, Option<i64>, i64)> = first_query.fetch_all(&self.pool).await?;
+            let found = first.len() as i64;
+            let seen: Vec<String> = first.iter().map(|(_, _, id)| id.to_string()).collect();
+            ranked.extend(
+                first
+                    .into_iter()
+                    .map(|(score, at, id)| (0, score, at.unwrap_or(0), id, *table)),
+            );
+            if found >= wanted || found >= n {
+                continue;
+            }
+            // The rest, ranked by the whole entry (their body, in effect); only reached when
+            // the headline group does not fill the page.
+            let rest: Vec<(f64, Option<i64>, i64)> = sqlx::query_as(&format!(
                 "SELECT t.score, a.published_at, a.id FROM \
                  (SELECT rowid AS id, bm25({table}, 10.0, 4.0, 1.0, 4.0) AS score \
-                  FROM {table} WHERE {table} MATCH $1 ORDER BY score LIMIT $2) t \
-                 CROSS JOIN articles a ON a.id = t.id"
+                  FROM {table} WHERE {table} MATCH $1 AND +rowid NOT IN ({}) \
+                  ORDER BY score LIMIT $2) t \
+                 CROSS JOIN articles a ON a.id = t.id",
+                if seen.is_empty() {
+                    "0".to_string()
+                } else {
+                    seen.join(", ")
+                }
             ))
             .bind(&needle)
-            .bind(offset + limit + 10)
+            .bind(wanted - found)
             .fetch_all(&self.pool)
             .await?;
             ranked.extend(
-                rows.into_iter()
-                    .map(|(score, at, id)| (score, at.unwrap_or(0), id, *table)),
+                rest.into_iter()
+                    .map(|(score, at, id)| (1, score, at.unwrap_or(0), id, *table)),
             );
         }
-        ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+        ranked.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.1.total_cmp(&b.1))
+                .then(b.2.cmp(&a.2))
+                .then(b.3.cmp(&a.3))
+        });
         let page: Vec<(i64, &str)> = ranked
             .into_iter()
             .skip(offset.max(0) as usize)
             .take(limit.max(0) as usize)
-            .map(|(_, _, id, table)| (id, table))
+            .map(|(_, _, _, id, table)| (id, table))
             .collect();
         let mut hits: Vec<SearchHit> = Vec::with_capacity(page.len());
         for table in tables {
@@ -486,21 +567,25 @@ impl Store {
             return Ok(SearchPage::default());
         }
         let rows = sqlx::query(&format!(
-            "WITH q AS (SELECT to_tsquery('{config}', $1) AS query), \
+            "WITH q AS (SELECT to_tsquery('{config}', $1) AS query, \
+                 to_tsquery('{config}', $4) AS head), \
              page AS (SELECT a.id, a.slug, a.title, a.dek, a.status, a.published_at, s.body, \
-               ts_rank_cd(s.document, q.query) AS rank \
+               s.document @@ q.head AS headline, ts_rank_cd(s.document, q.query) AS rank \
                FROM article_search s JOIN articles a ON a.id = s.article_id, q \
                WHERE s.document @@ q.query{visible} \
-               ORDER BY rank DESC, a.published_at DESC NULLS LAST, a.id DESC LIMIT $2 OFFSET $3) \
+               ORDER BY headline DESC, rank DESC, a.published_at DESC NULLS LAST, a.id DESC \
+               LIMIT $2 OFFSET $3) \
              SELECT page.id, page.slug, page.title, page.dek, page.status, page.published_at, \
                ts_headline('{config}', page.body, q.query, \
                  'StartSel=' || chr(2) || ', StopSel=' || chr(3) || \
                  ', MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…') AS snippet \
-             FROM page, q ORDER BY page.rank DESC, page.published_at DESC NULLS LAST, page.id DESC"
+             FROM page, q ORDER BY page.headline DESC, page.rank DESC, \
+               page.published_at DESC NULLS LAST, page.id DESC"
         ))
         .bind(&needle)
         .bind(limit)
         .bind(offset)
+        .bind(query.tsquery_head())
         .fetch_all(&self.pool)
         .await?;
         let hits = rows

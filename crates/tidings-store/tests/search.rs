@@ -126,6 +126,58 @@ each_backend!(
     }
 );
 
+each_backend!(headline_words_rank_first_and_pages_fit_together, |store| {
+    story(
+        &store,
+        "Council meeting notes",
+        "Quarry, quarry, quarry: the quarry came up all evening, and so did gravel.",
+        1,
+    )
+    .await;
+    story(
+        &store,
+        "Gravel lorries on the bypass",
+        "Residents counted lorries leaving the quarry.",
+        6,
+    )
+    .await;
+    // A searched word in the headline puts a story first, however often the other says it.
+    assert_eq!(
+        titles(&store, "quarry gravel", Scope::Public).await,
+        ["Gravel lorries on the bypass", "Council meeting notes"]
+    );
+
+    // Published stories and drafts, some naming the word in the headline: the newsroom's
+    // pages, read three at a time, are the one full list cut in pieces.
+    for i in 0..12 {
+        let title = if i % 3 == 0 {
+            format!("Lantern parade {i}")
+        } else {
+            format!("Street notes {i}")
+        };
+        let mut new = NewArticle::published(&title, "The lantern makers met again.");
+        new.slug = format!("story-{i}");
+        new.published_at = Some(Utc::now() - Duration::days(i));
+        if i % 2 == 1 {
+            new.status = Status::Draft;
+        }
+        store.create_article(&new).await.unwrap();
+    }
+    let all = titles(&store, "lantern", Scope::Newsroom).await;
+    assert_eq!(all.len(), 12);
+    assert!(all[..4].iter().all(|t| t.starts_with("Lantern parade")));
+    let mut pieces = Vec::new();
+    for offset in (0..15).step_by(3) {
+        let page = store
+            .search(&parse("lantern"), Scope::Newsroom, 3, offset)
+            .await
+            .unwrap();
+        assert_eq!(page.total, 12);
+        pieces.extend(page.hits.into_iter().map(|h| h.title));
+    }
+    assert_eq!(pieces, all);
+});
+
 each_backend!(a_story_is_found_when_published_and_gone_when_not, |store| {
     let mut new = NewArticle::published(
         "Lighthouse keeper retires",
