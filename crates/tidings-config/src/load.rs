@@ -382,6 +382,28 @@ mod tests {
     }
 
     #[test]
+    fn api_cors_origins_are_origins() {
+        for bad in [
+            "app.example.org",
+            "https://app.example.org/",
+            "https://a.example/x",
+            "ftp://a.example",
+        ] {
+            let msg = load(&env(&[("TIDINGS_API__CORS_ORIGINS", bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains("api.cors_origins"), "{bad}: {msg}");
+        }
+        let c = load(&env(&[(
+            "TIDINGS_API__CORS_ORIGINS",
+            "https://app.example.org,http://localhost:3000",
+        )]))
+        .unwrap();
+        assert_eq!(c.api.cors_origins.len(), 2);
+        assert_eq!(load(&env(&[])).unwrap().api.cors_origins, ["*"]);
+    }
+
+    #[test]
     fn smtp_credentials_without_tls_are_refused() {
         for url in [
             "smtp://user:secret@mail.example.org:587",

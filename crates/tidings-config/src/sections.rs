@@ -27,6 +27,8 @@ pub struct Config {
     pub backup: BackupConfig,
     /// `[search]`: how readers' searches are limited.
     pub search: SearchConfig,
+    /// `[api]`: who may call the JSON API from a browser, and how often.
+    pub api: ApiConfig,
     /// Keys set explicitly (`site.title` → the file, variable or flag that set it); a key that is
     /// also a setting in the database wins over it only when listed here.
     #[serde(skip)]
@@ -299,6 +301,24 @@ pub struct SearchConfig {
 impl Default for SearchConfig {
     fn default() -> Self {
         Self { per_minute: 30 }
+    }
+}
+
+/// `[api]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Origins whose pages may read the content API from a browser (CORS); `*` for any. The
+    /// content API is public, read-only and sends no cookies, so any is the default.
+    #[serde(deserialize_with = "list_or_csv")]
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            cors_origins: vec!["*".into()],
+        }
     }
 }
 

@@ -190,6 +190,21 @@ impl Config {
                 self.search.per_minute
             ));
         }
+        for origin in &self.api.cors_origins {
+            let ok = origin == "*"
+                || url::Url::parse(origin).is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https")
+                        && u.host_str().is_some()
+                        && u.path() == "/"
+                        && !origin.ends_with('/')
+                        && u.query().is_none()
+                });
+            if !ok {
+                problems.push(format!(
+                    "api.cors_origins: `{origin}` must be `*` or an origin such as https://app.example.org (scheme and host, no path)"
+                ));
+            }
+        }
         let resolver = self.mail.dns_resolver.trim();
         if !resolver.is_empty()
             && resolver.parse::<std::net::SocketAddr>().is_err()

@@ -51,6 +51,8 @@ pub struct SiteConfig {
     pub dns_resolver: String,
     /// Searches one address may make per minute (`search.per_minute`).
     pub search_per_minute: u32,
+    /// Origins whose pages may read the content API (`*` for any).
+    pub api_cors_origins: Vec<String>,
 }
 
 /// The `Host` values that name this site: `site.url`'s host (with and without its default port),
@@ -105,6 +107,7 @@ impl SiteConfig {
             mail_advice: tidings_mail::configured_advice(config).map_err(|e| e.to_string()),
             dns_resolver: config.mail.dns_resolver.clone(),
             search_per_minute: config.search.per_minute,
+            api_cors_origins: config.api.cors_origins.clone(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! through the theme; the page cache keeps rendered pages per content generation.
 
 pub mod admin;
+pub mod api;
 pub mod app;
 pub mod cache;
 pub mod conn;

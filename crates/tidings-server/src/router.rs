@@ -107,6 +107,8 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         )
         // Reader forms are a few hundred bytes; refuse anything much larger unread.
         .layer(axum::extract::DefaultBodyLimit::max(PUBLIC_BODY))
+        // Programs.
+        .merge(crate::api::routes(&app))
         // The newsroom.
         .merge(crate::admin::routes(app.clone()))
         .route("/admin", get(|| async { moved("/admin/") }))

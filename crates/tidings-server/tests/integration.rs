@@ -11,6 +11,7 @@ pub mod routes {
         mod revisions;
         mod subscribers;
     }
+    mod api;
     mod articles;
     mod caching;
     mod dashboard;

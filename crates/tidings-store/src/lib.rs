@@ -43,7 +43,7 @@ pub use dump::{Cell, ColumnKind, Columns, DumpTable, Loader, Snapshot, DUMP_TABL
 pub use error::StoreError;
 pub use imports::{ImportUndo, Redirect};
 pub use jobs::{next_slot, Job, JobRecord, NewJob};
-pub use listing::{AdminArticle, AdminFilter, Page, SitemapEntry};
+pub use listing::{AdminArticle, AdminFilter, ArticleQuery, Page, SitemapEntry};
 pub use media::Media;
 pub use models::{
     Article, ArticleSummary, Author, FeatureImage, NewArticle, NewAuthor, NewTag, Tag,

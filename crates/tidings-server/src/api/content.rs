@@ -1,0 +1,722 @@
+//! The content API: what readers can see, as JSON, without a token. Answers are cached like
+//! pages (rebuilt after any change to the site) and carry an `ETag`.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tidings_content::search_query::{parse, MAX_QUERY_CHARS};
+use tidings_store::{ArticleQuery, ArticleSummary, Author, Scope, Tag};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::admin::Peer;
+use crate::api::params::{cursor, is_slug, read_cursor, shown, Params};
+use crate::api::problem::{ApiError, Problem};
+use crate::app::AppState;
+use crate::cache::CachedPage;
+
+/// How long browsers and CDNs may keep an answer (as long as a page).
+const API_CACHE: &str = "public, max-age=60, stale-while-revalidate=30";
+/// Media type of every successful answer.
+const JSON: &str = "application/json";
+/// Articles on a page unless `limit` says otherwise.
+const DEFAULT_LIMIT: i64 = 20;
+/// Most articles on a page.
+const MAX_LIMIT: i64 = 100;
+/// Search results on a page.
+const SEARCH_PAGE: i64 = 10;
+/// Deepest search result reachable (as on the site: 50 pages of ten).
+const SEARCH_DEPTH: i64 = 500;
+
+/// What may be asked for with `fields`; without it, all but `html` in lists and all of them for
+/// one article.
+const FIELDS: [&str; 13] = [
+    "slug",
+    "title",
+    "dek",
+    "url",
+    "published_at",
+    "updated_at",
+    "authors",
+    "tags",
+    "primary_tag",
+    "feature_image",
+    "word_count",
+    "reading_minutes",
+    "html",
+];
+
+/// A tag or author as an article names it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Link {
+    /// Its slug, usable as the `tag` or `author` filter.
+    #[schema(example = "city-hall")]
+    pub slug: String,
+    /// Display name.
+    #[schema(example = "City Hall")]
+    pub name: String,
+    /// Its page on the site.
+    #[schema(example = "https://news.example.org/tag/city-hall/")]
+    pub url: String,
+}
+
+/// An article's image.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Image {
+    /// The original file.
+    #[schema(example = "https://news.example.org/media/2026/11/harbour.jpg")]
+    pub url: String,
+    /// Text alternative.
+    pub alt: String,
+    /// Caption.
+    pub caption: String,
+    /// Photographer or source.
+    pub credit: String,
+    /// Width in pixels (0 when unknown).
+    pub width: i64,
+    /// Height in pixels (0 when unknown).
+    pub height: i64,
+}
+
+/// A published article. Every field is present unless `fields` chose fewer; `html` only when
+/// asked for in lists.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "slug": "harbour-bridge-reopens",
+    "title": "Harbour bridge reopens",
+    "dek": "Repairs to the cables finished two weeks early.",
+    "url": "https://news.example.org/harbour-bridge-reopens/",
+    "published_at": "2026-11-28T07:30:00Z",
+    "updated_at": "2026-11-28T09:10:00Z",
+    "authors": [{"slug": "ana-silva", "name": "Ana Silva", "url": "https://news.example.org/author/ana-silva/"}],
+    "tags": [{"slug": "transport", "name": "Transport", "url": "https://news.example.org/tag/transport/"}],
+    "primary_tag": {"slug": "transport", "name": "Transport", "url": "https://news.example.org/tag/transport/"},
+    "feature_image": null,
+    "word_count": 640,
+    "reading_minutes": 3
+}))]
+pub struct ArticleItem {
+    /// Its name in URLs.
+    #[schema(required = false)]
+    pub slug: String,
+    /// Headline.
+    #[schema(required = false)]
+    pub title: String,
+    /// Standfirst.
+    #[schema(required = false)]
+    pub dek: String,
+    /// Its page on the site.
+    #[schema(required = false)]
+    pub url: String,
+    /// When it was published (RFC 3339, UTC).
+    #[schema(required = false, format = DateTime)]
+    pub published_at: String,
+    /// When its content last changed (RFC 3339, UTC).
+    #[schema(required = false, format = DateTime)]
+    pub updated_at: String,
+    /// Bylines in order.
+    #[schema(required = false)]
+    pub authors: Vec<Link>,
+    /// Tags in order, the section first.
+    #[schema(required = false)]
+    pub tags: Vec<Link>,
+    /// The section it is filed under.
+    #[schema(required = false)]
+    pub primary_tag: Option<Link>,
+    /// The image at the top.
+    #[schema(required = false)]
+    pub feature_image: Option<Image>,
+    /// Words in the body.
+    #[schema(required = false)]
+    pub word_count: i64,
+    /// Minutes to read, as the site shows it.
+    #[schema(required = false)]
+    pub reading_minutes: i64,
+    /// The body as sanitised HTML, as the site shows it.
+    #[schema(required = false)]
+    pub html: Option<String>,
+}
+
+/// A page of articles.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleList {
+    /// Newest first.
+    pub items: Vec<ArticleItem>,
+    /// Pass as `cursor` for the next page; `null` on the last. Pages stay put while stories are
+    /// published.
+    pub next_cursor: Option<String>,
+}
+
+/// A tag with published stories.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagItem {
+    /// Its slug.
+    #[schema(example = "city-hall")]
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Shown at the top of its page.
+    pub description: String,
+    /// Its page on the site.
+    pub url: String,
+    /// The slug of the broader tag it sits under.
+    pub parent: Option<String>,
+}
+
+/// Every tag with published stories.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagList {
+    /// By slug.
+    pub items: Vec<TagItem>,
+    /// Always `null`: the list comes whole.
+    pub next_cursor: Option<String>,
+}
+
+/// An author with published stories.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorItem {
+    /// Its slug.
+    #[schema(example = "ana-silva")]
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Short biography.
+    pub bio: String,
+    /// Its page on the site.
+    pub url: String,
+}
+
+/// Every author with published stories.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorList {
+    /// By slug.
+    pub items: Vec<AuthorItem>,
+    /// Always `null`: the list comes whole.
+    pub next_cursor: Option<String>,
+}
+
+/// One search result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchItem {
+    /// Its slug.
+    pub slug: String,
+    /// Headline.
+    pub title: String,
+    /// Standfirst.
+    pub dek: String,
+    /// Its page on the site.
+    pub url: String,
+    /// When it was published (RFC 3339, UTC).
+    #[schema(format = DateTime)]
+    pub published_at: Option<String>,
+    /// A stretch of the body around the words found, as HTML: the text escaped, the words in
+    /// `<mark>`.
+    pub snippet_html: String,
+}
+
+/// A page of search results, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    /// This page's results.
+    pub items: Vec<SearchItem>,
+    /// How many match, counted up to 1,000.
+    pub total: i64,
+    /// More than 1,000 match.
+    pub more: bool,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters and paging of the article list (documentation of what [`Params`] reads).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListParams {
+    /// Articles on the page.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = r"^[A-Za-z0-9_-]{1,64}$")]
+    cursor: Option<String>,
+    /// Only articles carrying this tag or a narrower one (its slug).
+    #[param(pattern = r"^[a-z0-9-]{1,200}$")]
+    tag: Option<String>,
+    /// Only articles bylined to this author (its slug).
+    #[param(pattern = r"^[a-z0-9-]{1,200}$")]
+    author: Option<String>,
+    /// Published at or after this time.
+    #[param(format = DateTime)]
+    since: Option<String>,
+    /// Published before this time.
+    #[param(format = DateTime)]
+    until: Option<String>,
+    /// Only these fields of each article, comma-separated.
+    #[param(style = Form, explode = false, inline, min_items = 1)]
+    fields: Option<Vec<Field>>,
+}
+
+/// Field choice of one article (documentation of what [`Params`] reads).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct OneParams {
+    /// Only these fields, comma-separated.
+    #[param(style = Form, explode = false, inline, min_items = 1)]
+    fields: Option<Vec<Field>>,
+}
+
+/// The search (documentation of what [`Params`] reads).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct SearchParams {
+    /// What to look for: words (all must match), `"a phrase"`, `-word` to leave out, `prefix*`.
+    #[param(min_length = 1, max_length = 256, example = "harbour bridge")]
+    q: String,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = r"^[A-Za-z0-9_-]{1,64}$")]
+    cursor: Option<String>,
+}
+
+/// A field of an article.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+pub enum Field {
+    Slug,
+    Title,
+    Dek,
+    Url,
+    PublishedAt,
+    UpdatedAt,
+    Authors,
+    Tags,
+    PrimaryTag,
+    FeatureImage,
+    WordCount,
+    ReadingMinutes,
+    Html,
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn tag_link(base: &str, t: &Tag) -> Link {
+    Link {
+        slug: t.slug.clone(),
+        name: t.name.clone(),
+        url: format!("{base}/tag/{}/", t.slug),
+    }
+}
+
+fn author_link(base: &str, a: &Author) -> Link {
+    Link {
+        slug: a.slug.clone(),
+        name: a.name.clone(),
+        url: format!("{base}/author/{}/", a.slug),
+    }
+}
+
+fn item(base: &str, a: &ArticleSummary, tags: &[Tag], html: Option<String>) -> ArticleItem {
+    let fi = &a.feature_image;
+    ArticleItem {
+        slug: a.slug.clone(),
+        title: a.title.clone(),
+        dek: a.dek.clone(),
+        url: format!("{base}/{}/", a.slug),
+        published_at: rfc3339(a.published_at),
+        updated_at: rfc3339(a.updated_at),
+        authors: a.authors.iter().map(|x| author_link(base, x)).collect(),
+        tags: tags.iter().map(|t| tag_link(base, t)).collect(),
+        primary_tag: a.primary_tag.as_ref().map(|t| tag_link(base, t)),
+        feature_image: (!fi.path.is_empty()).then(|| Image {
+            url: format!("{base}/media/{}", fi.path),
+            alt: fi.alt.clone(),
+            caption: fi.caption.clone(),
+            credit: fi.credit.clone(),
+            width: fi.width,
+            height: fi.height,
+        }),
+        word_count: a.word_count,
+        reading_minutes: tidings_content::reading_minutes(a.word_count.max(0) as usize) as i64,
+        html,
+    }
+}
+
+/// The item as JSON with only the chosen fields (all but `html` unless chosen).
+fn chosen(item: &ArticleItem, fields: Option<&[&str]>, with_html: bool) -> Value {
+    let Ok(Value::Object(all)) = serde_json::to_value(item) else {
+        return Value::Null;
+    };
+    let keep: Map<String, Value> = all
+        .into_iter()
+        .filter(|(k, _)| match fields {
+            Some(f) => f.contains(&k.as_str()),
+            None => k != "html" || with_html,
+        })
+        .collect();
+    Value::Object(keep)
+}
+
+/// Answers from the page cache, or builds the JSON, caches it and answers.
+async fn cached<F, Fut>(app: &AppState, key: String, headers: &HeaderMap, build: F) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Vec<u8>, ApiError>>,
+{
+    if let Some(page) = app.cache().get(&key) {
+        return page.respond(headers);
+    }
+    let generation = app.cache().generation();
+    match build().await {
+        Ok(body) => {
+            let page = Arc::new(CachedPage::new(
+                generation,
+                StatusCode::OK,
+                JSON,
+                API_CACHE,
+                body,
+            ));
+            app.cache().put(key, page.clone());
+            page.respond(headers)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+fn to_json(v: &impl Serialize) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(v).map_err(|e| crate::error::AppError::Internal(e.to_string()).into())
+}
+
+/// `GET /api/v1/articles`
+#[utoipa::path(
+    get,
+    path = "/api/v1/articles",
+    tag = "content",
+    operation_id = "listArticles",
+    summary = "Published articles, newest first",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of articles", body = ArticleList),
+        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match`"),
+        (status = 400, description = "A parameter is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The `tag` or `author` does not exist", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_articles(
+    State(app): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let key = format!(
+        "api:/api/v1/articles?{}",
+        raw.as_deref().unwrap_or_default()
+    );
+    let a = app.clone();
+    cached(&app, key, &headers, || async move {
+        let p = Params::new(raw.as_deref());
+        let limit = p.int("limit", 1, MAX_LIMIT, DEFAULT_LIMIT)?;
+        let fields = p.fields("fields", &FIELDS)?;
+        let mut q = ArticleQuery {
+            since: p.time("since")?,
+            until: p.time("until")?,
+            ..ArticleQuery::default()
+        };
+        if let Some(c) = p.get("cursor") {
+            let parts = read_cursor(c, 2)?;
+            q.after = Some((parts[0], parts[1]));
+        }
+        if let Some(slug) = p.slug("tag")? {
+            let tag = a.store().tag_by_slug(slug).await?;
+            let tag = tag.ok_or_else(|| ApiError::not_found(format!("No tag `{slug}`.")))?;
+            q.tag_id = Some(tag.id);
+        }
+        if let Some(slug) = p.slug("author")? {
+            let author = a.store().author_by_slug(slug).await?;
+            let author =
+                author.ok_or_else(|| ApiError::not_found(format!("No author `{slug}`.")))?;
+            q.author_id = Some(author.id);
+        }
+        // One more than the page tells whether another follows.
+        let mut rows = a.store().published_page(&q, limit + 1).await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let base = a.site().url.trim_end_matches('/').to_string();
+        let next_cursor = match (more, rows.last()) {
+            (true, Some((last, _))) => Some(cursor(&[last.published_at.timestamp(), last.id])),
+            _ => None,
+        };
+        let items: Vec<Value> = rows
+            .iter()
+            .map(|(s, tags)| chosen(&item(&base, s, tags, None), fields.as_deref(), false))
+            .collect();
+        let html_wanted = fields.as_ref().is_some_and(|f| f.contains(&"html"));
+        let items = if html_wanted {
+            let mut out = Vec::with_capacity(items.len());
+            for ((s, _), mut v) in rows.iter().zip(items) {
+                let body = a
+                    .store()
+                    .article_by_id(s.id)
+                    .await?
+                    .map(|x| x.body_html)
+                    .unwrap_or_default();
+                if let Value::Object(m) = &mut v {
+                    m.insert("html".into(), Value::String(body));
+                }
+                out.push(v);
+            }
+            out
+        } else {
+            items
+        };
+        to_json(&serde_json::json!({ "items": items, "next_cursor": next_cursor }))
+    })
+    .await
+}
+
+/// `GET /api/v1/articles/{slug}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/articles/{slug}",
+    tag = "content",
+    operation_id = "getArticle",
+    summary = "One published article, with its body",
+    params(
+        ("slug" = String, Path, description = "The article's slug", pattern = r"^[a-z0-9-]{1,200}$", example = "harbour-bridge-reopens"),
+        OneParams,
+    ),
+    responses(
+        (status = 200, description = "The article", body = ArticleItem),
+        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match`"),
+        (status = 400, description = "A parameter is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No published article at this slug", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn show_article(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let key = format!(
+        "api:/api/v1/articles/{slug}?{}",
+        raw.as_deref().unwrap_or_default()
+    );
+    let a = app.clone();
+    cached(&app, key, &headers, || async move {
+        let p = Params::new(raw.as_deref());
+        let fields = p.fields("fields", &FIELDS)?;
+        if !is_slug(&slug) {
+            return Err(ApiError::invalid(
+                "slug",
+                format!(
+                    "`{}` must be a slug (lower-case letters, digits and hyphens).",
+                    shown(&slug)
+                ),
+            ));
+        }
+        let missing = || ApiError::not_found(format!("No published article `{slug}`."));
+        let article = a
+            .store()
+            .published_by_slug(&slug)
+            .await?
+            .ok_or_else(missing)?;
+        if article.kind != tidings_content::Kind::Article {
+            return Err(missing());
+        }
+        let summary = ArticleSummary {
+            id: article.id,
+            slug: article.slug.clone(),
+            title: article.title.clone(),
+            dek: article.dek.clone(),
+            word_count: article.word_count,
+            feature_image: article.feature_image.clone(),
+            published_at: article.published_at.unwrap_or(DateTime::UNIX_EPOCH),
+            updated_at: article.updated_at,
+            featured: article.featured,
+            digest_priority: article.digest_priority,
+            primary_tag: article.primary_tag.clone(),
+            authors: article.authors.clone(),
+        };
+        let base = a.site().url.trim_end_matches('/').to_string();
+        let full = item(
+            &base,
+            &summary,
+            &article.tags,
+            Some(article.body_html.clone()),
+        );
+        to_json(&chosen(&full, fields.as_deref(), true))
+    })
+    .await
+}
+
+/// `GET /api/v1/tags`
+#[utoipa::path(
+    get,
+    path = "/api/v1/tags",
+    tag = "content",
+    operation_id = "listTags",
+    summary = "Tags with published articles",
+    responses(
+        (status = 200, description = "Every tag with published articles, by slug", body = TagList),
+        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match`"),
+    )
+)]
+pub async fn list_tags(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let a = app.clone();
+    cached(&app, "api:/api/v1/tags".into(), &headers, || async move {
+        let (tags, _) = a.store().listed_tags_and_authors().await?;
+        let base = a.site().url.trim_end_matches('/').to_string();
+        let slugs: std::collections::HashMap<i64, String> =
+            tags.iter().map(|t| (t.id, t.slug.clone())).collect();
+        let mut items: Vec<TagItem> = tags
+            .iter()
+            .map(|t| TagItem {
+                slug: t.slug.clone(),
+                name: t.name.clone(),
+                description: t.description.clone(),
+                url: format!("{base}/tag/{}/", t.slug),
+                parent: t.parent_id.and_then(|p| slugs.get(&p).cloned()),
+            })
+            .collect();
+        items.sort_by(|x, y| x.slug.cmp(&y.slug));
+        to_json(&TagList {
+            items,
+            next_cursor: None,
+        })
+    })
+    .await
+}
+
+/// `GET /api/v1/authors`
+#[utoipa::path(
+    get,
+    path = "/api/v1/authors",
+    tag = "content",
+    operation_id = "listAuthors",
+    summary = "Authors with published articles",
+    responses(
+        (status = 200, description = "Every author with published articles, by slug", body = AuthorList),
+        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match`"),
+    )
+)]
+pub async fn list_authors(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let a = app.clone();
+    cached(
+        &app,
+        "api:/api/v1/authors".into(),
+        &headers,
+        || async move {
+            let (_, authors) = a.store().listed_tags_and_authors().await?;
+            let base = a.site().url.trim_end_matches('/').to_string();
+            let items = authors
+                .iter()
+                .map(|x| AuthorItem {
+                    slug: x.slug.clone(),
+                    name: x.name.clone(),
+                    bio: x.bio.clone(),
+                    url: format!("{base}/author/{}/", x.slug),
+                })
+                .collect();
+            to_json(&AuthorList {
+                items,
+                next_cursor: None,
+            })
+        },
+    )
+    .await
+}
+
+/// `GET /api/v1/search`
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    tag = "content",
+    operation_id = "search",
+    summary = "Full-text search of published articles",
+    description = "The site's own search: stories naming a searched word in the headline, dek or \
+        tags first, then the rest, each by relevance. Limited per address like the site's search \
+        page (`search.per_minute`); results are not cached.",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "A page of results, best first", body = SearchResults),
+        (status = 400, description = "`q` is missing or too long, or the cursor is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many searches from this address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait"))),
+    )
+)]
+pub async fn search(
+    State(app): State<AppState>,
+    peer: Peer,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::new(raw.as_deref());
+    let q = p.get("q").unwrap_or_default().trim();
+    if q.is_empty() {
+        return Err(ApiError::invalid("q", "say what to look for."));
+    }
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::invalid(
+            "q",
+            format!("keep it under {MAX_QUERY_CHARS} characters."),
+        ));
+    }
+    let offset = match p.get("cursor") {
+        Some(c) => match read_cursor(c, 1)?[0] {
+            n if (0..SEARCH_DEPTH).contains(&n) => n,
+            _ => {
+                return Err(ApiError::invalid(
+                    "cursor",
+                    "not a cursor this API gave out.",
+                ))
+            }
+        },
+        None => 0,
+    };
+    let now = Utc::now().timestamp();
+    if let Err(wait) = app.searches().allow(peer.ip_addr(), now) {
+        return Err(ApiError::rate_limited(wait));
+    }
+    let found = app
+        .store()
+        .search(&parse(q), Scope::Public, SEARCH_PAGE, offset)
+        .await?;
+    let base = app.site().url.trim_end_matches('/').to_string();
+    let next = offset + SEARCH_PAGE;
+    let next_cursor = (next < found.total.min(SEARCH_DEPTH)).then(|| cursor(&[next]));
+    let items = found
+        .hits
+        .iter()
+        .map(|h| SearchItem {
+            slug: h.slug.clone(),
+            title: h.title.clone(),
+            dek: h.dek.clone(),
+            url: format!("{base}/{}/", h.slug),
+            published_at: h
+                .published_at
+                .and_then(|t| DateTime::from_timestamp(t, 0))
+                .map(rfc3339),
+            snippet_html: crate::web::search::snippet_html(&h.snippet),
+        })
+        .collect();
+    let body = to_json(&SearchResults {
+        items,
+        total: found.total,
+        more: found.more,
+        next_cursor,
+    })?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, JSON),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,198 @@
+//! The API's errors as RFC 9457 problem details (`application/problem+json`). Each kind has a
+//! stable `type`, a link to its section of the API reference, so programs can tell them apart
+//! and people can read what they mean.
+
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::AppError;
+
+/// Media type of every error the API answers.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The problem kinds, each with its status, `type` and title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A query parameter or path segment cannot be read.
+    InvalidParameter,
+    /// Nothing at this address.
+    NotFound,
+    /// Too many requests; `Retry-After` says when to come back.
+    RateLimited,
+    /// Something failed inside; nothing was changed.
+    Internal,
+}
+
+/// Every kind, in the order the reference lists them.
+pub const KINDS: [Kind; 4] = [
+    Kind::InvalidParameter,
+    Kind::NotFound,
+    Kind::RateLimited,
+    Kind::Internal,
+];
+
+impl Kind {
+    /// The HTTP status it is answered with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Kind::InvalidParameter => StatusCode::BAD_REQUEST,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Its stable name, the tail of its `type`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Kind::InvalidParameter => "invalid-parameter",
+            Kind::NotFound => "not-found",
+            Kind::RateLimited => "rate-limited",
+            Kind::Internal => "internal",
+        }
+    }
+
+    /// The same short summary for every occurrence.
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::InvalidParameter => "A parameter is not valid",
+            Kind::NotFound => "Not found",
+            Kind::RateLimited => "Too many requests",
+            Kind::Internal => "Internal error",
+        }
+    }
+
+    /// What it means and what to do, for the reference.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Kind::InvalidParameter => {
+                "A query parameter or part of the path could not be read: `detail` names it and \
+                 says what is expected. Nothing was changed."
+            }
+            Kind::NotFound => {
+                "Nothing is published at this address, or a filter names a tag or author that \
+                 does not exist."
+            }
+            Kind::RateLimited => {
+                "Too many requests from this address in a short time. Wait the number of \
+                 seconds in the `Retry-After` header and try again."
+            }
+            Kind::Internal => {
+                "Something failed on the server and was logged. Nothing was changed; trying \
+                 again later may work."
+            }
+        }
+    }
+
+    /// The `type` URI: the reference's section about it.
+    pub fn type_uri(self) -> String {
+        format!("/api/docs#problem-{}", self.slug())
+    }
+}
+
+/// An RFC 9457 problem detail.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/api/docs#problem-invalid-parameter",
+    "title": "A parameter is not valid",
+    "status": 400,
+    "detail": "limit: `500` must be a whole number from 1 to 100."
+}))]
+pub struct Problem {
+    /// Stable identifier of the kind of problem: a link to its explanation.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the kind, the same every time.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+}
+
+/// An API call that did not succeed.
+#[derive(Debug)]
+pub struct ApiError {
+    kind: Kind,
+    detail: String,
+    retry_after: Option<i64>,
+}
+
+impl ApiError {
+    /// A parameter that cannot be read: `name: detail`.
+    pub fn invalid(name: &str, detail: impl std::fmt::Display) -> Self {
+        Self::new(Kind::InvalidParameter, format!("{name}: {detail}"))
+    }
+
+    /// Nothing at this address.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(Kind::NotFound, detail.into())
+    }
+
+    /// Too many requests; come back in `seconds`.
+    pub fn rate_limited(seconds: i64) -> Self {
+        ApiError {
+            retry_after: Some(seconds.max(1)),
+            ..Self::new(
+                Kind::RateLimited,
+                format!(
+                    "Too many requests from this address; try again in {} seconds.",
+                    seconds.max(1)
+                ),
+            )
+        }
+    }
+
+    fn new(kind: Kind, detail: String) -> Self {
+        ApiError {
+            kind,
+            detail,
+            retry_after: None,
+        }
+    }
+
+    /// Its problem detail.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: self.kind.type_uri(),
+            title: self.kind.title().to_string(),
+            status: self.kind.status().as_u16(),
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => ApiError::not_found("Nothing is published at this address."),
+            other => {
+                tracing::error!(error = %other, "API request failed");
+                ApiError::new(Kind::Internal, "Something failed on the server.".into())
+            }
+        }
+    }
+}
+
+impl From<tidings_store::StoreError> for ApiError {
+    fn from(e: tidings_store::StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (self.kind.status(), body).into_response();
+        let h = response.headers_mut();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(s) = self.retry_after {
+            h.insert(RETRY_AFTER, HeaderValue::from(s));
+        }
+        response
+    }
+}
