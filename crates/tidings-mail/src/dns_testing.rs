@@ -43,11 +43,20 @@ impl DnsStub {
         let handler = Arc::new(handler);
         let mut catalog = Catalog::new();
         catalog.upsert(LowerName::new(&origin), vec![handler.clone()]);
-        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
-            .await
-            .expect("bind UDP");
-        let addr = udp.local_addr().expect("local address");
-        let tcp = tokio::net::TcpListener::bind(addr).await.expect("bind TCP");
+        // The resolver asks over UDP and falls back to TCP on the same port; a free UDP port
+        // may be taken for TCP by another test, so look until one is free for both.
+        let (udp, tcp, addr) = 'free: {
+            for _ in 0..64 {
+                let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind UDP");
+                let addr = udp.local_addr().expect("local address");
+                if let Ok(tcp) = tokio::net::TcpListener::bind(addr).await {
+                    break 'free (udp, tcp, addr);
+                }
+            }
+            panic!("no loopback port free for both UDP and TCP");
+        };
         let mut server = Server::new(catalog);
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(5), 8);
