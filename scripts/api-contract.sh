@@ -27,7 +27,7 @@ trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
 env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn TIDINGS_SITE__URL="$BASE" \
-  TIDINGS_SEARCH__PER_MINUTE=100000 \
+  TIDINGS_SEARCH__PER_MINUTE=100000 TIDINGS_API__TOKEN_PER_MINUTE=100000 \
   ./target/debug/tidings demo --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 300); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
@@ -50,6 +50,13 @@ run() {
 }
 status=0
 run "without a token" || status=$?
+
+# An owner's token holding every scope, made the way an operator would.
+./target/debug/tidings --data-dir "$WORK/data" user add --email contract@example.org --role owner >/dev/null
+TOKEN=$(./target/debug/tidings --data-dir "$WORK/data" user token --email contract@example.org \
+  --name "Contract run" --scope content:read --scope content:write --scope content:publish \
+  --scope media:write --scope subscribers:read --scope subscribers:write --scope donations:read 2>/dev/null)
+run "with a token holding every scope" -H "Authorization: Bearer $TOKEN" || status=$?
 if grep -q "panicked\|ERROR" "$WORK/server.log"; then
   echo "the server logged errors:" >&2
   grep "panicked\|ERROR" "$WORK/server.log" | head -20 >&2

@@ -41,6 +41,7 @@ before(async () => {
       "/admin/media",
       "/admin/users",
       "/admin/account",
+      "/admin/account/tokens",
       "/admin/donations/forms",
       "/admin/settings/organisation",
       "/admin/settings/newsletter",

@@ -312,12 +312,17 @@ pub struct ApiConfig {
     /// content API is public, read-only and sends no cookies, so any is the default.
     #[serde(deserialize_with = "list_or_csv")]
     pub cors_origins: Vec<String>,
+    /// Admin API calls one token may make per minute (429 beyond), counted in the database so
+    /// that every node shares the count.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub token_per_minute: u32,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
         Self {
             cors_origins: vec!["*".into()],
+            token_per_minute: 120,
         }
     }
 }

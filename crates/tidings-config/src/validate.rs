@@ -190,6 +190,12 @@ impl Config {
                 self.search.per_minute
             ));
         }
+        if self.api.token_per_minute == 0 || self.api.token_per_minute > 100_000 {
+            problems.push(format!(
+                "api.token_per_minute: `{}` must be between 1 and 100000",
+                self.api.token_per_minute
+            ));
+        }
         for origin in &self.api.cors_origins {
             let ok = origin == "*"
                 || url::Url::parse(origin).is_ok_and(|u| {

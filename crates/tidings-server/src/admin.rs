@@ -2,7 +2,7 @@
 //! signed-in person's role, and every state-changing request carries a CSRF token.
 
 mod account;
-mod articles;
+pub(crate) mod articles;
 mod dashboard;
 mod donations;
 mod emails;
@@ -11,7 +11,7 @@ mod guard;
 mod health;
 mod jobs;
 mod login;
-mod media;
+pub(crate) mod media;
 mod newsletter;
 mod page;
 mod people;
@@ -22,6 +22,7 @@ mod settings;
 mod setup;
 pub(crate) mod subscribers;
 mod taxonomy;
+mod tokens;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -29,6 +30,7 @@ use axum::Router;
 
 use crate::app::AppState;
 
+pub use guard::MAX_UPLOAD;
 pub use page::see_other;
 pub use session::{Peer, Signed, SESSION_COOKIE};
 
@@ -73,6 +75,11 @@ pub fn routes(app: AppState) -> Router<AppState> {
             "/admin/account/sessions/revoke",
             post(account::revoke_sessions),
         )
+        .route(
+            "/admin/account/tokens",
+            get(tokens::list).post(tokens::create),
+        )
+        .route("/admin/account/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/users", get(people::list).post(people::invite))
         .route("/admin/users/{id}/role", post(people::change_role))
         .route("/admin/audit", get(people::audit))

@@ -2,8 +2,12 @@
 //! reference at `/api/docs`. Routes are registered through the document's own router, so no route
 //! can exist without its description.
 
+mod auth;
 mod content;
+mod media;
+mod newsroom;
 mod params;
+mod people;
 pub mod problem;
 mod reference;
 
@@ -32,10 +36,39 @@ use problem::ApiError;
             in the reference. Lists are paged with `cursor` and `next_cursor`. Successful reads \
             carry an `ETag` and answer `304` to a matching `If-None-Match`."
     ),
-    tags((name = "content", description = "Published content, public, without a token.")),
-    components(schemas(problem::Problem))
+    tags(
+        (name = "content", description = "Published content, public, without a token."),
+        (name = "newsroom", description = "Articles in every state, with a token (`content:*` scopes)."),
+        (name = "people", description = "Subscribers and donations, with a token (`subscribers:*`, `donations:read`)."),
+    ),
+    components(schemas(problem::Problem)),
+    modifiers(&BearerTokens)
 )]
 struct ApiDoc;
+
+/// Declares the admin API's bearer tokens.
+struct BearerTokens;
+
+impl utoipa::Modify for BearerTokens {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A token made under Your account → API tokens, sent as \
+                         `Authorization: Bearer tdg_...`. Scopes: content:read, content:write, \
+                         content:publish, subscribers:read, subscribers:write, donations:read; \
+                         each holds only while the token's maker's role allows it.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The OpenAPI document for this build, with `server` as its base URL.
 pub fn openapi(server: &str) -> utoipa::openapi::OpenApi {
@@ -53,6 +86,19 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(content::list_tags))
         .routes(routes!(content::list_authors))
         .routes(routes!(content::search))
+        .routes(routes!(newsroom::list, newsroom::create))
+        .routes(routes!(newsroom::show, newsroom::change))
+        .routes(routes!(newsroom::publish))
+        .routes(routes!(newsroom::unpublish))
+        .routes(routes!(people::list_subscribers, people::add_subscriber))
+        .routes(routes!(people::suppress_subscriber))
+        .routes(routes!(people::list_donations))
+        .routes({
+            // Images may be large; everything else keeps axum's 2 MB limit.
+            let (schemas, paths, route) = routes!(media::upload);
+            let limit = axum::extract::DefaultBodyLimit::max(crate::admin::MAX_UPLOAD);
+            (schemas, paths, route.layer(limit))
+        })
 }
 
 /// The API's routes.

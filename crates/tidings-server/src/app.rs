@@ -53,6 +53,8 @@ pub struct SiteConfig {
     pub search_per_minute: u32,
     /// Origins whose pages may read the content API (`*` for any).
     pub api_cors_origins: Vec<String>,
+    /// Admin API calls one token may make per minute.
+    pub api_token_per_minute: u32,
 }
 
 /// The `Host` values that name this site: `site.url`'s host (with and without its default port),
@@ -108,6 +110,7 @@ impl SiteConfig {
             dns_resolver: config.mail.dns_resolver.clone(),
             search_per_minute: config.search.per_minute,
             api_cors_origins: config.api.cors_origins.clone(),
+            api_token_per_minute: config.api.token_per_minute,
         }
     }
 }

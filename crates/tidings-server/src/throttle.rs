@@ -45,6 +45,14 @@ pub fn per_hour(max: i64) -> [Window; 1] {
     }]
 }
 
+/// A minute's window of `max` requests.
+pub fn per_minute(max: i64) -> [Window; 1] {
+    [Window {
+        max,
+        window_secs: 60,
+    }]
+}
+
 /// Counts a request under `key`; `Some(seconds)` to wait when a window is full.
 pub async fn hit(app: &AppState, key: &str, windows: &[Window]) -> Result<Option<i64>, AppError> {
     let now = chrono::Utc::now().timestamp();

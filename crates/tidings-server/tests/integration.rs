@@ -12,6 +12,7 @@ pub mod routes {
         mod subscribers;
     }
     mod api;
+    mod api_admin;
     mod articles;
     mod caching;
     mod dashboard;

@@ -102,10 +102,11 @@ fn session_from_row(row: &AnyRow) -> Result<Session, sqlx::Error> {
     })
 }
 
-const USER_COLUMNS: &str = "u.id, u.email, u.name, u.role, u.password_hash, u.totp_secret, \
+pub(crate) const USER_COLUMNS: &str =
+    "u.id, u.email, u.name, u.role, u.password_hash, u.totp_secret, \
     u.totp_last_step, u.author_id, u.disabled";
 
-fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     let role: String = row.try_get("role")?;
     Ok(User {
         id: row.try_get("id")?,

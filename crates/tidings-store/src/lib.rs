@@ -6,6 +6,7 @@
 
 mod accounts;
 mod activity;
+mod api_tokens;
 mod articles;
 mod audit;
 mod authors;
@@ -33,6 +34,7 @@ pub mod testing;
 
 pub use accounts::{NewUser, Session, User, UserToken};
 pub use activity::DayActivity;
+pub use api_tokens::{ApiToken, NewApiToken};
 pub use audit::AuditEntry;
 pub use db::{Backend, Store};
 pub use donations::{

@@ -440,6 +440,27 @@ enum Bind {
     Text(String),
 }
 
+impl Store {
+    /// Ids of articles and pages in any state (or in `status`), newest first, below id `before`.
+    pub async fn article_ids_newest_first(
+        &self,
+        status: Option<Status>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM articles WHERE ($1 = '' OR status = $1) AND id < $2 \
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(status.map(|s| s.as_str()).unwrap_or_default())
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+}
+
 /// Which published articles a program asks for, and where its page starts.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleQuery {

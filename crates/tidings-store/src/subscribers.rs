@@ -402,6 +402,26 @@ impl Store {
         Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 
+    /// Subscribers (in `status`, if given) newest first, below id `before`.
+    pub async fn subscribers_page(
+        &self,
+        status: Option<SubscriberStatus>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Subscriber>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM subscribers WHERE ($1 = '' OR status = $1) AND id < $2 \
+             ORDER BY id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(status.map(|s| s.as_str()).unwrap_or_default())
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
     /// Suppresses an address by hand: it is never mailed again, whatever it signs up for.
     pub async fn suppress_subscriber(&self, id: i64) -> Result<Option<Subscriber>, StoreError> {
         sqlx::query(

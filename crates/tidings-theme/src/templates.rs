@@ -49,6 +49,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/editor.html",
     "admin/users.html",
     "admin/account.html",
+    "admin/tokens.html",
     "admin/audit.html",
     "admin/jobs.html",
     "admin/export.html",

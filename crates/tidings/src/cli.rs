@@ -219,6 +219,22 @@ pub enum UserCommand {
         #[arg(long, default_value = "")]
         name: String,
     },
+    /// Make an API token for an account and print it (shown this once).
+    Token {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+        /// What uses the token, e.g. "Print bridge".
+        #[arg(long)]
+        name: String,
+        /// A scope (repeat for more): content:read, content:write, content:publish,
+        /// subscribers:read, subscribers:write, donations:read.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Days until it stops working; 0 for never.
+        #[arg(long, default_value_t = 90)]
+        expires_days: i64,
+    },
 }
 
 /// Where to listen.

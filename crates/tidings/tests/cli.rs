@@ -522,3 +522,48 @@ async fn a_60_mb_upload_without_a_session_leaves_the_server_small() {
         200
     );
 }
+
+#[test]
+fn user_token_prints_a_token_within_the_accounts_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |email: &str, role: &str| {
+        let out = run(tidings(dir.path()).args([
+            "user",
+            "add",
+            "--email",
+            email,
+            "--role",
+            role,
+            "--data-dir",
+            "d",
+        ]));
+        assert!(out.status.success(), "{}", text(&out));
+    };
+    add("ed@example.org", "editor");
+    let token = |args: &[&str]| {
+        let mut all = vec!["user", "token", "--data-dir", "d", "--name", "Print bridge"];
+        all.extend_from_slice(args);
+        run(tidings(dir.path()).args(all))
+    };
+    let ok = token(&["--email", "ed@example.org", "--scope", "content:read"]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let printed = String::from_utf8_lossy(&ok.stdout);
+    let line = printed.trim();
+    assert!(line.starts_with("tdg_") && line.len() == 68, "{line}");
+
+    let beyond = token(&["--email", "ed@example.org", "--scope", "subscribers:read"]);
+    assert!(!beyond.status.success());
+    assert!(
+        text(&beyond).contains("may not use it"),
+        "{}",
+        text(&beyond)
+    );
+    let unknown = token(&["--email", "ed@example.org", "--scope", "everything"]);
+    assert!(
+        text(&unknown).contains("must be one of"),
+        "{}",
+        text(&unknown)
+    );
+    let nobody = token(&["--email", "nobody@example.org", "--scope", "content:read"]);
+    assert!(text(&nobody).contains("no account"), "{}", text(&nobody));
+}

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tidings_accounts::{Action, Role};
 use tidings_content::{render_markdown, Kind, Status};
 use tidings_store::{
-    AdminFilter, Article, FeatureImage, NewArticle, NewTag, RevisionKind, StoreError,
+    AdminFilter, Article, FeatureImage, NewArticle, NewTag, RevisionKind, StoreError, User,
 };
 
 use crate::admin::emails;
@@ -125,21 +125,22 @@ pub fn local_to_utc(local: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
     None
 }
 
-fn owns(signed: &Signed, a: &Article) -> bool {
-    a.created_by == Some(signed.user.id)
-        || signed
-            .user
+/// Whether `user` created the story or is one of its bylines.
+fn owns(user: &User, a: &Article) -> bool {
+    a.created_by == Some(user.id)
+        || user
             .author_id
             .is_some_and(|id| a.authors.iter().any(|au| au.id == id))
 }
 
-fn may_edit(signed: &Signed, a: &Article) -> bool {
-    let role = signed.user.role;
+/// Whether `user` may change the story (the admin and the API ask the same question).
+pub(crate) fn may_edit(user: &User, a: &Article) -> bool {
+    let role = user.role;
     if role.can(Action::EditAnyArticle) {
         return true;
     }
     // Contributors write drafts; once a story is live or scheduled it is the editors'.
-    owns(signed, a) && (role != Role::Contributor || a.status == Status::Draft)
+    owns(user, a) && (role != Role::Contributor || a.status == Status::Draft)
 }
 
 /// The article with this id, if this person may edit it (404 when missing, 403 when not theirs).
@@ -149,17 +150,18 @@ async fn editable(app: &AppState, signed: &Signed, id: i64) -> Result<Article, A
         .article_by_id(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if may_edit(signed, &article) {
+    if may_edit(&signed.user, &article) {
         Ok(article)
     } else {
         Err(AppError::Forbidden)
     }
 }
 
-fn may_publish(signed: &Signed, a: Option<&Article>) -> bool {
-    let role = signed.user.role;
+/// Whether `user` may publish, schedule or unpublish the story (a new one when `None`).
+pub(crate) fn may_publish(user: &User, a: Option<&Article>) -> bool {
+    let role = user.role;
     role.can(Action::PublishAnyArticle)
-        || (role.can(Action::PublishOwnArticle) && a.is_none_or(|a| owns(signed, a)))
+        || (role.can(Action::PublishOwnArticle) && a.is_none_or(|a| owns(user, a)))
 }
 
 #[derive(Deserialize, Default)]
@@ -270,7 +272,7 @@ pub async fn new(State(app): State<AppState>, signed: Signed) -> Result<Response
         ..ArticleForm::default()
     };
     let st = EditorState {
-        can_publish: may_publish(&signed, None),
+        can_publish: may_publish(&signed.user, None),
         ..EditorState::default()
     };
     editor(&app, &signed, StatusCode::OK, &form, st).await
@@ -419,7 +421,7 @@ pub async fn add_note(
     axum::Form(form): axum::Form<NoteForm>,
 ) -> Result<Response, AppError> {
     let article = editable(&app, &signed, id).await?;
-    if !may_publish(&signed, Some(&article)) {
+    if !may_publish(&signed.user, Some(&article)) {
         return Ok(forbidden());
     }
     match app
@@ -450,7 +452,7 @@ fn state_for(app: &AppState, signed: &Signed, a: &Article) -> EditorState {
         status: Some(a.status),
         public_url: (a.status == Status::Published)
             .then(|| format!("{}/{}/", app.site().url, a.slug)),
-        can_publish: may_publish(signed, Some(a)),
+        can_publish: may_publish(&signed.user, Some(a)),
         ..EditorState::default()
     }
 }

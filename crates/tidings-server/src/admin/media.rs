@@ -7,6 +7,7 @@ use minijinja::{context, Value};
 use tidings_accounts::{new_token, Action};
 use tidings_media::library;
 use tidings_media::{process, MediaError};
+use tidings_store::Media;
 
 use crate::admin::page::{me, render, see_other};
 use crate::admin::session::Signed;
@@ -82,8 +83,35 @@ pub async fn upload(
         )
         .await;
     };
-    let processed = decode(bytes).await?;
-    let processed = match processed {
+    let saved = match store_upload(&app, signed.user.id, &name, bytes, &alt).await? {
+        Ok(m) => m,
+        Err(message) => {
+            return page(
+                &app,
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+            )
+            .await
+        }
+    };
+    signed.audit(&app, "media.upload", &saved.path).await;
+    Ok(see_other(&format!(
+        "/admin/media?uploaded={}",
+        crate::admin::session::urlencode(&saved.path)
+    )))
+}
+
+/// Decodes, checks, resizes and files one upload in the library for `user_id`; `Err` with the
+/// reason to show when the file is not an image the site takes. The admin and the API share it.
+pub(crate) async fn store_upload(
+    app: &AppState,
+    user_id: i64,
+    name: &str,
+    bytes: Vec<u8>,
+    alt: &str,
+) -> Result<Result<Media, String>, AppError> {
+    let processed = match decode(bytes).await? {
         Ok(p) => p,
         Err(
             e @ (MediaError::UnsupportedType
@@ -91,17 +119,14 @@ pub async fn upload(
             | MediaError::TooManyPixels(..)
             | MediaError::Corrupt(_)),
         ) => {
-            return page(
-                &app,
-                &signed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(format!("{name}: {}.", e.to_string().trim_end_matches('.'))),
-            )
-            .await
+            return Ok(Err(format!(
+                "{name}: {}.",
+                e.to_string().trim_end_matches('.')
+            )))
         }
     };
     let now = chrono::Utc::now();
-    let stem = library::stem_for(&name, &new_token()[..8], now);
+    let stem = library::stem_for(name, &new_token()[..8], now);
     let media_dir = app.media_dir().to_path_buf();
     let written = {
         let stem = stem.clone();
@@ -115,16 +140,8 @@ pub async fn upload(
         Ok((processed, Ok(_))) => processed,
         _ => return Err(AppError::BadRequest("cannot write media")),
     };
-    let media = library::record(&processed, &stem, &name, &alt, now);
-    let saved = app
-        .store()
-        .create_media(&media, Some(signed.user.id))
-        .await?;
-    signed.audit(&app, "media.upload", &saved.path).await;
-    Ok(see_other(&format!(
-        "/admin/media?uploaded={}",
-        crate::admin::session::urlencode(&saved.path)
-    )))
+    let media = library::record(&processed, &stem, name, alt, now);
+    Ok(Ok(app.store().create_media(&media, Some(user_id)).await?))
 }
 
 /// Images decoded at once. Each decode may hold a few hundred MB (the pixel limit times the

@@ -500,10 +500,12 @@ pub async fn list_articles(
 )]
 pub async fn show_article(
     State(app): State<AppState>,
-    Path(slug): Path<String>,
+    slug: Result<Path<String>, axum::extract::rejection::PathRejection>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    // A path that is not UTF-8 cannot be a slug; the check below says so.
+    let slug = slug.map(|Path(s)| s).unwrap_or_default();
     let key = format!(
         "api:/api/v1/articles/{slug}?{}",
         raw.as_deref().unwrap_or_default()

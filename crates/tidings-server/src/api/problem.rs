@@ -18,8 +18,18 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub enum Kind {
     /// A query parameter or path segment cannot be read.
     InvalidParameter,
+    /// No token, or one that is unknown, expired or revoked.
+    Unauthorized,
+    /// The token lacks the scope, or its maker's role does not allow this.
+    Forbidden,
     /// Nothing at this address.
     NotFound,
+    /// The thing changed since the version given.
+    Conflict,
+    /// The body is larger than the operation takes.
+    TooLarge,
+    /// The body can be read but what it asks for cannot be done.
+    Unprocessable,
     /// Too many requests; `Retry-After` says when to come back.
     RateLimited,
     /// Something failed inside; nothing was changed.
@@ -27,9 +37,14 @@ pub enum Kind {
 }
 
 /// Every kind, in the order the reference lists them.
-pub const KINDS: [Kind; 4] = [
+pub const KINDS: [Kind; 9] = [
     Kind::InvalidParameter,
+    Kind::Unauthorized,
+    Kind::Forbidden,
     Kind::NotFound,
+    Kind::Conflict,
+    Kind::TooLarge,
+    Kind::Unprocessable,
     Kind::RateLimited,
     Kind::Internal,
 ];
@@ -39,7 +54,12 @@ impl Kind {
     pub fn status(self) -> StatusCode {
         match self {
             Kind::InvalidParameter => StatusCode::BAD_REQUEST,
+            Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
             Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Conflict => StatusCode::CONFLICT,
+            Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -49,7 +69,12 @@ impl Kind {
     pub fn slug(self) -> &'static str {
         match self {
             Kind::InvalidParameter => "invalid-parameter",
+            Kind::Unauthorized => "unauthorized",
+            Kind::Forbidden => "forbidden",
             Kind::NotFound => "not-found",
+            Kind::Conflict => "conflict",
+            Kind::TooLarge => "too-large",
+            Kind::Unprocessable => "unprocessable",
             Kind::RateLimited => "rate-limited",
             Kind::Internal => "internal",
         }
@@ -59,7 +84,12 @@ impl Kind {
     pub fn title(self) -> &'static str {
         match self {
             Kind::InvalidParameter => "A parameter is not valid",
+            Kind::Unauthorized => "A valid token is needed",
+            Kind::Forbidden => "Not allowed",
             Kind::NotFound => "Not found",
+            Kind::Conflict => "Changed in the meantime",
+            Kind::TooLarge => "Too large",
+            Kind::Unprocessable => "Cannot be done",
             Kind::RateLimited => "Too many requests",
             Kind::Internal => "Internal error",
         }
@@ -72,9 +102,30 @@ impl Kind {
                 "A query parameter or part of the path could not be read: `detail` names it and \
                  says what is expected. Nothing was changed."
             }
+            Kind::Unauthorized => {
+                "The admin API needs `Authorization: Bearer <token>` with a token made under \
+                 Your account → API tokens that is neither expired nor revoked, and whose maker's \
+                 account is enabled."
+            }
+            Kind::Forbidden => {
+                "The token does not hold the scope this operation needs, or its maker's role \
+                 (checked at every use) does not allow it: `detail` says which."
+            }
             Kind::NotFound => {
                 "Nothing is published at this address, or a filter names a tag or author that \
                  does not exist."
+            }
+            Kind::Conflict => {
+                "Someone saved the article after the `version` you sent. Read it again, merge, \
+                 and send the new version."
+            }
+            Kind::TooLarge => {
+                "The body is larger than the operation takes (64 MB for an image upload, 2 MB \
+                 for JSON)."
+            }
+            Kind::Unprocessable => {
+                "The body is well-formed but cannot be applied: `detail` says what to change \
+                 (a missing title, a slug in use, an unknown tag, a time in the past)."
             }
             Kind::RateLimited => {
                 "Too many requests from this address in a short time. Wait the number of \
@@ -125,6 +176,31 @@ impl ApiError {
     /// A parameter that cannot be read: `name: detail`.
     pub fn invalid(name: &str, detail: impl std::fmt::Display) -> Self {
         Self::new(Kind::InvalidParameter, format!("{name}: {detail}"))
+    }
+
+    /// No usable token.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(Kind::Unauthorized, detail.into())
+    }
+
+    /// Not allowed to this token or its maker.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(Kind::Forbidden, detail.into())
+    }
+
+    /// Changed since the version given.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(Kind::Conflict, detail.into())
+    }
+
+    /// Larger than the operation takes.
+    pub fn too_large(detail: impl Into<String>) -> Self {
+        Self::new(Kind::TooLarge, detail.into())
+    }
+
+    /// Well-formed but impossible.
+    pub fn unprocessable(detail: impl Into<String>) -> Self {
+        Self::new(Kind::Unprocessable, detail.into())
     }
 
     /// Nothing at this address.
@@ -192,6 +268,12 @@ impl IntoResponse for ApiError {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Some(s) = self.retry_after {
             h.insert(RETRY_AFTER, HeaderValue::from(s));
+        }
+        if self.kind == Kind::Unauthorized {
+            h.insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"tidings\""),
+            );
         }
         response
     }

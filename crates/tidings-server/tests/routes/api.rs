@@ -305,6 +305,48 @@ server_test!(
             got.sort();
             assert_eq!(got, statuses, "{path}");
         }
+        for (path, method, statuses) in [
+            (
+                "/api/v1/admin/articles",
+                "get",
+                &["200", "400", "401", "403", "429"][..],
+            ),
+            (
+                "/api/v1/admin/articles",
+                "post",
+                &["201", "400", "401", "403", "422", "429"][..],
+            ),
+            (
+                "/api/v1/admin/articles/{id}",
+                "patch",
+                &["200", "400", "401", "403", "404", "409", "422", "429"][..],
+            ),
+            (
+                "/api/v1/admin/media",
+                "post",
+                &["201", "400", "401", "403", "413", "422", "429"][..],
+            ),
+        ] {
+            let op = &doc["paths"][path][method];
+            let mut got: Vec<&str> = op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            got.sort();
+            assert_eq!(got, statuses, "{method} {path}");
+            assert!(op["security"][0]["bearer"].is_array(), "{method} {path}");
+        }
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        assert!(
+            doc["paths"]["/api/v1/admin/articles"]["get"]["responses"]["429"]["headers"]
+                ["Retry-After"]
+                .is_object()
+        );
         let res = app.get("/api/docs").await;
         assert_eq!(res.status(), 200);
         let csp = res.headers()["content-security-policy"]

@@ -3,6 +3,27 @@
 use super::*;
 
 impl Store {
+    /// Gifts newest first (by id), below id `before`.
+    pub async fn donations_page(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Donation>, StoreError> {
+        let sql = format!(
+            "SELECT {DONATION_COLUMNS} FROM donations d JOIN donors o ON o.id = d.donor_id \
+             WHERE d.id < $1 ORDER BY d.id DESC LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(donation_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
     /// Donations for the admin, newest first (up to the filter's limit), and totals per currency of
     /// what succeeded within the filter, however many there are (gross, fees covered, refunded, count).
     pub async fn list_donations(

@@ -113,7 +113,7 @@ pub async fn create(
     signed.require(Action::CreateArticle)?;
     let form = ArticleForm::parse(&body);
     let base = EditorState {
-        can_publish: may_publish(&signed, None),
+        can_publish: may_publish(&signed.user, None),
         ..EditorState::default()
     };
     persist(&app, &signed, form, None, base).await
@@ -284,7 +284,7 @@ async fn persist(
         let st = EditorState { preview, ..base };
         return editor(app, signed, StatusCode::OK, &form, st).await;
     }
-    if action.publishing() && !may_publish(signed, existing.as_ref()) {
+    if action.publishing() && !may_publish(&signed.user, existing.as_ref()) {
         return Ok(forbidden());
     }
     let (status, published_at) =
