@@ -42,6 +42,7 @@ before(async () => {
       "/admin/users",
       "/admin/account",
       "/admin/account/tokens",
+      "/admin/webhooks",
       "/admin/donations/forms",
       "/admin/settings/organisation",
       "/admin/settings/newsletter",

@@ -13,6 +13,6 @@ pub use address::{normalise_address, AddressError};
 pub use password::{PasswordCost, PasswordError, Passwords, MIN_PASSWORD_LEN};
 pub use role::{Action, Role};
 pub use scope::{new_api_token, token_hint, Scope, API_TOKEN_PREFIX};
-pub use signing::{constant_time_eq, hmac_hex};
+pub use signing::{constant_time_eq, hmac_hex, webhook_signature};
 pub use token::{hash_token, new_token, recovery_codes, throttle_delay};
 pub use totp::{TotpError, TwoFactor};

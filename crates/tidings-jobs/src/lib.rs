@@ -10,5 +10,6 @@
 
 mod runner;
 pub mod site;
+pub mod webhooks;
 
 pub use runner::{Handler, JobError, JobResult, Runner, Spec};

@@ -47,6 +47,9 @@ pub const BACKUP: &str = "maintenance.backup";
 /// Rebuilds the search index when the site's language changed (or it was never built).
 pub const SEARCH_INDEX: &str = "search.index";
 
+/// Sends one webhook delivery (queued with the event).
+pub use tidings_store::DELIVER_JOB as WEBHOOK;
+
 /// How long finished jobs are kept (the admin shows failed ones until retried).
 const KEEP_DONE_SECS: i64 = 7 * 86_400;
 
@@ -243,6 +246,12 @@ pub fn runner(site: Site) -> Runner {
             tracing::info!(path = %folder.display(), "nightly backup taken");
             Ok(())
         }
+    });
+    let s = site.clone();
+    let http = crate::webhooks::client();
+    let runner = runner.register(WEBHOOK, Spec::once(60), move |job| {
+        let (store, http) = (s.store.clone(), http.clone());
+        async move { crate::webhooks::deliver(&store, &http, &job).await }
     });
     let s = site.clone();
     let runner = runner.register(SEARCH_INDEX, Spec::every(30), move |_| {

@@ -23,6 +23,7 @@ mod setup;
 pub(crate) mod subscribers;
 mod taxonomy;
 mod tokens;
+mod webhooks;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -91,6 +92,12 @@ pub fn routes(app: AppState) -> Router<AppState> {
         )
         .route("/admin/health", get(health::show))
         .route("/admin/searches", get(searches::show))
+        .route(
+            "/admin/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route("/admin/webhooks/{id}/test", post(webhooks::test))
+        .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
         .route("/admin/health/mail", post(health::test_mail))
         .route("/admin/health/dns", post(health::check_dns))
         .route("/admin/health/payments", post(health::check_payments))

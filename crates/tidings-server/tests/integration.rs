@@ -42,4 +42,5 @@ pub mod routes {
     mod stripe;
     pub mod subscribe;
     mod system;
+    mod webhooks;
 }

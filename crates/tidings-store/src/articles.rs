@@ -139,6 +139,9 @@ impl Store {
         .map_err(|e| on_unique(e, "slug", &p.slug))?;
         link_relations(&mut tx, id, new).await?;
         crate::search::index_article(&mut tx, id).await?;
+        if p.status == Status::Published {
+            crate::webhooks::article_event_in(&mut tx, "article.published", id, ts).await?;
+        }
         bump_generation(&mut tx).await?;
         tx.commit().await?;
         self.article_by_id(id)
@@ -232,6 +235,16 @@ impl Store {
             .await?;
         link_relations(&mut tx, id, new).await?;
         crate::search::index_article(&mut tx, id).await?;
+        let was_live = Status::parse(&old_status) == Some(Status::Published);
+        let event = match (was_live, p.status == Status::Published) {
+            (false, true) => Some("article.published"),
+            (true, true) => Some("article.updated"),
+            (true, false) => Some("article.unpublished"),
+            (false, false) => None,
+        };
+        if let Some(event) = event {
+            crate::webhooks::article_event_in(&mut tx, event, id, now()).await?;
+        }
         bump_generation(&mut tx).await?;
         tx.commit().await?;
         self.article_by_id(id)
@@ -270,6 +283,8 @@ impl Store {
             if done.rows_affected() > 0 {
                 // Readers find it the moment it is live.
                 crate::search::index_article(&mut tx, id).await?;
+                crate::webhooks::article_event_in(&mut tx, "article.published", id, at.timestamp())
+                    .await?;
                 published += 1;
             }
         }

@@ -31,6 +31,7 @@ mod subscribers;
 mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod webhooks;
 
 pub use accounts::{NewUser, Session, User, UserToken};
 pub use activity::DayActivity;
@@ -67,3 +68,6 @@ pub use states::{
     PlanStatus, RevisionKind, SubscriberStatus, UnknownState,
 };
 pub use subscribers::{Consent, ImportedSubscriber, Signup, Subscriber};
+pub use webhooks::{
+    WebhookDelivery, WebhookEndpoint, DELIVERY_ATTEMPTS, DELIVER_JOB, WEBHOOK_EVENTS,
+};

@@ -50,6 +50,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "admin/users.html",
     "admin/account.html",
     "admin/tokens.html",
+    "admin/webhooks.html",
     "admin/audit.html",
     "admin/jobs.html",
     "admin/export.html",
