@@ -31,9 +31,10 @@ const fn table(name: &'static str, order_by: &'static [&'static str]) -> DumpTab
 }
 
 /// Every table an export carries, in an order that puts each row after what it refers to.
-/// Left out on purpose: sign-in sessions and one-time tokens (they must not outlive the site that
-/// issued them), revisions (the export holds each story's latest state), the audit log, per-recipient
-/// delivery records, queued jobs, rate-limit counters and payment-gateway event ids.
+/// Left out on purpose: sign-in sessions, one-time tokens and API tokens (they must not outlive the
+/// site that issued them), webhook endpoints and deliveries (a signing secret belongs to its site),
+/// revisions (the export holds each story's latest state), the audit log, per-recipient delivery
+/// records, queued jobs, rate-limit counters and payment-gateway event ids.
 pub const DUMP_TABLES: &[DumpTable] = &[
     table("settings", &["key"]),
     table("authors", &["id"]),
