@@ -249,13 +249,16 @@ impl Store {
         let Some((id,)) = row else {
             return Ok(None);
         };
-        sqlx::query(
+        let confirmed = sqlx::query(
             "UPDATE subscribers SET status = 'confirmed', confirmed_at = $1 WHERE id = $2 AND status = 'pending'",
         )
         .bind(t)
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        if confirmed.rows_affected() == 1 {
+            crate::webhooks::subscriber_event_in(&mut tx, "subscriber.confirmed", id, t).await?;
+        }
         // The welcome, queued with the confirmation (the outbox).
         for job in then {
             crate::jobs::enqueue_in(&mut tx, job, t).await?;
@@ -266,14 +269,20 @@ impl Store {
 
     /// Unsubscribes at once; returns the subscriber (already unsubscribed ones are returned as they are).
     pub async fn unsubscribe(&self, id: i64) -> Result<Option<Subscriber>, StoreError> {
-        sqlx::query(
+        let t = now();
+        let mut tx = self.write_tx().await?;
+        let left = sqlx::query(
             "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = $1 \
              WHERE id = $2 AND status IN ('pending', 'confirmed')",
         )
-        .bind(now())
+        .bind(t)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if left.rows_affected() == 1 {
+            crate::webhooks::subscriber_event_in(&mut tx, "subscriber.unsubscribed", id, t).await?;
+        }
+        tx.commit().await?;
         self.subscriber(id).await
     }
 

@@ -10,10 +10,14 @@ use crate::error::StoreError;
 use crate::jobs::{enqueue_in, NewJob};
 
 /// The events an endpoint may receive (each queued inside the write it reports).
-pub const WEBHOOK_EVENTS: [&str; 3] = [
+pub const WEBHOOK_EVENTS: [&str; 7] = [
     "article.published",
     "article.updated",
     "article.unpublished",
+    "subscriber.confirmed",
+    "subscriber.unsubscribed",
+    "donation.succeeded",
+    "donation.refunded",
 ];
 
 /// The job that sends one delivery.
@@ -97,12 +101,12 @@ const ENDPOINT_COLUMNS: &str = "id, url, events, secret, description, created_at
 const DELIVERY_COLUMNS: &str = "id, endpoint_id, event, event_id, payload, status, attempts, \
     last_status, last_error, created_at, last_attempt_at";
 
-/// Queues `event` about article `id` for every endpoint that receives it, inside the write that
-/// caused it (so the event goes out exactly when the change commits). Pages are not announced.
-pub(crate) async fn article_event_in(
+/// Queues `event` with `data` for every endpoint that receives it, inside the write that caused
+/// it, so the event goes out exactly when the change commits (and never when it rolls back).
+pub(crate) async fn event_in(
     tx: &mut sqlx::AnyConnection,
     event: &str,
-    id: i64,
+    data: serde_json::Value,
     now: i64,
 ) -> Result<(), StoreError> {
     let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE disabled_at IS NULL");
@@ -120,6 +124,24 @@ pub(crate) async fn article_event_in(
     if targets.is_empty() {
         return Ok(());
     }
+    let event_id = format!("evt_{}", random_id());
+    let payload = serde_json::json!({
+        "id": event_id, "type": event, "created": now, "data": data,
+    })
+    .to_string();
+    for endpoint in targets {
+        insert_delivery(tx, endpoint, event, &event_id, &payload, now).await?;
+    }
+    Ok(())
+}
+
+/// Queues `event` about article `id` (pages are not announced).
+pub(crate) async fn article_event_in(
+    tx: &mut sqlx::AnyConnection,
+    event: &str,
+    id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
     let row: Option<(String, String, String, String, Option<i64>)> = sqlx::query_as(
         "SELECT slug, title, kind, status, published_at FROM articles WHERE id = $1",
     )
@@ -132,26 +154,65 @@ pub(crate) async fn article_event_in(
     if kind != "article" {
         return Ok(());
     }
-    let base: Option<(String,)> = sqlx::query_as("SELECT site_url FROM site_state WHERE id = 1")
-        .fetch_optional(&mut *tx)
+    let (base,): (String,) = sqlx::query_as("SELECT site_url FROM site_state WHERE id = 1")
+        .fetch_one(&mut *tx)
         .await?;
-    let base = base.map(|(v,)| v).unwrap_or_default();
-    let event_id = format!("evt_{}", random_id());
-    let payload = serde_json::json!({
-        "id": event_id,
-        "type": event,
-        "created": now,
-        "data": {
-            "id": id, "slug": slug, "title": title, "status": status,
-            "url": format!("{}/{slug}/", base.trim_end_matches('/')),
-            "published_at": published_at,
-        },
-    })
-    .to_string();
-    for endpoint in targets {
-        insert_delivery(tx, endpoint, event, &event_id, &payload, now).await?;
-    }
-    Ok(())
+    let data = serde_json::json!({
+        "id": id, "slug": slug, "title": title, "status": status,
+        "url": format!("{}/{slug}/", base.trim_end_matches('/')),
+        "published_at": published_at,
+    });
+    event_in(tx, event, data, now).await
+}
+
+/// Queues `event` about subscriber `id`.
+pub(crate) async fn subscriber_event_in(
+    tx: &mut sqlx::AnyConnection,
+    event: &str,
+    id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let row: Option<(String, String, String)> =
+        sqlx::query_as("SELECT email, name, status FROM subscribers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((email, name, status)) = row else {
+        return Ok(());
+    };
+    let data = serde_json::json!({ "id": id, "email": email, "name": name, "status": status });
+    event_in(tx, event, data, now).await
+}
+
+/// Queues `event` about gift `id`.
+pub(crate) async fn donation_event_in(
+    tx: &mut sqlx::AnyConnection,
+    event: &str,
+    id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let row = sqlx::query(
+        "SELECT d.amount, d.total, d.refunded_amount, d.currency, d.frequency, d.status, \
+         d.anonymous, o.email FROM donations d JOIN donors o ON o.id = d.donor_id WHERE d.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(r) = row else {
+        return Ok(());
+    };
+    let data = serde_json::json!({
+        "id": id,
+        "amount": r.try_get::<i64, _>("amount")?,
+        "total": r.try_get::<i64, _>("total")?,
+        "refunded_amount": r.try_get::<i64, _>("refunded_amount")?,
+        "currency": r.try_get::<String, _>("currency")?,
+        "frequency": r.try_get::<String, _>("frequency")?,
+        "status": r.try_get::<String, _>("status")?,
+        "anonymous": r.try_get::<i64, _>("anonymous")? != 0,
+        "email": r.try_get::<String, _>("email")?,
+    });
+    event_in(tx, event, data, now).await
 }
 
 /// 24 random hex characters for an event id.

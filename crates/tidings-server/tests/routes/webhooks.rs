@@ -228,3 +228,76 @@ server_test!(
         assert_eq!(seen.lock().unwrap().len(), 2);
     }
 );
+
+server_test!(readers_and_gifts_are_announced, Options::default(), |app| {
+    let (url, seen) = receiver(vec![200]).await;
+    let mut b = admin(&app).await;
+    let made = b
+        .post(
+            "/admin/webhooks",
+            &[
+                ("url", &url),
+                ("event", "subscriber.confirmed"),
+                ("event", "subscriber.unsubscribed"),
+                ("event", "donation.succeeded"),
+                ("event", "donation.refunded"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303);
+    let events = || {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .map(|(_, _, body)| serde_json::from_str::<serde_json::Value>(body).unwrap())
+            .collect::<Vec<_>>()
+    };
+
+    // A reader confirms by the link, then leaves.
+    let consent = tidings_store::Consent::default();
+    let signup = app
+        .store
+        .sign_up("reader@example.org", "Ana", &consent)
+        .await
+        .unwrap();
+    let tidings_store::Signup::New(reader) = signup else {
+        panic!("a new address")
+    };
+    app.store
+        .create_confirmation(reader.id, "hash-of-link", 3600, &[])
+        .await
+        .unwrap();
+    app.store
+        .confirm_subscriber("hash-of-link", &[])
+        .await
+        .unwrap();
+    wait_for(&seen, 1).await;
+    assert_eq!(events()[0]["type"], "subscriber.confirmed");
+    assert_eq!(events()[0]["data"]["email"], "reader@example.org");
+    app.store.unsubscribe(reader.id).await.unwrap();
+    wait_for(&seen, 2).await;
+    assert_eq!(events()[1]["type"], "subscriber.unsubscribed");
+
+    // A gift through the test gateway, then refunded.
+    let mut donor = Browser::new(&app.base);
+    let sent = crate::routes::donate::donate(&mut donor, &[]).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let path = sent
+        .location
+        .unwrap()
+        .trim_start_matches("http://news.test")
+        .to_string();
+    let done = donor.post_raw(&path, &[("outcome", "complete")]).await;
+    assert_eq!(done.status, 303);
+    wait_for(&seen, 3).await;
+    let gift = &events()[2];
+    assert_eq!(gift["type"], "donation.succeeded");
+    assert_eq!(gift["data"]["amount"], 10000);
+    assert_eq!(gift["data"]["currency"], "USD");
+    let id = gift["data"]["id"].as_i64().unwrap();
+    let total = gift["data"]["total"].as_i64().unwrap();
+    assert!(app.store.refund_donation(id, total).await.unwrap());
+    wait_for(&seen, 4).await;
+    assert_eq!(events()[3]["type"], "donation.refunded");
+    assert_eq!(events()[3]["data"]["status"], "refunded");
+});

@@ -151,6 +151,7 @@ impl Store {
             for job in then {
                 crate::jobs::enqueue_in(&mut tx, job, now()).await?;
             }
+            crate::webhooks::donation_event_in(&mut tx, "donation.succeeded", id, now()).await?;
         }
         tx.commit().await?;
         Ok(changed)
@@ -239,7 +240,10 @@ impl Store {
             .bind(key)
             .execute(&mut *tx)
             .await?;
-        if !refunded {
+        if refunded {
+            crate::webhooks::donation_event_in(&mut tx, "donation.refunded", donation, now())
+                .await?;
+        } else {
             sqlx::query(
                 "UPDATE donations SET refunded_amount = refunded_amount - $1, status = 'succeeded' \
                  WHERE id = $2 AND status IN ('succeeded', 'refunded')",
@@ -304,6 +308,7 @@ impl Store {
 
     /// Records a refund of `amount` (minor units); fully refunded gifts become `refunded`.
     pub async fn refund_donation(&self, id: i64, amount: i64) -> Result<bool, StoreError> {
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE donations SET refunded_amount = $1, status = CASE WHEN $1 >= total \
              THEN 'refunded' ELSE status END WHERE id = $2 AND status IN ('succeeded', 'refunded') \
@@ -311,9 +316,14 @@ impl Store {
         )
         .bind(amount)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let changed = done.rows_affected() == 1;
+        if changed {
+            crate::webhooks::donation_event_in(&mut tx, "donation.refunded", id, now()).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Flags a donation as disputed (chargeback opened).
