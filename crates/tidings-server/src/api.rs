@@ -10,6 +10,8 @@ mod params;
 mod people;
 pub mod problem;
 mod reference;
+mod search;
+mod taxonomy;
 
 use std::sync::Arc;
 
@@ -83,9 +85,9 @@ fn v1() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(content::list_articles))
         .routes(routes!(content::show_article))
-        .routes(routes!(content::list_tags))
-        .routes(routes!(content::list_authors))
-        .routes(routes!(content::search))
+        .routes(routes!(taxonomy::list_tags))
+        .routes(routes!(taxonomy::list_authors))
+        .routes(routes!(search::search))
         .routes(routes!(newsroom::list, newsroom::create))
         .routes(routes!(newsroom::show, newsroom::change))
         .routes(routes!(newsroom::publish))

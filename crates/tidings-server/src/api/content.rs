@@ -7,15 +7,13 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::DateTime;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use tidings_content::search_query::{parse, MAX_QUERY_CHARS};
-use tidings_store::{ArticleQuery, ArticleSummary, Author, Scope, Tag};
+use tidings_store::{ArticleQuery, ArticleSummary, Author, Tag};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::admin::Peer;
-use crate::api::params::{cursor, is_slug, read_cursor, shown, Params};
+use crate::api::params::{cursor, is_slug, read_cursor, rfc3339, shown, Params};
 use crate::api::problem::{ApiError, Problem};
 use crate::app::AppState;
 use crate::cache::CachedPage;
@@ -23,15 +21,11 @@ use crate::cache::CachedPage;
 /// How long browsers and CDNs may keep an answer (as long as a page).
 const API_CACHE: &str = "public, max-age=60, stale-while-revalidate=30";
 /// Media type of every successful answer.
-const JSON: &str = "application/json";
+pub(super) const JSON: &str = "application/json";
 /// Articles on a page unless `limit` says otherwise.
 const DEFAULT_LIMIT: i64 = 20;
 /// Most articles on a page.
 const MAX_LIMIT: i64 = 100;
-/// Search results on a page.
-const SEARCH_PAGE: i64 = 10;
-/// Deepest search result reachable (as on the site: 50 pages of ten).
-const SEARCH_DEPTH: i64 = 500;
 
 /// What may be asked for with `fields`; without it, all but `html` in lists and all of them for
 /// one article.
@@ -152,86 +146,6 @@ pub struct ArticleList {
     pub next_cursor: Option<String>,
 }
 
-/// A tag with published stories.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TagItem {
-    /// Its slug.
-    #[schema(example = "city-hall")]
-    pub slug: String,
-    /// Display name.
-    pub name: String,
-    /// Shown at the top of its page.
-    pub description: String,
-    /// Its page on the site.
-    pub url: String,
-    /// The slug of the broader tag it sits under.
-    pub parent: Option<String>,
-}
-
-/// Every tag with published stories.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TagList {
-    /// By slug.
-    pub items: Vec<TagItem>,
-    /// Always `null`: the list comes whole.
-    pub next_cursor: Option<String>,
-}
-
-/// An author with published stories.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuthorItem {
-    /// Its slug.
-    #[schema(example = "ana-silva")]
-    pub slug: String,
-    /// Display name.
-    pub name: String,
-    /// Short biography.
-    pub bio: String,
-    /// Its page on the site.
-    pub url: String,
-}
-
-/// Every author with published stories.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuthorList {
-    /// By slug.
-    pub items: Vec<AuthorItem>,
-    /// Always `null`: the list comes whole.
-    pub next_cursor: Option<String>,
-}
-
-/// One search result.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SearchItem {
-    /// Its slug.
-    pub slug: String,
-    /// Headline.
-    pub title: String,
-    /// Standfirst.
-    pub dek: String,
-    /// Its page on the site.
-    pub url: String,
-    /// When it was published (RFC 3339, UTC).
-    #[schema(format = DateTime)]
-    pub published_at: Option<String>,
-    /// A stretch of the body around the words found, as HTML: the text escaped, the words in
-    /// `<mark>`.
-    pub snippet_html: String,
-}
-
-/// A page of search results, best first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SearchResults {
-    /// This page's results.
-    pub items: Vec<SearchItem>,
-    /// How many match, counted up to 1,000.
-    pub total: i64,
-    /// More than 1,000 match.
-    pub more: bool,
-    /// Pass as `cursor` for the next page; `null` on the last.
-    pub next_cursor: Option<String>,
-}
-
 /// Filters and paging of the article list (documentation of what [`Params`] reads).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -270,19 +184,6 @@ pub struct OneParams {
     fields: Option<Vec<Field>>,
 }
 
-/// The search (documentation of what [`Params`] reads).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct SearchParams {
-    /// What to look for: words (all must match), `"a phrase"`, `-word` to leave out, `prefix*`.
-    #[param(min_length = 1, max_length = 256, example = "harbour bridge")]
-    q: String,
-    /// The `next_cursor` of the previous page.
-    #[param(pattern = r"^[A-Za-z0-9_-]{1,64}$")]
-    cursor: Option<String>,
-}
-
 /// A field of an article.
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -301,10 +202,6 @@ pub enum Field {
     WordCount,
     ReadingMinutes,
     Html,
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn tag_link(base: &str, t: &Tag) -> Link {
@@ -365,7 +262,12 @@ fn chosen(item: &ArticleItem, fields: Option<&[&str]>, with_html: bool) -> Value
 }
 
 /// Answers from the page cache, or builds the JSON, caches it and answers.
-async fn cached<F, Fut>(app: &AppState, key: String, headers: &HeaderMap, build: F) -> Response
+pub(super) async fn cached<F, Fut>(
+    app: &AppState,
+    key: String,
+    headers: &HeaderMap,
+    build: F,
+) -> Response
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Vec<u8>, ApiError>>,
@@ -390,7 +292,7 @@ where
     }
 }
 
-fn to_json(v: &impl Serialize) -> Result<Vec<u8>, ApiError> {
+pub(super) fn to_json(v: &impl Serialize) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(v).map_err(|e| crate::error::AppError::Internal(e.to_string()).into())
 }
 
@@ -556,169 +458,4 @@ pub async fn show_article(
         to_json(&chosen(&full, fields.as_deref(), true))
     })
     .await
-}
-
-/// `GET /api/v1/tags`
-#[utoipa::path(
-    get,
-    path = "/api/v1/tags",
-    tag = "content",
-    operation_id = "listTags",
-    summary = "Tags with published articles",
-    responses(
-        (status = 200, description = "Every tag with published articles, by slug", body = TagList),
-        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match`"),
-    )
-)]
-pub async fn list_tags(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let a = app.clone();
-    cached(&app, "api:/api/v1/tags".into(), &headers, || async move {
-        let (tags, _) = a.store().listed_tags_and_authors().await?;
-        let base = a.site().url.trim_end_matches('/').to_string();
-        let slugs: std::collections::HashMap<i64, String> =
-            tags.iter().map(|t| (t.id, t.slug.clone())).collect();
-        let mut items: Vec<TagItem> = tags
-            .iter()
-            .map(|t| TagItem {
-                slug: t.slug.clone(),
-                name: t.name.clone(),
-                description: t.description.clone(),
-                url: format!("{base}/tag/{}/", t.slug),
-                parent: t.parent_id.and_then(|p| slugs.get(&p).cloned()),
-            })
-            .collect();
-        items.sort_by(|x, y| x.slug.cmp(&y.slug));
-        to_json(&TagList {
-            items,
-            next_cursor: None,
-        })
-    })
-    .await
-}
-
-/// `GET /api/v1/authors`
-#[utoipa::path(
-    get,
-    path = "/api/v1/authors",
-    tag = "content",
-    operation_id = "listAuthors",
-    summary = "Authors with published articles",
-    responses(
-        (status = 200, description = "Every author with published articles, by slug", body = AuthorList),
-        (status = 304, description = "Unchanged since the `ETag` given in `If-None-Match`"),
-    )
-)]
-pub async fn list_authors(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let a = app.clone();
-    cached(
-        &app,
-        "api:/api/v1/authors".into(),
-        &headers,
-        || async move {
-            let (_, authors) = a.store().listed_tags_and_authors().await?;
-            let base = a.site().url.trim_end_matches('/').to_string();
-            let items = authors
-                .iter()
-                .map(|x| AuthorItem {
-                    slug: x.slug.clone(),
-                    name: x.name.clone(),
-                    bio: x.bio.clone(),
-                    url: format!("{base}/author/{}/", x.slug),
-                })
-                .collect();
-            to_json(&AuthorList {
-                items,
-                next_cursor: None,
-            })
-        },
-    )
-    .await
-}
-
-/// `GET /api/v1/search`
-#[utoipa::path(
-    get,
-    path = "/api/v1/search",
-    tag = "content",
-    operation_id = "search",
-    summary = "Full-text search of published articles",
-    description = "The site's own search: stories naming a searched word in the headline, dek or \
-        tags first, then the rest, each by relevance. Limited per address like the site's search \
-        page (`search.per_minute`); results are not cached.",
-    params(SearchParams),
-    responses(
-        (status = 200, description = "A page of results, best first", body = SearchResults),
-        (status = 400, description = "`q` is missing or too long, or the cursor is not valid", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many searches from this address", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = i64, description = "Seconds to wait"))),
-    )
-)]
-pub async fn search(
-    State(app): State<AppState>,
-    peer: Peer,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let p = Params::new(raw.as_deref());
-    let q = p.get("q").unwrap_or_default().trim();
-    if q.is_empty() {
-        return Err(ApiError::invalid("q", "say what to look for."));
-    }
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::invalid(
-            "q",
-            format!("keep it under {MAX_QUERY_CHARS} characters."),
-        ));
-    }
-    let offset = match p.get("cursor") {
-        Some(c) => match read_cursor(c, 1)?[0] {
-            n if (0..SEARCH_DEPTH).contains(&n) => n,
-            _ => {
-                return Err(ApiError::invalid(
-                    "cursor",
-                    "not a cursor this API gave out.",
-                ))
-            }
-        },
-        None => 0,
-    };
-    let now = Utc::now().timestamp();
-    if let Err(wait) = app.searches().allow(peer.ip_addr(), now) {
-        return Err(ApiError::rate_limited(wait));
-    }
-    let found = app
-        .store()
-        .search(&parse(q), Scope::Public, SEARCH_PAGE, offset)
-        .await?;
-    let base = app.site().url.trim_end_matches('/').to_string();
-    let next = offset + SEARCH_PAGE;
-    let next_cursor = (next < found.total.min(SEARCH_DEPTH)).then(|| cursor(&[next]));
-    let items = found
-        .hits
-        .iter()
-        .map(|h| SearchItem {
-            slug: h.slug.clone(),
-            title: h.title.clone(),
-            dek: h.dek.clone(),
-            url: format!("{base}/{}/", h.slug),
-            published_at: h
-                .published_at
-                .and_then(|t| DateTime::from_timestamp(t, 0))
-                .map(rfc3339),
-            snippet_html: crate::web::search::snippet_html(&h.snippet),
-        })
-        .collect();
-    let body = to_json(&SearchResults {
-        items,
-        total: found.total,
-        more: found.more,
-        next_cursor,
-    })?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, JSON),
-            (axum::http::header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response())
 }

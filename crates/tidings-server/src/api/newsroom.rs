@@ -8,7 +8,7 @@ use axum::http::header::LOCATION;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tidings_accounts::Scope;
 use tidings_content::Status;
@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::admin::articles::{may_edit, may_publish};
 use crate::api::auth::{Caller, TokenProblems};
-use crate::api::params::{cursor, read_cursor, Params};
+use crate::api::params::{cursor, read_cursor, rfc3339, Params};
 use crate::api::problem::{ApiError, Problem};
 use crate::app::AppState;
 
@@ -147,10 +147,6 @@ pub enum StatusParam {
     Draft,
     Scheduled,
     Published,
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn view(app: &AppState, a: &Article) -> NewsroomArticle {

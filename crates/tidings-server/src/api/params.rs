@@ -3,7 +3,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::DateTime;
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::api::problem::ApiError;
 
@@ -104,6 +104,11 @@ impl Params {
         }
         Ok(Some(out))
     }
+}
+
+/// A time as the API writes it: RFC 3339, UTC, to the second.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Whether `s` can be a slug (as the site makes them), and not absurdly long.

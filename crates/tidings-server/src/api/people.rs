@@ -6,14 +6,13 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use tidings_accounts::{normalise_address, Scope};
 use tidings_store::{Donation, ImportedSubscriber, Subscriber, SubscriberStatus};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::auth::{Caller, TokenProblems};
-use crate::api::params::{cursor, read_cursor, Params};
+use crate::api::params::{cursor, read_cursor, rfc3339, Params};
 use crate::api::problem::{ApiError, Problem};
 use crate::app::AppState;
 
@@ -139,10 +138,6 @@ pub enum SubscriberState {
     Confirmed,
     Unsubscribed,
     Suppressed,
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn subscriber(s: &Subscriber) -> SubscriberItem {
