@@ -404,6 +404,37 @@ mod tests {
     }
 
     #[test]
+    fn metrics_and_log_keys_are_checked() {
+        for (name, bad, key) in [
+            ("TIDINGS_METRICS__LISTEN", "localhost", "metrics.listen"),
+            ("TIDINGS_METRICS__TOKEN", "short", "metrics.token"),
+            (
+                "TIDINGS_METRICS__TOKEN",
+                "has a space in it, long enough",
+                "metrics.token",
+            ),
+            ("TIDINGS_LOG__FORMAT", "xml", "log.format"),
+        ] {
+            let msg = load(&env(&[(name, bad)])).unwrap_err().to_string();
+            assert!(msg.contains(key), "{bad}: {msg}");
+        }
+        let off = load(&env(&[])).unwrap();
+        assert_eq!(off.metrics.listen_addr(), None);
+        assert!(!off.log.json());
+        let on = load(&env(&[
+            ("TIDINGS_METRICS__LISTEN", "127.0.0.1:9100"),
+            ("TIDINGS_METRICS__TOKEN", "0123456789abcdef"),
+            ("TIDINGS_LOG__FORMAT", "json"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            on.metrics.listen_addr(),
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
+        assert!(on.log.json());
+    }
+
+    #[test]
     fn smtp_credentials_without_tls_are_refused() {
         for url in [
             "smtp://user:secret@mail.example.org:587",

@@ -29,6 +29,10 @@ pub struct Config {
     pub search: SearchConfig,
     /// `[api]`: who may call the JSON API from a browser, and how often.
     pub api: ApiConfig,
+    /// `[metrics]`: where Prometheus may scrape the node's figures.
+    pub metrics: MetricsConfig,
+    /// `[log]`: how the process writes its log.
+    pub log: LogConfig,
     /// Keys set explicitly (`site.title` → the file, variable or flag that set it); a key that is
     /// also a setting in the database wins over it only when listed here.
     #[serde(skip)]
@@ -324,6 +328,47 @@ impl Default for ApiConfig {
             cors_origins: vec!["*".into()],
             token_per_minute: 120,
         }
+    }
+}
+
+/// `[metrics]` section: off unless one of its keys is set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// An address of its own serving `/metrics` to whoever reaches it (keep it private), e.g.
+    /// `127.0.0.1:9100`; empty for none.
+    pub listen: String,
+    /// A bearer token that opens `/metrics` on the main listener; empty keeps it closed there.
+    pub token: String,
+}
+
+impl MetricsConfig {
+    /// The separate metrics address, when one is set (validation has checked it parses).
+    pub fn listen_addr(&self) -> Option<SocketAddr> {
+        self.listen.trim().parse().ok()
+    }
+}
+
+/// `[log]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` (lines for a person) or `json` (one object a line, for a log collector).
+    pub format: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: "text".into(),
+        }
+    }
+}
+
+impl LogConfig {
+    /// Whether each log line is a JSON object.
+    pub fn json(&self) -> bool {
+        self.format == "json"
     }
 }
 

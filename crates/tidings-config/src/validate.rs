@@ -211,6 +211,25 @@ impl Config {
                 ));
             }
         }
+        let metrics = self.metrics.listen.trim();
+        if !metrics.is_empty() && metrics.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(format!(
+                "metrics.listen: `{metrics}` must be an address and port such as 127.0.0.1:9100, or empty for none"
+            ));
+        }
+        let token = &self.metrics.token;
+        if !token.is_empty() && (token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic())) {
+            problems.push(
+                "metrics.token: must be at least 16 printable characters without spaces (it guards /metrics)"
+                    .into(),
+            );
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            problems.push(format!(
+                "log.format: `{}` must be `text` or `json`",
+                self.log.format
+            ));
+        }
         let resolver = self.mail.dns_resolver.trim();
         if !resolver.is_empty()
             && resolver.parse::<std::net::SocketAddr>().is_err()

@@ -98,6 +98,9 @@ impl Donations {
         let changed = store
             .complete_donation(donation_id, payment, &[receipt])
             .await?;
+        if changed {
+            metrics::counter!("tidings_donations_total", "result" => "succeeded").increment(1);
+        }
         let Some(d) = store.donation(donation_id).await? else {
             return Ok(false);
         };
@@ -160,6 +163,7 @@ impl Donations {
             .fail_donation(donation_id, status, reason, notice.as_slice())
             .await?;
         if changed {
+            metrics::counter!("tidings_donations_total", "result" => status.as_str()).increment(1);
             if let Some(d) = store.donation(donation_id).await? {
                 if let Some(plan) = match d.plan_id {
                     Some(p) => store.plan(p).await?,

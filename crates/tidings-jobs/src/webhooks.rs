@@ -80,6 +80,7 @@ pub async fn deliver(store: &Store, http: &reqwest::Client, job: &Job) -> JobRes
         (false, true) => "failed",
         (false, false) => "pending",
     };
+    metrics::counter!("tidings_webhook_deliveries_total", "result" => state).increment(1);
     store
         .record_webhook_attempt(delivery.id, status, &error, state, now())
         .await

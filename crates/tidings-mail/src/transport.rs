@@ -220,6 +220,13 @@ impl Mailer {
 
     /// Sends one message.
     pub async fn send(&self, email: &Email) -> Result<(), MailError> {
+        let sent = self.send_now(email).await;
+        let result = if sent.is_ok() { "sent" } else { "failed" };
+        metrics::counter!("tidings_mail_messages_total", "result" => result).increment(1);
+        sent
+    }
+
+    async fn send_now(&self, email: &Email) -> Result<(), MailError> {
         let mut from = self.from();
         if let (Some(name), false) = (&email.from_name, self.fixed_name) {
             from.name = Some(name.clone());

@@ -20,6 +20,8 @@ use tidings_theme::Theme;
 /// Cache policy for HTML pages: shared caches and browsers may reuse a page briefly, then revalidate
 /// with the ETag (a 304 costs almost nothing).
 pub const HTML_CACHE: &str = "public, max-age=60, stale-while-revalidate=30";
+/// Longest wait for the content generation before the database is taken to be unreachable.
+const GENERATION_READ_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// HTML content type.
 pub const HTML: &str = "text/html; charset=utf-8";
 /// Content-hashed names never change meaning, so browsers may keep them forever.
@@ -55,6 +57,10 @@ pub struct SiteConfig {
     pub api_cors_origins: Vec<String>,
     /// Admin API calls one token may make per minute.
     pub api_token_per_minute: u32,
+    /// The bearer token that opens `/metrics` on the main listener (`metrics.token`).
+    pub metrics_token: Option<String>,
+    /// Whether metrics are recorded (`metrics.listen` or `metrics.token` is set).
+    pub metrics: bool,
 }
 
 /// The `Host` values that name this site: `site.url`'s host (with and without its default port),
@@ -111,6 +117,8 @@ impl SiteConfig {
             search_per_minute: config.search.per_minute,
             api_cors_origins: config.api.cors_origins.clone(),
             api_token_per_minute: config.api.token_per_minute,
+            metrics_token: Some(config.metrics.token.clone()).filter(|t| !t.is_empty()),
+            metrics: config.metrics.listen_addr().is_some() || !config.metrics.token.is_empty(),
         }
     }
 }
@@ -155,6 +163,8 @@ struct Inner {
     donations: Donations,
     newsletters: Newsletters,
     searches: crate::searches::Searches,
+    /// Set while the database cannot be reached: cached pages are then served marked stale.
+    database_down: std::sync::atomic::AtomicBool,
 }
 
 /// Handle to everything a request may need; cheap to clone.
@@ -209,6 +219,7 @@ impl AppState {
             searches: crate::searches::Searches::new(site.search_per_minute),
             site,
             donations,
+            database_down: std::sync::atomic::AtomicBool::new(false),
         }));
         state.refresh_generation().await?;
         Ok(state)
@@ -362,10 +373,45 @@ impl AppState {
         self.newsletters().site().timezone()
     }
 
-    /// Reads the content generation from the database and drops stale pages if it moved.
+    /// Reads the content generation from the database and drops stale pages if it moved; notes
+    /// whether the database answered, so that pages served meanwhile can say they may be stale.
     pub async fn refresh_generation(&self) -> Result<bool, AppError> {
-        let generation = self.store().generation().await?;
-        Ok(self.cache().advance(generation))
+        // A database that takes this long for the smallest query is as good as gone for readers.
+        let read = tokio::time::timeout(GENERATION_READ_LIMIT, self.store().generation()).await;
+        let read = match read {
+            Ok(Ok(generation)) => generation,
+            Ok(Err(e)) => {
+                self.set_database_down(e.is_unavailable());
+                return Err(e.into());
+            }
+            Err(_) => {
+                self.set_database_down(true);
+                return Err(AppError::Unavailable);
+            }
+        };
+        self.set_database_down(false);
+        Ok(self.cache().advance(read))
+    }
+
+    /// Whether the last look at the database found it unreachable.
+    pub fn database_down(&self) -> bool {
+        self.0
+            .database_down
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn set_database_down(&self, down: bool) {
+        let was = self
+            .0
+            .database_down
+            .swap(down, std::sync::atomic::Ordering::Relaxed);
+        if was != down {
+            if down {
+                tracing::error!("the database cannot be reached; serving cached pages as they are");
+            } else {
+                tracing::info!("the database answers again");
+            }
+        }
     }
 
     /// Site-wide view (settings, sections), rebuilt once per content generation.
@@ -402,7 +448,24 @@ impl AppState {
         Fut: Future<Output = Result<Rendered, AppError>>,
     {
         if let Some(page) = self.cache().get(key) {
-            return page.respond(request);
+            if self.site().metrics {
+                crate::metrics::cache_lookup(true);
+            }
+            let mut response = page.respond(request);
+            if self.database_down() {
+                response.headers_mut().insert(
+                    crate::cache::STALE_HEADER,
+                    axum::http::HeaderValue::from_static("database-unreachable"),
+                );
+            }
+            return response;
+        }
+        if self.site().metrics {
+            crate::metrics::cache_lookup(false);
+        }
+        if self.database_down() {
+            // Rendering needs the database: answer at once instead of after the pool's wait.
+            return axum::response::IntoResponse::into_response(AppError::Unavailable);
         }
         let generation = self.cache().generation();
         match render().await {

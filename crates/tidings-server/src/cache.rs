@@ -18,6 +18,10 @@ use bytes::Bytes;
 
 use tidings_theme::digest;
 
+/// Marks a cached page served while the database could not be reached: it may be out of date.
+pub const STALE_HEADER: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("tidings-stale");
+
 /// Pages smaller than this are not worth compressing.
 const MIN_COMPRESS: usize = 512;
 /// Upper bound on cached pages; past it the cache starts over (simple and safe under random URLs).

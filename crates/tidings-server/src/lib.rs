@@ -9,6 +9,7 @@ pub mod app;
 pub mod cache;
 pub mod conn;
 pub mod error;
+pub mod metrics;
 pub mod middleware;
 pub mod router;
 pub mod searches;

@@ -1,6 +1,7 @@
 //! Layers every response passes through: bounds on request URIs, themed error pages and the
 //! security headers.
 
+use axum::extract::MatchedPath;
 use axum::extract::{Request, State};
 use axum::http::header::{
     CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
@@ -13,6 +14,9 @@ use minijinja::context;
 
 use crate::app::{AppState, HTML};
 use crate::error::ErrorPage;
+
+/// The header carrying the request's id, in and out.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Longest path accepted; real URLs are far shorter.
 pub const MAX_PATH: usize = 1024;
@@ -52,8 +56,51 @@ fn max_query(path: &str) -> usize {
 /// The one layer around every route (one layer keeps the hot path short): refuses oversized paths and
 /// query strings before routing, renders themed error pages, and adds the security headers.
 pub async fn around(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let started = std::time::Instant::now();
+    let id = request_id(request.headers());
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    let route = route.as_deref().unwrap_or("unmatched");
+    let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
+    let mut response = guarded(app.clone(), request, next).instrument(span).await;
+    security_headers(app.site().https, app.page_policy(), &mut response);
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    if app.site().metrics {
+        let seconds = started.elapsed().as_secs_f64();
+        crate::metrics::observe_request(route, &method, response.status().as_u16(), seconds);
+    }
+    response
+}
+
+/// The request's id: the one a proxy in front gave it (`X-Request-Id`), when it is short and
+/// printable, or a new random one. Logged with everything the request causes and sent back.
+fn request_id(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()))
+}
+
+async fn guarded(app: AppState, request: Request, next: Next) -> Response {
     let uri = request.uri();
-    let mut response = if uri.path().len() > MAX_PATH
+    if app.database_down() && !matches!(*request.method(), Method::GET | Method::HEAD) {
+        // Fail at once rather than after the pool's wait: nothing can be written now.
+        let unavailable = crate::error::AppError::Unavailable;
+        return if uri.path().starts_with("/api/") {
+            crate::api::problem::ApiError::from(unavailable).into_response()
+        } else {
+            themed_error(&app, unavailable.into_response()).await
+        };
+    }
+    let response = if uri.path().len() > MAX_PATH
         || uri.query().is_some_and(|q| q.len() > max_query(uri.path()))
     {
         (StatusCode::URI_TOO_LONG, "URI too long").into_response()
@@ -88,7 +135,6 @@ pub async fn around(State(app): State<AppState>, request: Request, next: Next) -
             response
         }
     };
-    security_headers(app.site().https, app.page_policy(), &mut response);
     response
 }
 
@@ -173,15 +219,24 @@ async fn themed_error(app: &AppState, response: Response) -> Response {
     };
     let ctx = context! { status => status.as_u16(), reason => status.canonical_reason() };
     match app.render_page(template, ctx).await {
-        Ok(body) => (
-            status,
-            [
-                (CONTENT_TYPE, HTML),
-                (axum::http::header::CACHE_CONTROL, "no-store"),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => {
+            let mut themed = (
+                status,
+                [
+                    (CONTENT_TYPE, HTML),
+                    (axum::http::header::CACHE_CONTROL, "no-store"),
+                ],
+                body,
+            )
+                .into_response();
+            // A 503 or 429 says when to come back.
+            if let Some(retry) = response.headers().get(axum::http::header::RETRY_AFTER) {
+                themed
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, retry.clone());
+            }
+            themed
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot render the error page");
             response

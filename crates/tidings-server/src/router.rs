@@ -125,6 +125,7 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         // Health.
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::metrics::guarded))
         .fallback(fallback)
         .layer(from_fn_with_state(app.clone(), around))
         .with_state(app)

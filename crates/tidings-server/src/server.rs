@@ -1,6 +1,7 @@
 //! Starting and stopping the HTTP server and its background work.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -9,6 +10,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tidings_config::Config;
 use tidings_store::Store;
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
@@ -21,6 +23,11 @@ use crate::router::router;
 
 /// How often the server looks for content written by other processes (CLI commands, other nodes).
 const GENERATION_POLL: Duration = Duration::from_millis(500);
+/// How often a node that hears announced generations still reads it: in case an announcement
+/// was lost, and to notice within seconds that the database went away.
+const GENERATION_SAFETY_POLL: Duration = Duration::from_secs(2);
+/// How long a node waits before listening again after the listener failed.
+const LISTEN_RETRY: Duration = Duration::from_secs(5);
 /// Upper bound on buffered request head bytes (headers larger than this are refused).
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// How often in-memory read counts are written to the database.
@@ -61,6 +68,8 @@ impl Edge {
 pub struct Server {
     /// The address actually bound (useful with port 0).
     pub addr: SocketAddr,
+    /// The separate metrics address actually bound, when `metrics.listen` is set.
+    pub metrics_addr: Option<SocketAddr>,
     /// Shared state, for tests and commands in the same process.
     pub state: AppState,
     stop: watch::Sender<bool>,
@@ -79,9 +88,17 @@ impl Server {
         store: Store,
         password_cost: PasswordCost,
     ) -> anyhow::Result<Server> {
-        let listener = tokio::net::TcpListener::bind(config.server.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+        let listener = bind(config).await?;
+        Self::start_on(config, store, password_cost, listener).await
+    }
+
+    /// Starts on a listener already bound to `server.listen`.
+    async fn start_on(
+        config: &Config,
+        store: Store,
+        password_cost: PasswordCost,
+        listener: Arc<TcpListener>,
+    ) -> anyhow::Result<Server> {
         let addr = listener.local_addr()?;
         // The address actually bound (port 0 becomes a real port) is one the site answers to.
         let mut config = config.clone();
@@ -93,6 +110,9 @@ impl Server {
         let (stop, stopped) = watch::channel(false);
 
         let edge = Edge::from_config(config);
+        if state.site().metrics {
+            crate::metrics::install();
+        }
         let http = tokio::spawn(accept_loop(listener, app, edge, stopped.clone()));
         // Per-node tasks run in every process; cluster-once work goes through the job runner.
         let mut tasks = vec![
@@ -100,6 +120,21 @@ impl Server {
             tokio::spawn(watch_generation(state.clone(), stopped.clone())),
             tokio::spawn(flush_reads(state.clone(), stopped.clone())),
         ];
+        let mut metrics_bound = None;
+        if let Some(metrics_addr) = config.metrics.listen_addr() {
+            let metrics = TcpListener::bind(metrics_addr)
+                .await
+                .with_context(|| format!("cannot listen on {metrics_addr} (metrics.listen)"))?;
+            metrics_bound = Some(metrics.local_addr()?);
+            let metrics = Arc::new(metrics);
+            let app = crate::metrics::listener_router(state.clone());
+            tasks.push(tokio::spawn(accept_loop(
+                metrics,
+                app,
+                edge,
+                stopped.clone(),
+            )));
+        }
         if config.server.jobs {
             let runner = job_runner(&state, tidings_jobs::site::Nightly::from_config(config));
             tasks.push(tokio::spawn(
@@ -108,6 +143,7 @@ impl Server {
         }
         Ok(Server {
             addr,
+            metrics_addr: metrics_bound,
             state,
             stop,
             tasks,
@@ -123,13 +159,61 @@ impl Server {
     }
 }
 
-/// Serves until `shutdown` resolves (Ctrl-C or SIGTERM in the binary).
+async fn bind(config: &Config) -> anyhow::Result<Arc<TcpListener>> {
+    let listener = TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    Ok(Arc::new(listener))
+}
+
+/// Applies pending migrations while the listener already answers: `/healthz` is 200, and
+/// `/readyz` and every page 503, so a load balancer sends readers to nodes that are ready.
+async fn migrate_listening(
+    config: &Config,
+    store: &Store,
+    listener: Arc<TcpListener>,
+) -> anyhow::Result<()> {
+    let (stop, stopped) = watch::channel(false);
+    let edge = Edge::from_config(config);
+    let answering = tokio::spawn(accept_loop(listener, migrating_router(), edge, stopped));
+    // Another node may be migrating (holding the migration lock): waiting for it counts too.
+    let applied = store.migrate().await;
+    let _ = stop.send(true);
+    let _ = answering.await;
+    for m in applied.context("migrating the database")? {
+        tracing::info!(migration = %m, "applied");
+    }
+    Ok(())
+}
+
+fn migrating_router() -> axum::Router {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    axum::Router::new()
+        .route("/healthz", axum::routing::get(crate::web::health::healthz))
+        .fallback(|| async {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [
+                    (header::RETRY_AFTER, crate::error::RETRY_UNAVAILABLE),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                "Updating the database; back in a moment.\n",
+            )
+                .into_response()
+        })
+}
+
+/// Serves until `shutdown` resolves (Ctrl-C or SIGTERM in the binary), first applying any
+/// pending migrations to `store` while answering that the node is not ready yet.
 pub async fn serve(
     config: &Config,
     store: Store,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let server = Server::start(config, store).await?;
+    let listener = bind(config).await?;
+    migrate_listening(config, &store, listener.clone()).await?;
+    let server = Server::start_on(config, store, PasswordCost::Standard, listener).await?;
     tracing::info!(url = %server.state.site().url, addr = %server.addr, "Tidings is serving");
     if let Some(code) = server.state.setup_code() {
         println!(
@@ -149,7 +233,7 @@ pub async fn serve(
 /// A hand-rolled loop rather than `axum::serve`: that one sets no timer, so a client that trickles
 /// its request forever would hold a connection forever, and it has no connection cap.
 async fn accept_loop(
-    listener: tokio::net::TcpListener,
+    listener: Arc<TcpListener>,
     app: axum::Router,
     edge: Edge,
     mut stopped: watch::Receiver<bool>,
@@ -240,14 +324,52 @@ fn finish_with_body(
 }
 
 /// Notices writes from other processes within a second and drops stale cached pages.
+///
+/// On PostgreSQL each new generation is announced (`LISTEN/NOTIFY`), so other nodes drop stale
+/// pages at once and reading the generation becomes a slow safety net; while the listener is down,
+/// and always on SQLite, the generation is read twice a second.
 async fn watch_generation(state: AppState, mut stopped: watch::Receiver<bool>) {
+    let mut listener: Option<tidings_store::GenerationListener> = None;
+    let mut next_attempt = tokio::time::Instant::now();
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(GENERATION_POLL) => {}
-            _ = stopped.wait_for(|s| *s) => return,
+        if listener.is_none() && tokio::time::Instant::now() >= next_attempt {
+            next_attempt = tokio::time::Instant::now() + LISTEN_RETRY;
+            match state.store().listen_generations().await {
+                Ok(l) => listener = l,
+                Err(e) => tracing::warn!(error = %e, "cannot listen for content changes"),
+            }
         }
-        if let Err(e) = state.refresh_generation().await {
-            tracing::warn!(error = %e, "cannot read the content generation");
+        let poll = if listener.is_some() {
+            GENERATION_SAFETY_POLL
+        } else {
+            GENERATION_POLL
+        };
+        let heard = async {
+            match listener.as_mut() {
+                Some(l) => l.next().await,
+                None => std::future::pending().await,
+            }
+        };
+        let heard = tokio::select! {
+            _ = tokio::time::sleep(poll) => Ok(None),
+            heard = heard => heard,
+            _ = stopped.wait_for(|s| *s) => return,
+        };
+        // Anything but an announcement (a quiet spell, a dropped listener) means reading it.
+        let announced = heard.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "lost the content-change listener");
+            listener = None;
+            None
+        });
+        match announced {
+            Some(generation) => {
+                state.cache().advance(generation);
+            }
+            None => {
+                if let Err(e) = state.refresh_generation().await {
+                    tracing::warn!(error = %e, "cannot read the content generation");
+                }
+            }
         }
     }
 }

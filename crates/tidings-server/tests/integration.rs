@@ -12,9 +12,10 @@ pub mod routes {
         mod subscribers;
     }
     mod api;
-    mod api_admin;
+    pub mod api_admin;
     mod articles;
     mod caching;
+    mod cluster;
     mod dashboard;
     pub mod donate;
     mod donate_defences;
@@ -33,6 +34,7 @@ pub mod routes {
     mod moved_in;
     pub mod newsletter;
     mod newsletter_desk;
+    mod observability;
     mod search;
     pub mod security;
     mod settings;

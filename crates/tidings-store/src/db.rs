@@ -49,6 +49,8 @@ impl Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    /// Where the pool connects, for connections kept outside it (the PostgreSQL listener).
+    pub(crate) url: std::sync::Arc<str>,
 }
 
 impl Store {
@@ -64,7 +66,7 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
             .min_connections(0)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(5))
             .idle_timeout(Duration::from_secs(300))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
@@ -82,7 +84,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            url: url.into(),
+        })
     }
 
     /// Connects and applies any pending migrations.
@@ -150,6 +156,16 @@ impl Store {
     /// Number of connections the pool holds right now (busy or idle).
     pub fn pool_size(&self) -> u32 {
         self.pool.size()
+    }
+
+    /// Number of the pool's connections waiting for work.
+    pub fn pool_idle(&self) -> usize {
+        self.pool.num_idle()
+    }
+
+    /// Most connections the pool will open.
+    pub fn pool_max(&self) -> u32 {
+        self.pool.options().get_max_connections()
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),

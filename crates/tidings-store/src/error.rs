@@ -37,6 +37,26 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database could not be reached (down, restarting, or every connection busy for
+    /// too long), as opposed to refusing this request: trying again later may work.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            // PostgreSQL shutting down, starting up or out of connections (class 57 and 53300).
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|c| c.starts_with("57P") || c == "53300"),
+            _ => false,
+        }
+    }
+
     pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         StoreError::Invalid {
             field,

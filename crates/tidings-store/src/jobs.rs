@@ -405,6 +405,20 @@ impl Store {
         }
         Ok(q.fetch_one(&self.pool).await?.0)
     }
+
+    /// Per kind, the jobs due by `now` and not yet taken, and the time the oldest of them fell due
+    /// (how far behind the runners are).
+    pub async fn job_backlog(&self, now: i64) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT kind, COUNT(*), MIN(run_at) FROM jobs WHERE status = $1 AND run_at <= $2 \
+             GROUP BY kind ORDER BY kind",
+        )
+        .bind(JobState::Queued.as_str())
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
 }
 
 #[cfg(test)]

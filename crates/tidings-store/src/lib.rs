@@ -14,6 +14,7 @@ mod db;
 mod donations;
 mod dump;
 mod error;
+mod generations;
 mod imports;
 mod jobs;
 mod listing;
@@ -44,6 +45,7 @@ pub use donations::{
 };
 pub use dump::{Cell, ColumnKind, Columns, DumpTable, Loader, Snapshot, DUMP_TABLES};
 pub use error::StoreError;
+pub use generations::GenerationListener;
 pub use imports::{ImportUndo, Redirect};
 pub use jobs::{next_slot, Job, JobRecord, NewJob};
 pub use listing::{AdminArticle, AdminFilter, ArticleQuery, Page, SitemapEntry};

@@ -154,3 +154,24 @@ macro_rules! each_backend {
 pub async fn execute(store: &Store, sql: &str) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(sql).execute(&store.pool).await.map(|_| ())
 }
+
+/// An open transaction on a connection of its own, holding the locks its statements took (to
+/// stand for another process in the middle of its work).
+pub struct HeldLock(sqlx::Transaction<'static, sqlx::Any>);
+
+/// Begins a transaction, runs `sql` in it and keeps it open until [`HeldLock::release`].
+pub async fn hold(store: &Store, sql: &str) -> HeldLock {
+    let mut tx = store.pool.begin().await.expect("a connection");
+    sqlx::raw_sql(sql)
+        .execute(&mut *tx)
+        .await
+        .expect("the lock");
+    HeldLock(tx)
+}
+
+impl HeldLock {
+    /// Commits, releasing the locks.
+    pub async fn release(self) {
+        self.0.commit().await.expect("commit");
+    }
+}

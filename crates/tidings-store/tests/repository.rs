@@ -421,3 +421,30 @@ each_backend!(
         ));
     }
 );
+
+each_backend!(other_nodes_hear_each_new_generation, |store| {
+    let Some(mut listener) = store.listen_generations().await.unwrap() else {
+        assert_eq!(
+            store.backend(),
+            tidings_store::Backend::Sqlite,
+            "only SQLite has nothing to listen to"
+        );
+        return;
+    };
+    let before = store.generation().await.unwrap();
+    store
+        .set_settings(&[("site.tagline", "Heard at once")])
+        .await
+        .unwrap();
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(1), listener.next())
+        .await
+        .expect("announced within a second")
+        .unwrap();
+    let now = store.generation().await.unwrap();
+    assert!(now > before);
+    assert_eq!(
+        heard,
+        Some(now),
+        "the announcement carries the new generation"
+    );
+});

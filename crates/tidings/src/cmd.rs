@@ -60,7 +60,9 @@ pub fn sources(global: &Global, listen: Option<&str>, data_dir: Option<PathBuf>)
 
 /// Loads the configuration, with the key at fault named on failure.
 pub fn load_config(sources: &Sources) -> anyhow::Result<Config> {
-    Ok(tidings_config::load(sources)?)
+    let config = tidings_config::load(sources)?;
+    crate::logging::configure(&config);
+    Ok(config)
 }
 
 /// Opens (creating and migrating if needed) the configured database.

@@ -34,10 +34,12 @@ pub enum Kind {
     RateLimited,
     /// Something failed inside; nothing was changed.
     Internal,
+    /// The database cannot be reached right now; `Retry-After` says when to try again.
+    Unavailable,
 }
 
 /// Every kind, in the order the reference lists them.
-pub const KINDS: [Kind; 9] = [
+pub const KINDS: [Kind; 10] = [
     Kind::InvalidParameter,
     Kind::Unauthorized,
     Kind::Forbidden,
@@ -47,6 +49,7 @@ pub const KINDS: [Kind; 9] = [
     Kind::Unprocessable,
     Kind::RateLimited,
     Kind::Internal,
+    Kind::Unavailable,
 ];
 
 impl Kind {
@@ -62,6 +65,7 @@ impl Kind {
             Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -77,6 +81,7 @@ impl Kind {
             Kind::Unprocessable => "unprocessable",
             Kind::RateLimited => "rate-limited",
             Kind::Internal => "internal",
+            Kind::Unavailable => "unavailable",
         }
     }
 
@@ -92,6 +97,7 @@ impl Kind {
             Kind::Unprocessable => "Cannot be done",
             Kind::RateLimited => "Too many requests",
             Kind::Internal => "Internal error",
+            Kind::Unavailable => "Temporarily unavailable",
         }
     }
 
@@ -134,6 +140,11 @@ impl Kind {
             Kind::Internal => {
                 "Something failed on the server and was logged. Nothing was changed; trying \
                  again later may work."
+            }
+            Kind::Unavailable => {
+                "The site's database cannot be reached at the moment (it is restarting or \
+                 overloaded). Nothing was changed; wait the number of seconds in the \
+                 `Retry-After` header and try again."
             }
         }
     }
@@ -245,6 +256,16 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound => ApiError::not_found("Nothing is published at this address."),
+            e if e.is_unavailable() => {
+                tracing::warn!(error = %e, "the database is unavailable");
+                ApiError {
+                    retry_after: crate::error::RETRY_UNAVAILABLE.parse().ok(),
+                    ..ApiError::new(
+                        Kind::Unavailable,
+                        "The database cannot be reached right now; nothing was changed.".into(),
+                    )
+                }
+            }
             other => {
                 tracing::error!(error = %other, "API request failed");
                 ApiError::new(Kind::Internal, "Something failed on the server.".into())

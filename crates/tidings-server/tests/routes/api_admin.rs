@@ -12,7 +12,7 @@ use crate::support::browser::{account, Browser, PASSWORD};
 use crate::support::{Options, TestApp};
 
 /// Signs `email` (made with `role`) in and makes a token with `scopes` in the admin.
-async fn token(app: &TestApp, email: &str, role: Role, scopes: &[&str]) -> String {
+pub async fn token(app: &TestApp, email: &str, role: Role, scopes: &[&str]) -> String {
     account(&app.store, email, role).await;
     let mut b = Browser::new(&app.base);
     b.sign_in(email, PASSWORD).await;
@@ -26,13 +26,13 @@ async fn token(app: &TestApp, email: &str, role: Role, scopes: &[&str]) -> Strin
     page.body[at..end].to_string()
 }
 
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
 }
 
-async fn call(
+pub async fn call(
     app: &TestApp,
     method: Method,
     path: &str,

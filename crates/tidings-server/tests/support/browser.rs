@@ -189,6 +189,16 @@ impl Browser {
         self.cookies.contains_key("tidings_session")
     }
 
+    /// The same visitor (cookies and all) at another address: another node of the same site.
+    pub fn at(&self, base: &str) -> Browser {
+        Browser {
+            base: base.to_string(),
+            client: self.client.clone(),
+            cookies: self.cookies.clone(),
+            csrf: self.csrf.clone(),
+        }
+    }
+
     /// The session cookie value.
     pub fn session(&self) -> Option<String> {
         self.cookies.get("tidings_session").cloned()

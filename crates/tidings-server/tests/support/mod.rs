@@ -22,6 +22,8 @@ pub struct TestApp {
     /// URL of the throwaway database, for a second connection pool.
     pub db_url: String,
     pub client: reqwest::Client,
+    /// The relay between the server and its database, when asked for.
+    pub proxy: Option<proxy::TcpProxy>,
     /// The server's data folder.
     pub data_dir: std::path::PathBuf,
     _data: tempfile::TempDir,
@@ -46,6 +48,8 @@ pub struct Options {
     pub digest_time: Option<&'static str>,
     /// Any other configuration a test needs.
     pub configure: Option<Configure>,
+    /// Reach the database through a relay the test can cut (`TestApp::proxy`; PostgreSQL only).
+    pub through_proxy: bool,
 }
 
 impl TestApp {
@@ -83,7 +87,13 @@ impl TestApp {
                 .await
                 .unwrap();
         }
-        let server = Server::start_with(&config, db.store.clone(), PasswordCost::Test)
+        let (store, proxy) = if options.through_proxy {
+            let (store, proxy) = proxied_store(&db.url).await;
+            (store, Some(proxy))
+        } else {
+            (db.store.clone(), None)
+        };
+        let server = Server::start_with(&config, store, PasswordCost::Test)
             .await
             .unwrap();
         let base = format!("http://{}", server.addr);
@@ -98,6 +108,7 @@ impl TestApp {
             db_url: db.url.clone(),
             smtp,
             client,
+            proxy,
             data_dir: data.path().to_path_buf(),
             _data: data,
             _db: db,
@@ -219,6 +230,28 @@ macro_rules! server_test {
 }
 
 pub mod browser;
+pub mod proxy;
+
+/// A store of the server's own that reaches the PostgreSQL database at `url` through a relay.
+async fn proxied_store(url: &str) -> (Store, proxy::TcpProxy) {
+    let mut url = url::Url::parse(url).expect("a PostgreSQL URL");
+    assert!(
+        url.scheme().starts_with("postgres"),
+        "only a database server can be cut off"
+    );
+    let host = url.host_str().unwrap_or("127.0.0.1").to_string();
+    let port = url.port().unwrap_or(5432);
+    let upstream = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let proxy = proxy::TcpProxy::start(upstream).await;
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(proxy.addr.port())).unwrap();
+    let store = Store::connect(url.as_str(), 4).await.unwrap();
+    (store, proxy)
+}
 
 /// The demo options most tests use.
 pub fn demo() -> Options {

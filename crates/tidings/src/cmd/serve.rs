@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use crate::cli::{Global, Listen};
-use crate::cmd::{describe_db, load_config, open_store, shutdown_signal, sources};
+use anyhow::Context;
+
+use crate::cmd::{describe_db, load_config, shutdown_signal, sources};
 
 /// Serves the site until Ctrl-C or SIGTERM.
 pub async fn run(global: &Global, listen: &Listen) -> anyhow::Result<ExitCode> {
@@ -12,7 +14,11 @@ pub async fn run(global: &Global, listen: &Listen) -> anyhow::Result<ExitCode> {
         config.server.jobs = false;
     }
     std::fs::create_dir_all(&config.server.data_dir)?;
-    let store = open_store(&config).await?;
+    // Migrations are applied by `serve` itself, while it already answers health checks.
+    let url = config.database_url();
+    let store = tidings_store::Store::connect(&url, config.database.max_connections)
+        .await
+        .with_context(|| format!("connecting to {}", describe_db(&url)))?;
     println!(
         "Tidings is serving {} (listening on {}, {})",
         config.site_url(),
