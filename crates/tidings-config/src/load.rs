@@ -404,6 +404,24 @@ mod tests {
     }
 
     #[test]
+    fn a_replica_must_be_on_the_primary_engine() {
+        let msg = load(&env(&[(
+            "TIDINGS_DATABASE__REPLICA_URL",
+            "postgres://reader:secret@replica/news",
+        )]))
+        .unwrap_err()
+        .to_string();
+        assert!(msg.contains("database.replica_url"), "{msg}");
+        assert!(!msg.contains("secret"), "the password is not shown: {msg}");
+        let c = load(&env(&[
+            ("TIDINGS_DATABASE__URL", "postgres://db/news"),
+            ("TIDINGS_DATABASE__REPLICA_URL", "postgres://replica/news"),
+        ]))
+        .unwrap();
+        assert_eq!(c.database.replica_url, "postgres://replica/news");
+    }
+
+    #[test]
     fn metrics_and_log_keys_are_checked() {
         for (name, bad, key) in [
             ("TIDINGS_METRICS__LISTEN", "localhost", "metrics.listen"),

@@ -154,6 +154,9 @@ pub struct DatabaseConfig {
     /// Upper bound of pooled connections.
     #[serde(deserialize_with = "from_str_or_native")]
     pub max_connections: u32,
+    /// A read-only copy (a streaming replica) for the public pages, feeds, search and content API;
+    /// empty: everything reads the primary.
+    pub replica_url: String,
 }
 
 impl Default for DatabaseConfig {
@@ -161,6 +164,7 @@ impl Default for DatabaseConfig {
         Self {
             url: String::new(),
             max_connections: 8,
+            replica_url: String::new(),
         }
     }
 }

@@ -211,6 +211,18 @@ impl Config {
                 ));
             }
         }
+        let replica = self.database.replica_url.trim();
+        if !replica.is_empty() {
+            let postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+            let sqlite = |u: &str| u.starts_with("sqlite:");
+            let primary = self.database_url();
+            if !(postgres(replica) && postgres(&primary) || sqlite(replica) && sqlite(&primary)) {
+                problems.push(format!(
+                    "database.replica_url: `{}` must be a copy on the same engine as database.url (postgres://... beside postgres://...)",
+                    redact(replica)
+                ));
+            }
+        }
         let metrics = self.metrics.listen.trim();
         if !metrics.is_empty() && metrics.parse::<std::net::SocketAddr>().is_err() {
             problems.push(format!(

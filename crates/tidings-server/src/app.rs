@@ -61,6 +61,8 @@ pub struct SiteConfig {
     pub metrics_token: Option<String>,
     /// Whether metrics are recorded (`metrics.listen` or `metrics.token` is set).
     pub metrics: bool,
+    /// Whether public reads go to a replica (`database.replica_url`).
+    pub replica: bool,
 }
 
 /// The `Host` values that name this site: `site.url`'s host (with and without its default port),
@@ -119,6 +121,7 @@ impl SiteConfig {
             api_token_per_minute: config.api.token_per_minute,
             metrics_token: Some(config.metrics.token.clone()).filter(|t| !t.is_empty()),
             metrics: config.metrics.listen_addr().is_some() || !config.metrics.token.is_empty(),
+            replica: !config.database.replica_url.trim().is_empty(),
         }
     }
 }
@@ -149,6 +152,8 @@ impl Rendered {
 
 struct Inner {
     store: Store,
+    /// Where public reads go: the replica when one is configured, else the primary.
+    reader: Store,
     passwords: tidings_accounts::Passwords,
     mailer: tidings_mail::Mailer,
     setup_code: std::sync::Mutex<Option<String>>,
@@ -180,6 +185,7 @@ impl AppState {
         passwords: tidings_accounts::Passwords,
         media_dir: std::path::PathBuf,
         donations: Donations,
+        reader: Option<Store>,
     ) -> Result<Self, AppError> {
         let store = newsletters.store().clone();
         let mailer = newsletters.mailer().clone();
@@ -206,6 +212,7 @@ impl AppState {
             .collect();
         let state = AppState(Arc::new(Inner {
             newsletters,
+            reader: reader.unwrap_or_else(|| store.clone()),
             store,
             passwords,
             mailer,
@@ -230,9 +237,21 @@ impl AppState {
         &self.0.searches
     }
 
-    /// The repository.
+    /// The repository (the primary database: every write, and reads that must see them).
     pub fn store(&self) -> &Store {
         &self.0.store
+    }
+
+    /// The repository for public reads (pages, feeds, search, the content API): the replica when
+    /// `database.replica_url` is set. The page cache follows the replica's generation, so a page
+    /// is never cached as new while the replica still holds the old content.
+    pub fn reader(&self) -> &Store {
+        &self.0.reader
+    }
+
+    /// Whether public reads go to a replica.
+    pub fn has_replica(&self) -> bool {
+        self.0.site.replica
     }
 
     /// Password hashing.
@@ -332,6 +351,14 @@ impl AppState {
             .await
             .context("reading the site's settings")?;
         let payments = Payments::from_config(config)?;
+        let replica = match config.database.replica_url.trim() {
+            "" => None,
+            url => Some(
+                Store::connect(url, config.database.max_connections)
+                    .await
+                    .context("connecting to the replica (database.replica_url)")?,
+            ),
+        };
         let donations = Donations::new(store.clone(), mailer.clone(), info.clone(), payments);
         let newsletters = Newsletters::new(
             store,
@@ -346,6 +373,7 @@ impl AppState {
             tidings_accounts::Passwords::new(password_cost),
             data_dir.join("media"),
             donations,
+            replica,
         )
         .await
         .context("reading the content generation")?;
@@ -377,7 +405,7 @@ impl AppState {
     /// whether the database answered, so that pages served meanwhile can say they may be stale.
     pub async fn refresh_generation(&self) -> Result<bool, AppError> {
         // A database that takes this long for the smallest query is as good as gone for readers.
-        let read = tokio::time::timeout(GENERATION_READ_LIMIT, self.store().generation()).await;
+        let read = tokio::time::timeout(GENERATION_READ_LIMIT, self.reader().generation()).await;
         let read = match read {
             Ok(Ok(generation)) => generation,
             Ok(Err(e)) => {

@@ -339,7 +339,9 @@ async fn watch_generation(state: AppState, mut stopped: watch::Receiver<bool>) {
                 Err(e) => tracing::warn!(error = %e, "cannot listen for content changes"),
             }
         }
-        let poll = if listener.is_some() {
+        // With a replica, an announcement from the primary may run ahead of the replica: the
+        // generation is read from the replica, promptly, either way.
+        let poll = if listener.is_some() && !state.has_replica() {
             GENERATION_SAFETY_POLL
         } else {
             GENERATION_POLL
@@ -362,10 +364,10 @@ async fn watch_generation(state: AppState, mut stopped: watch::Receiver<bool>) {
             None
         });
         match announced {
-            Some(generation) => {
+            Some(generation) if !state.has_replica() => {
                 state.cache().advance(generation);
             }
-            None => {
+            _ => {
                 if let Err(e) = state.refresh_generation().await {
                     tracing::warn!(error = %e, "cannot read the content generation");
                 }

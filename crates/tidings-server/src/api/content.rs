@@ -335,18 +335,18 @@ pub async fn list_articles(
             q.after = Some((parts[0], parts[1]));
         }
         if let Some(slug) = p.slug("tag")? {
-            let tag = a.store().tag_by_slug(slug).await?;
+            let tag = a.reader().tag_by_slug(slug).await?;
             let tag = tag.ok_or_else(|| ApiError::not_found(format!("No tag `{slug}`.")))?;
             q.tag_id = Some(tag.id);
         }
         if let Some(slug) = p.slug("author")? {
-            let author = a.store().author_by_slug(slug).await?;
+            let author = a.reader().author_by_slug(slug).await?;
             let author =
                 author.ok_or_else(|| ApiError::not_found(format!("No author `{slug}`.")))?;
             q.author_id = Some(author.id);
         }
         // One more than the page tells whether another follows.
-        let mut rows = a.store().published_page(&q, limit + 1).await?;
+        let mut rows = a.reader().published_page(&q, limit + 1).await?;
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         let base = a.site().url.trim_end_matches('/').to_string();
@@ -363,7 +363,7 @@ pub async fn list_articles(
             let mut out = Vec::with_capacity(items.len());
             for ((s, _), mut v) in rows.iter().zip(items) {
                 let body = a
-                    .store()
+                    .reader()
                     .article_by_id(s.id)
                     .await?
                     .map(|x| x.body_html)
@@ -427,7 +427,7 @@ pub async fn show_article(
         }
         let missing = || ApiError::not_found(format!("No published article `{slug}`."));
         let article = a
-            .store()
+            .reader()
             .published_by_slug(&slug)
             .await?
             .ok_or_else(missing)?;

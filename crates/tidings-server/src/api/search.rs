@@ -116,7 +116,7 @@ pub async fn search(
         return Err(ApiError::rate_limited(wait));
     }
     let found = app
-        .store()
+        .reader()
         .search(&parse(q), Scope::Public, SEARCH_PAGE, offset)
         .await?;
     let base = app.site().url.trim_end_matches('/').to_string();

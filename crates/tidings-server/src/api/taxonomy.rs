@@ -73,7 +73,7 @@ pub struct AuthorList {
 pub async fn list_tags(State(app): State<AppState>, headers: HeaderMap) -> Response {
     let a = app.clone();
     cached(&app, "api:/api/v1/tags".into(), &headers, || async move {
-        let (tags, _) = a.store().listed_tags_and_authors().await?;
+        let (tags, _) = a.reader().listed_tags_and_authors().await?;
         let base = a.site().url.trim_end_matches('/').to_string();
         let slugs: std::collections::HashMap<i64, String> =
             tags.iter().map(|t| (t.id, t.slug.clone())).collect();
@@ -115,7 +115,7 @@ pub async fn list_authors(State(app): State<AppState>, headers: HeaderMap) -> Re
         "api:/api/v1/authors".into(),
         &headers,
         || async move {
-            let (_, authors) = a.store().listed_tags_and_authors().await?;
+            let (_, authors) = a.reader().listed_tags_and_authors().await?;
             let base = a.site().url.trim_end_matches('/').to_string();
             let items = authors
                 .iter()

@@ -65,13 +65,13 @@ pub async fn show_archive_page(
 }
 
 async fn render_archive(app: AppState, page: i64) -> Result<Rendered, AppError> {
-    let total = app.store().count_newsletters().await?;
+    let total = app.reader().count_newsletters().await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     if page > pages {
         return Err(AppError::NotFound);
     }
     let list = app
-        .store()
+        .reader()
         .newsletters(PER_PAGE, (page - 1) * PER_PAGE)
         .await?;
     let views: Vec<IssueView> = list.iter().map(|n| issue_view(&app, n)).collect();
@@ -99,7 +99,7 @@ pub async fn show_issue(
     app.cached(&key, &headers, || async move {
         let app = state;
         let n = app
-            .store()
+            .reader()
             .newsletter(id)
             .await?
             .ok_or(AppError::NotFound)?;

@@ -41,17 +41,17 @@ pub async fn show_article(
 
 /// Renders an article page without the cache (also used by the rendering benchmark).
 pub async fn render(app: AppState, slug: String) -> Result<Rendered, AppError> {
-    let Some(article) = app.store().published_by_slug(&slug).await? else {
-        return match app.store().redirect_target(&format!("/{slug}/")).await? {
+    let Some(article) = app.reader().published_by_slug(&slug).await? else {
+        return match app.reader().redirect_target(&format!("/{slug}/")).await? {
             Some(to) => Err(AppError::Moved(to)),
             None => Err(AppError::NotFound),
         };
     };
     let related = match (&article.kind, &article.primary_tag) {
-        (Kind::Article, Some(tag)) => app.store().related(article.id, tag.id, 3).await?,
+        (Kind::Article, Some(tag)) => app.reader().related(article.id, tag.id, 3).await?,
         _ => Vec::new(),
     };
-    let notes = app.store().notes(article.id).await?;
+    let notes = app.reader().notes(article.id).await?;
     let site = app.site_view().await?;
     let html = render_article_html(app.theme(), &site, &article, &related, &notes, app.tz())?;
     Ok(Rendered::html(html))

@@ -57,7 +57,7 @@ async fn render(
     tag: Option<String>,
     author: Option<String>,
 ) -> Result<Rendered, AppError> {
-    let store = app.store();
+    let store = app.reader();
     let site = app.site_view().await?;
     let base = &app.site().url;
     let (title, link, description, tag_id, author_id) = match (tag, author) {

@@ -40,7 +40,7 @@ async fn render(app: AppState, page: i64) -> Result<Rendered, AppError> {
     let (lead, secondary, latest, total) = if page == 1 {
         // The lead is the newest featured story near the top; the rest keep their order, so that
         // page 2 starts exactly where this page's latest list ends.
-        let window = app.store().latest(TOP + PER_PAGE, 0).await?;
+        let window = app.reader().latest(TOP + PER_PAGE, 0).await?;
         let mut items = window.items;
         let lead_at = items.iter().position(|a| a.featured).unwrap_or(0);
         let lead = (!items.is_empty()).then(|| items.remove(lead_at));
@@ -49,7 +49,7 @@ async fn render(app: AppState, page: i64) -> Result<Rendered, AppError> {
         (lead, items, latest, window.total)
     } else {
         let offset = TOP + (page - 1) * PER_PAGE;
-        let rows = app.store().latest(PER_PAGE, offset).await?;
+        let rows = app.reader().latest(PER_PAGE, offset).await?;
         if rows.items.is_empty() {
             return Err(AppError::NotFound);
         }

@@ -119,7 +119,7 @@ async fn render(
     base: String,
     page: i64,
 ) -> Result<Rendered, AppError> {
-    let store = app.store();
+    let store = app.reader();
     let offset = (page - 1) * PER_PAGE;
     let mut trail = Vec::new();
     let mut narrower = Vec::new();

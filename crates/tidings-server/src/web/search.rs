@@ -84,7 +84,7 @@ pub async fn show(
         }
         let query = parse(&q);
         let found = app
-            .store()
+            .reader()
             .search(&query, Scope::Public, PER_PAGE, (page - 1) * PER_PAGE)
             .await?;
         total = found.total;
@@ -107,7 +107,7 @@ pub async fn show(
             .collect();
         if total == 0 {
             let words: Vec<&str> = query.must.iter().flat_map(|t| t.words()).collect();
-            suggestions = app.store().tags_matching(&words, 6).await?;
+            suggestions = app.reader().tags_matching(&words, 6).await?;
         }
         if page == 1 && !query.is_empty() {
             let week = now.format("%G-W%V").to_string();

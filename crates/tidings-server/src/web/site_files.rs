@@ -12,7 +12,7 @@ use crate::error::AppError;
 pub async fn show_ads_txt(State(app): State<AppState>, headers: HeaderMap) -> Response {
     app.cached("/ads.txt", &headers, || async {
         let ads = app
-            .store()
+            .reader()
             .settings()
             .await?
             .get("ads_txt")
@@ -35,7 +35,7 @@ pub async fn show_ads_txt(State(app): State<AppState>, headers: HeaderMap) -> Re
 /// a new colour is a new address and the old one may be cached for good.
 pub async fn show_theme_css(State(app): State<AppState>, headers: HeaderMap) -> Response {
     app.cached("/theme.css", &headers, || async {
-        let settings = app.store().settings().await?;
+        let settings = app.reader().settings().await?;
         let accent = tidings_theme::colour::parse(settings.get("accent_colour"))
             .ok_or(AppError::NotFound)?;
         Ok(Rendered {

@@ -16,8 +16,8 @@ const SITEMAP_CACHE: &str = "public, max-age=300";
 pub async fn show_sitemap(State(app): State<AppState>, headers: HeaderMap) -> Response {
     app.cached("/sitemap.xml", &headers, || async {
         let base = &app.site().url;
-        let entries = app.store().sitemap_entries().await?;
-        let (tags, authors) = app.store().listed_tags_and_authors().await?;
+        let entries = app.reader().sitemap_entries().await?;
+        let (tags, authors) = app.reader().listed_tags_and_authors().await?;
         let mut out = String::from(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
         );
@@ -36,7 +36,7 @@ pub async fn show_sitemap(State(app): State<AppState>, headers: HeaderMap) -> Re
         for page in ["donate/", "subscribe/"] {
             out.push_str(&url_entry(&format!("{base}/{page}"), None));
         }
-        for form in app.store().donation_forms().await? {
+        for form in app.reader().donation_forms().await? {
             if form.slug != "default" {
                 out.push_str(&url_entry(&format!("{base}/donate/{}/", url_slug(&form.slug)), None));
             }
@@ -63,7 +63,7 @@ pub async fn show_news_sitemap(State(app): State<AppState>, headers: HeaderMap) 
         let base = &app.site().url;
         let site = app.site_view().await?;
         let recent = app
-            .store()
+            .reader()
             .published_since(Utc::now() - Duration::days(2))
             .await?;
         let mut out = String::from(
@@ -93,7 +93,7 @@ pub async fn show_robots(State(app): State<AppState>, headers: HeaderMap) -> Res
             "User-agent: *\nDisallow: /admin/\nDisallow: /api/\nAllow: /\n\nSitemap: {base}/sitemap.xml\nSitemap: {base}/news-sitemap.xml\n"
         );
         // The outlet's own lines follow ours, as a group of their own (a blank line first).
-        let extra = app.store().settings().await?.get("robots_extra").trim().to_string();
+        let extra = app.reader().settings().await?.get("robots_extra").trim().to_string();
         if !extra.is_empty() {
             body.push('\n');
             body.push_str(&extra);

@@ -94,3 +94,72 @@ server_test!(
         b.stop().await;
     }
 );
+
+/// Public reads go to `database.replica_url`; writes and the newsroom stay on the primary. The
+/// "replica" here is a separate database holding other content, so each read shows where it went.
+async fn replica_takes_public_reads(backend: tidings_store::Backend) {
+    let replica = tidings_store::testing::TestDb::new(backend)
+        .await
+        .expect("a database for the replica");
+    let mut only_there = tidings_store::NewArticle::published(
+        "Seen only on the replica",
+        "This story lives in the replica database.",
+    );
+    only_there.slug = "replica-only".into();
+    replica.store.create_article(&only_there).await.unwrap();
+    let url = replica.url.clone();
+    let options = crate::support::Options {
+        configure: Some(Box::new(move |c| c.database.replica_url = url.clone())),
+        ..demo()
+    };
+    let app = TestApp::start(backend, options).await.unwrap();
+
+    let home = app.text("/").await;
+    assert!(
+        home.contains("Seen only on the replica"),
+        "the home page reads the replica"
+    );
+    assert!(!home.contains("leaner budget"), "not the primary");
+    assert_eq!(app.get("/replica-only/").await.status(), 200);
+    let api = app.text("/api/v1/articles").await;
+    assert!(
+        api.contains("replica-only"),
+        "the content API reads the replica"
+    );
+    let rss = app.text("/rss/").await;
+    assert!(rss.contains("Seen only on the replica"));
+
+    // The newsroom reads and writes the primary: an editor sees what they wrote at once.
+    crate::support::browser::account(&app.store, "ed@example.org", Role::Editor).await;
+    let mut b = Browser::new(&app.base);
+    b.sign_in("ed@example.org", crate::support::browser::PASSWORD)
+        .await;
+    let list = b.get("/admin/articles").await;
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body.contains("leaner budget"),
+        "the admin lists the primary's stories"
+    );
+    assert!(!list.body.contains("Seen only on the replica"));
+    assert!(app
+        .store
+        .published_by_slug("replica-only")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+mod replica {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        replica_takes_public_reads(tidings_store::Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "PostgreSQL: set TIDINGS_TEST_DATABASE_URL and run with --ignored"]
+    async fn postgres() {
+        replica_takes_public_reads(tidings_store::Backend::Postgres).await;
+    }
+}
