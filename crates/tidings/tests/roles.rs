@@ -98,3 +98,71 @@ async fn web_nodes_without_jobs_and_a_worker_share_the_work_and_stop_cleanly() {
     assert_eq!(terminate(&mut web.0).code(), Some(0), "serve exit status");
     store.close().await;
 }
+
+/// SIGTERM while a request is half sent: the node stops accepting at once, still answers the
+/// request in flight when its body arrives, and then exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_request_in_flight_and_refuses_new_ones() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut web = tidings(dir.path());
+    web.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("TIDINGS_SERVER__DATA_DIR", dir.path().join("site"))
+        .env("TIDINGS_NEWSLETTER__DIGEST_TIME", "off")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut web = Running(web.spawn().unwrap());
+    wait_ready(&format!("http://127.0.0.1:{port}")).await;
+
+    let body = "email=reader%40example.org";
+    let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /subscribe/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: \
+         application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(&body.as_bytes()[..5]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let pid = web.0.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    loop {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "still accepting connections after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        web.0.try_wait().unwrap().is_none(),
+        "gone before its request was answered"
+    );
+
+    socket.write_all(&body.as_bytes()[5..]).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut answer))
+        .await
+        .expect("an answer")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+    assert!(!answer.starts_with("HTTP/1.1 5"), "{answer}");
+    assert_eq!(terminate(&mut web.0).code(), Some(0));
+}
