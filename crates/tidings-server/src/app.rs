@@ -12,7 +12,7 @@ use tidings_donations::{Donations, Payments};
 use tidings_newsletter::{NewsletterOptions, Newsletters};
 use tidings_store::Store;
 
-use crate::cache::{CachedPage, PageCache};
+use crate::cache::{CachedPage, PageCache, Turn};
 use crate::error::AppError;
 use tidings_theme::views::SiteView;
 use tidings_theme::Theme;
@@ -469,48 +469,70 @@ impl AppState {
         Ok(self.theme().render_page(template, &site, ctx)?)
     }
 
-    /// Answers from the cache, or renders, caches (200s only) and answers.
+    /// Answers from the cache, or renders, caches (200s only) and answers. One request at a time
+    /// renders a given page; the others meanwhile get its previous version when there is one, or
+    /// wait for the render.
     pub async fn cached<F, Fut>(&self, key: &str, request: &HeaderMap, render: F) -> Response
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Rendered, AppError>>,
     {
-        if let Some(page) = self.cache().get(key) {
-            if self.site().metrics {
-                crate::metrics::cache_lookup(true);
-            }
-            let mut response = page.respond(request);
-            if self.database_down() {
-                response.headers_mut().insert(
-                    crate::cache::STALE_HEADER,
-                    axum::http::HeaderValue::from_static("database-unreachable"),
-                );
-            }
-            return response;
-        }
-        if self.site().metrics {
-            crate::metrics::cache_lookup(false);
-        }
-        if self.database_down() {
-            // Rendering needs the database: answer at once instead of after the pool's wait.
-            return axum::response::IntoResponse::into_response(AppError::Unavailable);
-        }
-        let generation = self.cache().generation();
-        match render().await {
-            Ok(r) => {
-                let page = Arc::new(CachedPage::new(
-                    generation,
-                    r.status,
-                    r.content_type,
-                    r.cache_control,
-                    r.body,
-                ));
-                if r.status == StatusCode::OK {
-                    self.cache().put(key.to_string(), page.clone());
+        let metrics = self.site().metrics;
+        loop {
+            if let Some(page) = self.cache().get(key) {
+                if metrics {
+                    crate::metrics::cache_lookup(true);
                 }
-                page.respond(request)
+                let mut response = page.respond(request);
+                if self.database_down() {
+                    response.headers_mut().insert(
+                        crate::cache::STALE_HEADER,
+                        axum::http::HeaderValue::from_static("database-unreachable"),
+                    );
+                }
+                return response;
             }
-            Err(e) => axum::response::IntoResponse::into_response(e),
+            let turn = match self.cache().turn(key) {
+                Turn::Render(turn) => turn,
+                Turn::Wait(done) => {
+                    if let Some(page) = self.cache().previous(key) {
+                        return page.respond(request);
+                    }
+                    let notified = done.notified();
+                    tokio::pin!(notified);
+                    notified.as_mut().enable();
+                    if self.cache().still_rendering(key, &done) {
+                        notified.await;
+                    }
+                    continue;
+                }
+            };
+            if metrics {
+                crate::metrics::cache_lookup(false);
+            }
+            if self.database_down() {
+                // Rendering needs the database: answer at once instead of after the pool's wait.
+                return axum::response::IntoResponse::into_response(AppError::Unavailable);
+            }
+            let generation = self.cache().generation();
+            let response = match render().await {
+                Ok(r) => {
+                    let page = Arc::new(CachedPage::new(
+                        generation,
+                        r.status,
+                        r.content_type,
+                        r.cache_control,
+                        r.body,
+                    ));
+                    if r.status == StatusCode::OK {
+                        self.cache().put(key.to_string(), page.clone());
+                    }
+                    page.respond(request)
+                }
+                Err(e) => axum::response::IntoResponse::into_response(e),
+            };
+            drop(turn);
+            return response;
         }
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
@@ -15,6 +15,7 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use tokio::sync::Notify;
 
 use tidings_theme::digest;
 
@@ -112,10 +113,44 @@ impl CachedPage {
 }
 
 /// Cached pages keyed by path, valid for one content generation.
+///
+/// A page of an older generation is kept until its replacement is stored: while one request
+/// renders the new version, others asking for the same page get the previous one (a few
+/// milliseconds old) instead of all rendering it at once, which after a publication would queue
+/// every reader of a busy page behind the database.
 #[derive(Default)]
 pub struct PageCache {
     generation: AtomicI64,
     pages: RwLock<HashMap<String, Arc<CachedPage>>>,
+    rendering: Mutex<HashMap<String, Arc<Notify>>>,
+}
+
+/// Who renders a missing page: this request, or another one already at it.
+pub enum Turn<'a> {
+    /// This request renders; others wait or get the previous version until the turn is dropped.
+    Render(RenderTurn<'a>),
+    /// Another request is rendering; `Notify` wakes its waiters when it is done.
+    Wait(Arc<Notify>),
+}
+
+/// The right to render one page, released (and its waiters woken) when dropped.
+pub struct RenderTurn<'a> {
+    cache: &'a PageCache,
+    key: String,
+    done: Arc<Notify>,
+}
+
+impl Drop for RenderTurn<'_> {
+    fn drop(&mut self) {
+        let mut rendering = self.cache.rendering.lock().expect("cache lock");
+        if rendering
+            .get(&self.key)
+            .is_some_and(|d| Arc::ptr_eq(d, &self.done))
+        {
+            rendering.remove(&self.key);
+        }
+        self.done.notify_waiters();
+    }
 }
 
 impl PageCache {
@@ -124,15 +159,39 @@ impl PageCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Moves to a new generation, dropping every page of older ones. Returns whether it changed.
+    /// Moves to a new generation; pages of older ones are no longer served as current. Returns
+    /// whether it changed.
     pub fn advance(&self, generation: i64) -> bool {
-        let old = self.generation.swap(generation, Ordering::AcqRel);
-        if old != generation {
-            self.pages.write().expect("cache lock").clear();
-            true
-        } else {
-            false
+        self.generation.swap(generation, Ordering::AcqRel) != generation
+    }
+
+    /// The page for `key` of whatever generation, to answer while its new version is rendered.
+    pub fn previous(&self, key: &str) -> Option<Arc<CachedPage>> {
+        self.pages.read().expect("cache lock").get(key).cloned()
+    }
+
+    /// Takes the turn to render `key`, unless another request has it.
+    pub fn turn(&self, key: &str) -> Turn<'_> {
+        let mut rendering = self.rendering.lock().expect("cache lock");
+        if let Some(done) = rendering.get(key) {
+            return Turn::Wait(done.clone());
         }
+        let done = Arc::new(Notify::new());
+        rendering.insert(key.to_string(), done.clone());
+        Turn::Render(RenderTurn {
+            cache: self,
+            key: key.to_string(),
+            done,
+        })
+    }
+
+    /// Whether the render that `done` belongs to is still going.
+    pub fn still_rendering(&self, key: &str, done: &Arc<Notify>) -> bool {
+        self.rendering
+            .lock()
+            .expect("cache lock")
+            .get(key)
+            .is_some_and(|d| Arc::ptr_eq(d, done))
     }
 
     /// The page for `key` if it belongs to the current generation.
@@ -275,6 +334,10 @@ mod tests {
         assert!(cache.get("/").is_some());
         cache.advance(2);
         assert!(cache.get("/").is_none());
+        assert!(
+            cache.previous("/").is_some(),
+            "kept to answer while its new version renders"
+        );
         let late = Arc::new(CachedPage::new(
             1,
             StatusCode::OK,
@@ -287,6 +350,22 @@ mod tests {
             cache.get("/").is_none(),
             "a page rendered before the bump is not stored"
         );
+    }
+
+    #[test]
+    fn one_request_renders_a_page_at_a_time() {
+        let cache = PageCache::default();
+        let Turn::Render(turn) = cache.turn("/") else {
+            panic!("the first request renders");
+        };
+        let Turn::Wait(done) = cache.turn("/") else {
+            panic!("the second waits");
+        };
+        assert!(matches!(cache.turn("/other/"), Turn::Render(_)));
+        assert!(cache.still_rendering("/", &done));
+        drop(turn);
+        assert!(!cache.still_rendering("/", &done));
+        assert!(matches!(cache.turn("/"), Turn::Render(_)), "free again");
     }
 
     #[test]

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The figures behind docs/scaling.md, on PostgreSQL: the database's size with the sample newsroom and
+# N subscribers (default 1,000,000), the time to import them, and one digest to all of them over SMTP
+# to Postfix's smtp-sink on loopback (queueing and sending, with the delivery rows it leaves and the
+# sender's peak memory). The reference, measured in the same run, is the sink's ceiling: smtp-source
+# pushing N messages of the digest's size over the same connections.
+# Usage: scripts/measure-capacity.sh [subscribers, default 1000000]
+# LOAD_DATABASE_URL names the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
+# a throwaway database is made there and dropped afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000000}
+CONNECTIONS=8
+
+if ! command -v smtp-sink >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y postfix >/dev/null
+fi
+for tool in smtp-sink smtp-source curl psql python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
+done
+cargo build --release -p tidings >/dev/null
+BIN=$PWD/target/release/tidings
+
+source scripts/throwaway-pg.sh capacity
+now() { date +%s.%N; }
+mb() { psql -qtA "$DB_URL" -c "SELECT round(pg_database_size(current_database()) / 1048576.0)"; }
+rows() { psql -qtA "$DB_URL" -c "SELECT count(*) FROM $1"; }
+export TIDINGS_DATABASE__URL="$DB_URL" TIDINGS_NEWSLETTER__DIGEST_TIME=off RUST_LOG=error
+export TIDINGS_SERVER__DATA_DIR="$WORK/site"
+
+PORT=$(free_port)
+env -u TIDINGS_TEST_DATABASE_URL "$BIN" demo --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
+DEMO=$!
+ready "http://127.0.0.1:$PORT"
+kill "$DEMO"; wait "$DEMO" 2>/dev/null || true
+EMPTY=$(mb)
+
+python3 - "$N" > "$WORK/subscribers.csv" <<'PY'
+import sys
+n = int(sys.argv[1])
+print("Email Address,First Name,Last Name,MEMBER_RATING,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,CONFIRM_IP,LATITUDE,LONGITUDE,GMTOFF,DSTOFF,TIMEZONE,CC,REGION,LAST_CHANGED,LEID,EUID,NOTES")
+for i in range(n):
+    print(f"reader{i:07d}@example.org,Reader,{i},2,2025-01-02 10:00:00,192.0.2.1,2025-01-02 10:01:00,192.0.2.1,,,,,,,,2025-01-02 10:01:00,{i},{i},")
+PY
+start=$(now)
+"$BIN" subscribers import "$WORK/subscribers.csv" | tail -1
+end=$(now)
+IMPORT_S=$(python3 -c "print(round($end - $start, 1))")
+WITH_SUBSCRIBERS=$(mb)
+
+# The size of one digest, for smtp-source: the first message the send would make, from a copy of
+# the site with one subscriber (the sample newsroom and the outbox transport).
+psql -q "$ADMIN_URL" -c "CREATE DATABASE ${DB}_one TEMPLATE $DB" 2>/dev/null || true
+SIZE=9936
+if psql -qtA "${ADMIN_URL%/*}/${DB}_one" -c "DELETE FROM subscribers WHERE id > (SELECT min(id) FROM subscribers)" >/dev/null 2>&1; then
+  TIDINGS_DATABASE__URL="${ADMIN_URL%/*}/${DB}_one" TIDINGS_SERVER__DATA_DIR="$WORK/one" \
+    "$BIN" newsletter digest --send >/dev/null 2>&1 && SIZE=$(stat -c %s "$WORK"/one/outbox/*.eml | head -1)
+fi
+psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS ${DB}_one WITH (FORCE)" 2>/dev/null || true
+
+SINK_PORT=$(free_port)
+smtp-sink -u postfix "127.0.0.1:$SINK_PORT" 1024 &
+PIDS+=($!)
+sleep 0.5
+start=$(now)
+smtp-source -s $CONNECTIONS -m "$N" -l "$SIZE" -f news@example.org -t reader@example.org "127.0.0.1:$SINK_PORT"
+end=$(now)
+CEILING=$(python3 -c "print(round($N / ($end - $start)))")
+
+start=$(now)
+TIDINGS_MAIL__URL="smtp://127.0.0.1:$SINK_PORT" TIDINGS_MAIL__FROM="Ledger <news@example.org>" \
+  TIDINGS_MAIL__CONNECTIONS=$CONNECTIONS /usr/bin/time -f "%M" -o "$WORK/rss" \
+  "$BIN" newsletter digest --send > "$WORK/out" 2>&1 || { cat "$WORK/out"; exit 1; }
+end=$(now)
+SEND_S=$(python3 -c "print(round($end - $start, 1))")
+RATE=$(python3 -c "print(round($N / ($end - $start)))")
+RSS=$(( $(cat "$WORK/rss") / 1024 ))
+AFTER_SEND=$(mb)
+DELIVERIES=$(rows deliveries)
+
+echo "PostgreSQL $(psql -qtA "$DB_URL" -c 'SHOW server_version'), $N subscribers, $CONNECTIONS SMTP connections"
+echo "database: ${EMPTY} MB with the sample newsroom; ${WITH_SUBSCRIBERS} MB with the subscribers (imported in ${IMPORT_S} s); ${AFTER_SEND} MB after one digest (${DELIVERIES} delivery rows)"
+echo "digest: $N messages of $SIZE bytes queued and sent in ${SEND_S} s = ${RATE} msg/s, peak RSS ${RSS} MB"
+echo "ceiling: smtp-source $CEILING msg/s; ratio to ceiling: $(python3 -c "print(f'{$RATE/$CEILING:.2f}')")x"
