@@ -42,6 +42,10 @@ pub const SEND: &str = "newsletter.send";
 pub const RENEW: &str = "donations.renew";
 /// Deletes old read counts, rate-limit rows and finished jobs.
 pub const PRUNE: &str = "maintenance.prune";
+/// How long a finished newsletter keeps a row per subscriber (who got it, who failed and why)
+/// before they are folded into its counts: a daily digest to a million readers would otherwise add
+/// half a gigabyte a day.
+pub const KEEP_DELIVERIES_SECS: i64 = 30 * 86_400;
 /// Takes the nightly backup when one is configured.
 pub const BACKUP: &str = "maintenance.backup";
 /// Rebuilds the search index when the site's language changed (or it was never built).
@@ -219,6 +223,9 @@ pub fn runner(site: Site) -> Runner {
                     .format("%G-W%V")
                     .to_string();
                 store.prune_searches(&oldest).await?;
+                store
+                    .archive_deliveries(now.timestamp() - KEEP_DELIVERIES_SECS)
+                    .await?;
                 store.prune_jobs(now.timestamp() - KEEP_DONE_SECS).await
             };
             prune

@@ -46,7 +46,7 @@ pub struct NewNewsletter {
 }
 
 /// Delivery counts of one newsletter.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeliveryCounts {
     /// All recipients.
     pub total: i64,
@@ -159,15 +159,18 @@ pub struct DigestPlan {
 }
 
 const COLUMNS: &str = "n.id, n.kind, n.edition, n.subject, n.intro, n.items, n.status, \
-    n.cutoff_at, n.created_at, n.finished_at";
+    n.cutoff_at, n.created_at, n.finished_at, n.archived_counts";
 
 fn at(t: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(t, 0).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
-fn from_row(r: &AnyRow) -> Result<Newsletter, sqlx::Error> {
+/// The newsletter, with its counts when its delivery rows were folded into them (`true`).
+fn from_row(r: &AnyRow) -> Result<(Newsletter, bool), sqlx::Error> {
+    let archived: Option<String> = r.try_get("archived_counts")?;
+    let archived: Option<DeliveryCounts> = archived.and_then(|a| serde_json::from_str(&a).ok());
     let finished: Option<i64> = r.try_get("finished_at")?;
-    Ok(Newsletter {
+    let n = Newsletter {
         id: r.try_get("id")?,
         kind: decode(r, "kind")?,
         edition: r.try_get("edition")?,
@@ -178,8 +181,9 @@ fn from_row(r: &AnyRow) -> Result<Newsletter, sqlx::Error> {
         cutoff_at: at(r.try_get("cutoff_at")?),
         created_at: at(r.try_get("created_at")?),
         finished_at: finished.map(at),
-        counts: DeliveryCounts::default(),
-    })
+        counts: archived.unwrap_or_default(),
+    };
+    Ok((n, archived.is_some()))
 }
 
 fn ids_text(ids: &[i64]) -> String {
@@ -248,12 +252,14 @@ impl Store {
         else {
             return Ok(None);
         };
-        let mut n = from_row(&row)?;
-        n.counts = self
-            .delivery_counts(&[id])
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
+        let (mut n, archived) = from_row(&row)?;
+        if !archived {
+            n.counts = self
+                .delivery_counts(&[id])
+                .await?
+                .remove(&id)
+                .unwrap_or_default();
+        }
         Ok(Some(n))
     }
 
@@ -290,13 +296,18 @@ impl Store {
             .bind(offset)
             .fetch_all(&self.pool)
             .await?;
-        let mut list = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-        let ids: Vec<i64> = list.iter().map(|n| n.id).collect();
-        let mut counts = self.delivery_counts(&ids).await?;
-        for n in &mut list {
-            n.counts = counts.remove(&n.id).unwrap_or_default();
-        }
-        Ok(list)
+        let rows = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        let live: Vec<i64> = rows.iter().filter(|r| !r.1).map(|r| r.0.id).collect();
+        let mut counts = self.delivery_counts(&live).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(mut n, archived)| {
+                if !archived {
+                    n.counts = counts.remove(&n.id).unwrap_or_default();
+                }
+                n
+            })
+            .collect())
     }
 
     /// Number of newsletters ever queued.

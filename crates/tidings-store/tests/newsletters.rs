@@ -189,6 +189,36 @@ each_backend!(claims_are_exclusive_leased_and_settled, |store| {
     let reasons: Vec<&str> = failures.iter().map(|f| f.error.as_str()).collect();
     assert_eq!(reasons, vec!["550 no such user", "421 still busy"]);
     assert!(!store.deliveries_waiting().await.unwrap());
+
+    // Weeks later its rows are folded into its counts: the counts stay, the rows go.
+    let finished = n.finished_at.unwrap().timestamp();
+    assert_eq!(
+        store.archive_deliveries(finished).await.unwrap(),
+        0,
+        "not yet"
+    );
+    assert_eq!(store.archive_deliveries(finished + 1).await.unwrap(), 6);
+    assert_eq!(
+        store.archive_deliveries(finished + 1).await.unwrap(),
+        0,
+        "once"
+    );
+    let kept = store.newsletter(id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            kept.counts.total,
+            kept.counts.sent,
+            kept.counts.failed,
+            kept.counts.skipped
+        ),
+        (6, 3, 2, 1)
+    );
+    let listed = store.newsletters(10, 0).await.unwrap();
+    assert_eq!(
+        listed[0].counts.sent, 3,
+        "the list shows the kept counts too"
+    );
+    assert!(store.failed_deliveries(id, 10).await.unwrap().is_empty());
 });
 
 each_backend!(

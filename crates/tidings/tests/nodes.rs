@@ -1,6 +1,7 @@
 //! `tidings serve` processes as nodes of one site on PostgreSQL: a node answers health checks from
-//! the start and says it is not ready while migrations are under way; a digest survives losing the
-//! node that was sending it. Run by their own CI stage (they take about a minute).
+//! the start and says it is not ready while migrations are under way; sessions and publications
+//! cross between nodes; a digest survives losing the node that was sending it. Run by their own CI
+//! stage (they take about a minute).
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -199,4 +200,166 @@ async fn nodes_digest_survives_losing_a_node() {
         "{at_kill} delivered before the kill, {} in all, {repeats} repeated (same Message-ID)",
         got.len()
     );
+}
+
+/// The `Set-Cookie` pairs of a response, as a `Cookie` header value.
+fn cookies(res: &reqwest::Response) -> String {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Signs in on `base` through the login form and returns the session's `Cookie` header.
+async fn sign_in(base: &str, email: &str, password: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = client
+        .get(format!("{base}/admin/login"))
+        .send()
+        .await
+        .unwrap();
+    let pre = cookies(&form);
+    let html = form.text().await.unwrap();
+    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    let csrf = &html[at..at + html[at..].find('"').unwrap()];
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("email", email),
+            ("password", password),
+            ("next", "/admin/"),
+            ("csrf", csrf),
+        ])
+        .finish();
+    let done = client
+        .post(format!("{base}/admin/login"))
+        .header("cookie", pre)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303, "signed in");
+    let session = cookies(&done);
+    assert!(session.contains("tidings_session="), "{session}");
+    session
+}
+
+/// Two real nodes on one database: a session made on A works on B, and a story published on A is
+/// served by B within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL nodes: run by the nodes stage of .ci/run (TIDINGS_TEST_DATABASE_URL, --ignored nodes_)"]
+async fn nodes_share_sessions_and_publications() {
+    use tidings_accounts::{PasswordCost, Passwords, Role};
+    use tidings_store::{NewArticle, NewUser};
+
+    let db = TestDb::require_postgres().await;
+    let password = "correct horse battery staple";
+    let hash = Passwords::new(PasswordCost::Test).hash(password).unwrap();
+    db.store
+        .create_user(&NewUser {
+            email: "ed@example.org".into(),
+            name: "Ed".into(),
+            role: Role::Editor,
+            password_hash: Some(hash),
+        })
+        .await
+        .unwrap();
+    let mut story = NewArticle::published("Harbour Strike Ends", "The strike is over.");
+    story.published_at = Some(chrono::Utc::now() - chrono::Duration::hours(1));
+    db.store.create_article(&story).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let (_a, a) = node(dir.path(), &db.url, "outbox", "off");
+    let (_b, b) = node(dir.path(), &db.url, "outbox", "off");
+    wait_ready(&a).await;
+    wait_ready(&b).await;
+
+    let session = sign_in(&a, "ed@example.org", password).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let desk = client
+        .get(format!("{b}/admin/"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        desk.status(),
+        200,
+        "the session made on A opens the admin on B"
+    );
+
+    // B has its home page cached; the editor publishes on A through the admin API.
+    assert!(!client
+        .get(format!("{b}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("Ferry Timetable Doubles"));
+    let out = tidings(dir.path())
+        .env("TIDINGS_DATABASE__URL", &db.url)
+        .env("TIDINGS_SERVER__DATA_DIR", dir.path().join("cli"))
+        .args([
+            "user",
+            "token",
+            "--email",
+            "ed@example.org",
+            "--name",
+            "desk",
+        ])
+        .args(["--scope", "content:write", "--scope", "content:publish"])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let token = printed
+        .split_whitespace()
+        .find(|w| w.starts_with("tdg_"))
+        .unwrap_or_else(|| panic!("no token in {printed}"))
+        .to_string();
+    let made = client
+        .post(format!("{a}/api/v1/admin/articles"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(r#"{"title": "Ferry Timetable Doubles", "body_markdown": "More sailings.", "slug": "ferry"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    let id = serde_json::from_str::<serde_json::Value>(&made.text().await.unwrap()).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let published = client
+        .post(format!("{a}/api/v1/admin/articles/{id}/publish"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 200);
+    let at = Instant::now();
+    loop {
+        let home = client.get(format!("{b}/")).send().await.unwrap();
+        if home
+            .text()
+            .await
+            .unwrap()
+            .contains("Ferry Timetable Doubles")
+        {
+            break;
+        }
+        assert!(
+            at.elapsed() < Duration::from_secs(1),
+            "B still serves the old home page after a second"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -196,6 +196,40 @@ impl Store {
         Ok(())
     }
 
+    /// Folds the delivery rows of newsletters that finished before `before` into their counts and
+    /// removes the rows, one newsletter per transaction. Returns the rows removed.
+    pub async fn archive_deliveries(&self, before: i64) -> Result<u64, StoreError> {
+        let due: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM newsletters WHERE status <> $1 AND finished_at < $2 \
+             AND archived_counts IS NULL ORDER BY id",
+        )
+        .bind(NewsletterState::Sending.as_str())
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut removed = 0;
+        for (id,) in due {
+            let counts = self
+                .delivery_counts(&[id])
+                .await?
+                .remove(&id)
+                .unwrap_or_default();
+            let mut tx = self.write_tx().await?;
+            sqlx::query("UPDATE newsletters SET archived_counts = $1 WHERE id = $2")
+                .bind(serde_json::to_string(&counts).unwrap_or_default())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            removed += sqlx::query("DELETE FROM deliveries WHERE newsletter_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+        }
+        Ok(removed)
+    }
+
     /// Marks newsletters whose deliveries are all settled as `sent` (none failed) or `failed`.
     /// Returns the ids that finished now.
     pub async fn finish_newsletters(&self) -> Result<Vec<i64>, StoreError> {
