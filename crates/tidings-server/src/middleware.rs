@@ -66,7 +66,17 @@ pub async fn around(State(app): State<AppState>, request: Request, next: Next) -
         .map(|p| p.as_str().to_owned());
     let route = route.as_deref().unwrap_or("unmatched");
     let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
-    let mut response = guarded(app.clone(), request, next).instrument(span).await;
+    let mut response = guarded(app.clone(), request, next)
+        .instrument(span.clone())
+        .await;
+    // An access log on demand: RUST_LOG=info,tidings_server::middleware=debug.
+    span.in_scope(|| {
+        tracing::debug!(
+            status = response.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            "answered"
+        )
+    });
     security_headers(app.site().https, app.page_policy(), &mut response);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);

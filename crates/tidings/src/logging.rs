@@ -1,5 +1,6 @@
-//! The process's log: lines for a person by default, one JSON object a line with `log.format =
-//! "json"`. Logging starts before the configuration is read (so that loading it can log), in the
+//! The process's log, on standard error (standard output carries only what a command prints for
+//! the person running it): lines for a person by default, one JSON object a line with
+//! `log.format = "json"`. Logging starts before the configuration is read (so that loading it can log), in the
 //! text format; the format is switched once the configuration says otherwise.
 
 use std::sync::OnceLock;
@@ -13,13 +14,17 @@ type Format = Box<dyn Layer<Registry> + Send + Sync>;
 static FORMAT: OnceLock<reload::Handle<Format, Registry>> = OnceLock::new();
 
 fn text() -> Format {
-    tracing_subscriber::fmt::layer().with_target(false).boxed()
+    tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .boxed()
 }
 
 fn json() -> Format {
     // Each line carries the request's span (its id, method and route) beside the event's fields.
     tracing_subscriber::fmt::layer()
         .json()
+        .with_writer(std::io::stderr)
         .with_target(false)
         .with_current_span(true)
         .with_span_list(false)

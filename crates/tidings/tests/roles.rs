@@ -166,3 +166,47 @@ async fn sigterm_finishes_the_request_in_flight_and_refuses_new_ones() {
     assert!(!answer.starts_with("HTTP/1.1 5"), "{answer}");
     assert_eq!(terminate(&mut web.0).code(), Some(0));
 }
+
+/// `log.format = "json"`: every log line on standard error is a JSON object, and the lines a
+/// request causes carry its id, as sent back in `X-Request-Id`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_name_each_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let log = std::fs::File::create(dir.path().join("log")).unwrap();
+    let mut web = tidings(dir.path());
+    web.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("TIDINGS_SERVER__DATA_DIR", dir.path().join("site"))
+        .env("TIDINGS_NEWSLETTER__DIGEST_TIME", "off")
+        .env("TIDINGS_LOG__FORMAT", "json")
+        .env("RUST_LOG", "info,tidings_server::middleware=debug")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log);
+    let mut web = Running(web.spawn().unwrap());
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base).await;
+    let res = reqwest::Client::new()
+        .get(format!("{base}/"))
+        .header("x-request-id", "edge-4711")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "edge-4711");
+    assert_eq!(terminate(&mut web.0).code(), Some(0));
+
+    let text = std::fs::read_to_string(dir.path().join("log")).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(lines.iter().any(|l| l["message"] == "Tidings is serving"));
+    let answered = lines
+        .iter()
+        .find(|l| l["message"] == "answered" && l["span"]["id"] == "edge-4711")
+        .unwrap_or_else(|| panic!("no line for the request in {text}"));
+    assert_eq!(answered["span"]["route"], "/");
+    assert_eq!(answered["status"], 200);
+    assert_eq!(answered["level"], "DEBUG");
+}
