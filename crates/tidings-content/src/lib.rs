@@ -1,12 +1,14 @@
 //! Pure content rules, with no I/O: Markdown to sanitized HTML, slugs, reading time and excerpts.
 
 mod markdown;
+mod names;
 mod reading_time;
 pub mod search_query;
 mod slug;
 mod text;
 
 pub use markdown::{render_markdown, sanitize_html};
+pub use names::names;
 pub use reading_time::{count_words, reading_minutes, WORDS_PER_MINUTE};
 pub use slug::{slugify, validate_slug, SlugError, RESERVED_SLUGS};
 pub use text::{escape_cell, excerpt, html_to_text};

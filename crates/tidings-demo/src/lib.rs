@@ -143,6 +143,8 @@ pub async fn fill(store: &Store, media_dir: &Path) -> anyhow::Result<Summary> {
 
     store.set_settings(pages::SETTINGS).await?;
     donations(store).await?;
+    // Stories were saved one by one, each seeing only those before it: settle every list.
+    store.refresh_all_related().await?;
     Ok(summary)
 }
 

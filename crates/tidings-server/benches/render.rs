@@ -130,7 +130,10 @@ fn bench(c: &mut Criterion) {
         menus,
     );
     let article = article();
-    let related = related(&article);
+    let related = tidings_theme::views::Connected {
+        section: related(&article),
+        related: related(&article),
+    };
     let tz = chrono_tz::Europe::London;
     // Reference measured in the same run: a fixed third-party workload on the same article.
     c.bench_function("reference_pulldown_cmark_1500_words", |b| {

@@ -35,6 +35,7 @@ pub mod routes {
     pub mod newsletter;
     mod newsletter_desk;
     mod observability;
+    mod related;
     mod search;
     pub mod security;
     mod settings;

@@ -23,6 +23,7 @@ mod models;
 mod navigation;
 mod newsletters;
 mod rate;
+mod related;
 mod revisions;
 mod search;
 mod search_log;
@@ -59,6 +60,7 @@ pub use newsletters::{
     NewNewsletter, Newsletter,
 };
 pub use rate::Window;
+pub use related::RELATED_MAX;
 pub use revisions::{Note, Revision};
 pub use search::{
     fts5_tokenizer, pg_config, Scope, SearchHit, SearchPage, COUNT_CAP, MARK_END, MARK_START,

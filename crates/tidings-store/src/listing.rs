@@ -16,7 +16,8 @@ use crate::tags::{tag_and_descendants, tag_from_row, TAG_COLUMNS};
 mod programs;
 pub use programs::ArticleQuery;
 
-const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.title, a.dek, a.word_count, a.feature_image, \
+pub(crate) const SUMMARY_COLUMNS: &str =
+    "a.id, a.slug, a.title, a.dek, a.word_count, a.feature_image, \
     a.feature_image_alt, a.feature_image_caption, a.feature_image_credit, a.feature_image_width, \
     a.feature_image_height, a.feature_image_widths, a.published_at, a.updated_at, a.featured, \
     a.digest_priority, a.feature_image_webp";
@@ -378,7 +379,10 @@ impl Store {
         Ok(Page { items, total })
     }
 
-    async fn summaries(&self, rows: Vec<AnyRow>) -> Result<Vec<ArticleSummary>, StoreError> {
+    pub(crate) async fn summaries(
+        &self,
+        rows: Vec<AnyRow>,
+    ) -> Result<Vec<ArticleSummary>, StoreError> {
         let mut items: Vec<ArticleSummary> = rows
             .iter()
             .map(summary_from_row)

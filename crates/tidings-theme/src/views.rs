@@ -248,6 +248,8 @@ pub struct ArticleView {
     pub share: Vec<ShareLink>,
     /// Other stories in the section.
     pub related: Vec<CardView>,
+    /// Related coverage across sections (pinned by editors, or computed from shared tags and names).
+    pub coverage: Vec<CardView>,
     /// JSON-LD NewsArticle, already escaped for a script element.
     pub json_ld: String,
     /// Corrections and updates, oldest first.
@@ -282,11 +284,20 @@ pub fn split_body(html: &str, words: i64) -> (String, String) {
     (html[..from].to_string(), html[from..].to_string())
 }
 
+/// The stories an article page points to at its end.
+#[derive(Debug, Clone, Default)]
+pub struct Connected {
+    /// The latest in the story's section ("More in City Hall").
+    pub section: Vec<ArticleSummary>,
+    /// Related coverage ("Related").
+    pub related: Vec<ArticleSummary>,
+}
+
 /// Builds the article page view.
 pub fn article_view(
     a: &Article,
     site: &SiteView,
-    related: &[ArticleSummary],
+    connected: &Connected,
     notes: &[Note],
     tz: Tz,
 ) -> ArticleView {
@@ -350,7 +361,8 @@ pub fn article_view(
                 avatar: au.avatar_url.clone(),
             })
             .collect(),
-        related: related.iter().map(|r| card_view(r, tz)).collect(),
+        related: connected.section.iter().map(|r| card_view(r, tz)).collect(),
+        coverage: connected.related.iter().map(|r| card_view(r, tz)).collect(),
         json_ld,
         notes: notes
             .iter()

@@ -7,12 +7,12 @@ use axum::response::{IntoResponse, Response};
 use chrono_tz::Tz;
 use minijinja::{context, Value};
 use tidings_content::Kind;
-use tidings_store::{Article, ArticleSummary, Note};
+use tidings_store::{Article, Note};
 
 use crate::app::{AppState, Rendered};
 use crate::error::AppError;
 use crate::web::plausible_slug;
-use tidings_theme::views::{article_view, SiteView};
+use tidings_theme::views::{article_view, Connected, SiteView};
 use tidings_theme::Theme;
 
 /// `GET /{slug}/`
@@ -47,13 +47,16 @@ pub async fn render(app: AppState, slug: String) -> Result<Rendered, AppError> {
             None => Err(AppError::NotFound),
         };
     };
-    let related = match (&article.kind, &article.primary_tag) {
-        (Kind::Article, Some(tag)) => app.reader().related(article.id, tag.id, 3).await?,
-        _ => Vec::new(),
-    };
+    let mut connected = Connected::default();
+    if article.kind == Kind::Article {
+        connected.related = app.reader().related_coverage(article.id).await?;
+        if let Some(tag) = &article.primary_tag {
+            connected.section = app.reader().related(article.id, tag.id, 3).await?;
+        }
+    }
     let notes = app.reader().notes(article.id).await?;
     let site = app.site_view().await?;
-    let html = render_article_html(app.theme(), &site, &article, &related, &notes, app.tz())?;
+    let html = render_article_html(app.theme(), &site, &article, &connected, &notes, app.tz())?;
     Ok(Rendered::html(html))
 }
 
@@ -62,11 +65,11 @@ pub fn render_article_html(
     theme: &Theme,
     site: &SiteView,
     article: &Article,
-    related: &[ArticleSummary],
+    connected: &Connected,
     notes: &[Note],
     tz: Tz,
 ) -> Result<String, minijinja::Error> {
-    let view = article_view(article, site, related, notes, tz);
+    let view = article_view(article, site, connected, notes, tz);
     let template = match article.kind {
         Kind::Article => "article.html",
         Kind::Page => "page.html",

@@ -51,7 +51,14 @@ pub async fn show_preview(
         .ok_or(AppError::NotFound)?;
     let notes = app.store().notes(id).await?;
     let site = app.site_view().await?;
-    let html = render_article_html(app.theme(), &site, &article, &[], &notes, app.tz())?;
+    let html = render_article_html(
+        app.theme(),
+        &site,
+        &article,
+        &Default::default(),
+        &notes,
+        app.tz(),
+    )?;
     Ok((
         [
             (CONTENT_TYPE, HTML),
