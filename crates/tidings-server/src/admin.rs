@@ -172,6 +172,7 @@ pub fn routes(app: AppState) -> Router<AppState> {
         .route("/admin/articles/{id}/revisions", get(articles::revisions))
         .route("/admin/articles/{id}/autosave", post(articles::autosave))
         .route("/admin/articles/{id}/notes", post(articles::add_note))
+        .route("/admin/articles/{id}/related", post(articles::save_related))
         .route(
             "/admin/articles/{id}/preview-link",
             post(articles::preview_link),

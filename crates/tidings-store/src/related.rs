@@ -259,6 +259,16 @@ impl Store {
         Ok(())
     }
 
+    /// The id of the story (any status) at `slug`.
+    pub async fn article_id_by_slug(&self, slug: &str) -> Result<Option<i64>, StoreError> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM articles WHERE slug = $1 AND kind = 'article'")
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| r.0))
+    }
+
     /// The editor's pins (in order) and removals for `article_id`.
     pub async fn related_choices(
         &self,

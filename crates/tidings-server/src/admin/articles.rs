@@ -20,7 +20,9 @@ use crate::admin::session::Signed;
 use crate::app::AppState;
 use crate::error::AppError;
 
+mod related;
 mod save;
+pub use related::save_related;
 pub use save::{create, save};
 
 /// What the editor form holds, as typed.
@@ -241,6 +243,10 @@ async fn editor(
     st: EditorState,
 ) -> Result<Response, AppError> {
     let authors = app.store().list_authors().await?;
+    let related = match st.id {
+        Some(id) => Some(related::related_context(app, id).await?),
+        None => None,
+    };
     let conflict = st.conflict.as_ref().map(|c| {
         context! { title => c.title.clone(), dek => c.dek.clone(), body => c.body_markdown.clone(), version => c.version }
     });
@@ -258,6 +264,7 @@ async fn editor(
         notes => Value::from_serialize(st.notes.iter().map(|n| context! { kind => n.kind.clone(), body => n.body.clone(), at => tidings_theme::views::display_date(n.created_at, app.tz()) }).collect::<Vec<_>>()),
         is_contributor => signed.user.role == Role::Contributor,
         timezone => app.tz().name(),
+        related => related,
     };
     Ok(render(app, status, "admin/editor.html", Some(me(signed)), ctx).await)
 }
