@@ -143,6 +143,14 @@ pub async fn fill(store: &Store, media_dir: &Path) -> anyhow::Result<Summary> {
 
     store.set_settings(pages::SETTINGS).await?;
     donations(store).await?;
+    if let Some((_, id)) = tag_ids
+        .iter()
+        .find(|(slug, _)| *slug == stories::RUNNING_STORY.0)
+    {
+        store
+            .set_running_story(*id, Some(stories::RUNNING_STORY.1))
+            .await?;
+    }
     // Stories were saved one by one, each seeing only those before it: settle every list.
     store.refresh_all_related().await?;
     Ok(summary)

@@ -210,6 +210,22 @@ pub fn runner(site: Site) -> Runner {
         }
     });
     let s = site.clone();
+    let runner = runner.register(
+        tidings_store::RELATED_REFRESH_JOB,
+        Spec::once(60),
+        move |_| {
+            let store = s.store.clone();
+            async move {
+                let n = store
+                    .refresh_all_related()
+                    .await
+                    .map_err(|e| JobError::from(e.to_string()))?;
+                tracing::info!(stories = n, "related coverage recomputed");
+                Ok(())
+            }
+        },
+    );
+    let s = site.clone();
     let runner = runner.register(PRUNE, Spec::every(3600), move |_| {
         let store = s.store.clone();
         async move {

@@ -133,6 +133,7 @@ fn bench(c: &mut Criterion) {
     let related = tidings_theme::views::Connected {
         section: related(&article),
         related: related(&article),
+        story: None,
     };
     let tz = chrono_tz::Europe::London;
     // Reference measured in the same run: a fixed third-party workload on the same article.

@@ -16,6 +16,7 @@ mod newsletter;
 mod page;
 mod people;
 mod redirects;
+mod running;
 mod searches;
 mod session;
 mod settings;
@@ -183,6 +184,10 @@ pub fn routes(app: AppState) -> Router<AppState> {
             get(taxonomy::list_tags).post(taxonomy::save_tag),
         )
         .route("/admin/tags/{id}", post(taxonomy::save_tag))
+        .route(
+            "/admin/tags/{id}/story",
+            get(running::show).post(running::save),
+        )
         .route(
             "/admin/authors",
             get(taxonomy::list_authors).post(taxonomy::save_author),

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::middleware::around;
 use crate::web::{
     archive, article, assets, donate, donor_portal, feed, health, home, listing, moved, preview,
-    search, security_txt, site_files, sitemap, subscribe, webhooks,
+    search, security_txt, site_files, sitemap, subscribe, timeline, webhooks,
 };
 
 /// Largest body a public form (signup, donation, portal) may send.
@@ -34,6 +34,7 @@ pub fn router(app: AppState, media_dir: &Path) -> Router {
         .route("/tag/{slug}/", get(listing::show_tag))
         .route("/tag/{slug}/page/{n}/", get(listing::show_tag_page))
         .route("/tag/{slug}/rss/", get(feed::show_tag_feed))
+        .route("/tag/{slug}/timeline/", get(timeline::show_timeline))
         .route("/author/{slug}/", get(listing::show_author))
         .route("/author/{slug}/page/{n}/", get(listing::show_author_page))
         .route("/author/{slug}/rss/", get(feed::show_author_feed))

@@ -16,6 +16,7 @@ pub mod security_txt;
 pub mod site_files;
 pub mod sitemap;
 pub mod subscribe;
+pub mod timeline;
 pub mod webhooks;
 
 use serde::Serialize;

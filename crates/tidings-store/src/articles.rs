@@ -139,7 +139,7 @@ impl Store {
         .map_err(|e| on_unique(e, "slug", &p.slug))?;
         link_relations(&mut tx, id, new).await?;
         crate::search::index_article(&mut tx, id).await?;
-        crate::related::note_change(&mut tx, id).await?;
+        crate::related::note_change(&mut tx, id, self.defer_related).await?;
         if p.status == Status::Published {
             crate::webhooks::article_event_in(&mut tx, "article.published", id, ts).await?;
         }
@@ -236,7 +236,7 @@ impl Store {
             .await?;
         link_relations(&mut tx, id, new).await?;
         crate::search::index_article(&mut tx, id).await?;
-        crate::related::note_change(&mut tx, id).await?;
+        crate::related::note_change(&mut tx, id, self.defer_related).await?;
         let was_live = Status::parse(&old_status) == Some(Status::Published);
         let event = match (was_live, p.status == Status::Published) {
             (false, true) => Some("article.published"),
@@ -285,7 +285,7 @@ impl Store {
             if done.rows_affected() > 0 {
                 // Readers find it the moment it is live.
                 crate::search::index_article(&mut tx, id).await?;
-                crate::related::note_change(&mut tx, id).await?;
+                crate::related::note_change(&mut tx, id, self.defer_related).await?;
                 crate::webhooks::article_event_in(&mut tx, "article.published", id, at.timestamp())
                     .await?;
                 published += 1;

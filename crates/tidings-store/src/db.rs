@@ -51,6 +51,9 @@ pub struct Store {
     backend: Backend,
     /// Where the pool connects, for connections kept outside it (the PostgreSQL listener).
     pub(crate) url: std::sync::Arc<str>,
+    /// Whether story writes leave related lists to a later refresh (imports; see
+    /// [`Store::for_bulk_import`]).
+    pub(crate) defer_related: bool,
 }
 
 impl Store {
@@ -88,6 +91,7 @@ impl Store {
             pool,
             backend,
             url: url.into(),
+            defer_related: false,
         })
     }
 
@@ -96,6 +100,16 @@ impl Store {
         let store = Self::connect(url, max_connections).await?;
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// The same database for an import of many stories: each write records what the story names
+    /// but leaves the "Related" lists, which [`Store::queue_related_refresh`] has the job runner
+    /// compute once at the end instead of after every story.
+    pub fn for_bulk_import(&self) -> Store {
+        Store {
+            defer_related: true,
+            ..self.clone()
+        }
     }
 
     /// The engine behind this store.

@@ -68,7 +68,7 @@ impl Store {
         }
         for id in &undo.articles {
             crate::search::index_article(&mut tx, *id).await?;
-            crate::related::note_change(&mut tx, *id).await?;
+            crate::related::note_change(&mut tx, *id, self.defer_related).await?;
         }
         crate::db::bump_generation(&mut tx).await?;
         tx.commit().await?;

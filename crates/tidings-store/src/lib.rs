@@ -25,6 +25,7 @@ mod newsletters;
 mod rate;
 mod related;
 mod revisions;
+mod running;
 mod search;
 mod search_log;
 mod site;
@@ -60,8 +61,9 @@ pub use newsletters::{
     NewNewsletter, Newsletter,
 };
 pub use rate::Window;
-pub use related::RELATED_MAX;
+pub use related::{REFRESH_JOB as RELATED_REFRESH_JOB, RELATED_MAX};
 pub use revisions::{Note, Revision};
+pub use running::TIMELINE_MAX;
 pub use search::{
     fts5_tokenizer, pg_config, Scope, SearchHit, SearchPage, COUNT_CAP, MARK_END, MARK_START,
 };

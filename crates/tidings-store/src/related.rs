@@ -16,7 +16,7 @@ use crate::tags::TAG_COLUMNS;
 /// Stories listed under "Related" at most.
 pub const RELATED_MAX: usize = 4;
 /// Stories considered per shared tag or name: the most recent ones (recency counts anyway).
-const PER_KEY: i64 = 500;
+const PER_KEY: i64 = 200;
 /// Stories, besides the saved one, whose lists are recomputed after a save: its closest matches
 /// (relatedness is mostly mutual), and those that listed it before.
 const NEIGHBOURS: usize = 6;
@@ -25,11 +25,16 @@ const MAX_NAMES: usize = 200;
 /// A story this many days apart counts half as much as one from the same day.
 const HALF_LIFE_DAYS: f64 = 30.0;
 
+/// The job that recomputes every list after an import.
+pub const REFRESH_JOB: &str = "related.refresh";
+
 /// Records what a story names and recomputes its list and its closest neighbours' lists (inside
-/// the transaction that changed it, so the lists are never out of step with the stories).
+/// the transaction that changed it, so the lists are never out of step with the stories); with
+/// `deferred` (an import), only the names: the lists are computed once the import is done.
 pub(crate) async fn note_change(
     tx: &mut Transaction<'static, Any>,
     id: i64,
+    deferred: bool,
 ) -> Result<(), StoreError> {
     let story: Option<(String, String, String, String, String)> =
         sqlx::query_as("SELECT status, kind, title, dek, body_html FROM articles WHERE id = $1")
@@ -60,6 +65,9 @@ pub(crate) async fn note_change(
                 .bind(name)
                 .execute(&mut **tx)
                 .await?;
+        }
+        if deferred {
+            return Ok(());
         }
         let ranked = ranked(tx, id).await?;
         affected.extend(ranked.iter().take(NEIGHBOURS).map(|r| r.0));
@@ -285,6 +293,14 @@ impl Store {
         Ok((pick("pinned"), pick("removed")))
     }
 
+    /// Has the job runner recompute every list soon (after an import made with
+    /// [`Store::for_bulk_import`]).
+    pub async fn queue_related_refresh(&self) -> Result<(), StoreError> {
+        let job = crate::jobs::NewJob::new(REFRESH_JOB, "{}".into(), crate::db::now());
+        self.enqueue_job(&job).await?;
+        Ok(())
+    }
+
     /// Recomputes every published story's names and list (after an import or for a new site).
     pub async fn refresh_all_related(&self) -> Result<u64, StoreError> {
         let ids: Vec<(i64,)> = sqlx::query_as(
@@ -293,9 +309,16 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
+        // Every story's names first, so that each list is computed once, seeing all of them.
         for (id,) in &ids {
             let mut tx = self.write_tx().await?;
-            note_change(&mut tx, *id).await?;
+            note_change(&mut tx, *id, true).await?;
+            tx.commit().await?;
+        }
+        for (id,) in &ids {
+            let mut tx = self.write_tx().await?;
+            let ranked = ranked(&mut tx, *id).await?;
+            store_list(&mut tx, *id, &ranked).await?;
             tx.commit().await?;
         }
         let mut tx = self.write_tx().await?;

@@ -153,9 +153,21 @@ impl Store {
 
     /// The tag with this slug, if any.
     pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>, StoreError> {
-        let sql = format!("SELECT {TAG_COLUMNS} FROM tags t WHERE t.slug = $1");
+        self.tag_where("t.slug = $1", slug.to_string()).await
+    }
+
+    /// The tag with this id, if any.
+    pub async fn tag_by_id(&self, id: i64) -> Result<Option<Tag>, StoreError> {
+        self.tag_where("t.id = $1", id).await
+    }
+
+    async fn tag_where<T>(&self, condition: &str, value: T) -> Result<Option<Tag>, StoreError>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+    {
+        let sql = format!("SELECT {TAG_COLUMNS} FROM tags t WHERE {condition}");
         let row = sqlx::query(&sql)
-            .bind(slug)
+            .bind(value)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.as_ref().map(tag_from_row).transpose()?)

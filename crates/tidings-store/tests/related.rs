@@ -219,3 +219,88 @@ each_backend!(pins_and_removals_survive_recomputation, |store| {
     store.refresh_all_related().await.unwrap();
     assert_eq!(related(&store, &a.budget).await[..2], list[..2]);
 });
+
+each_backend!(a_running_story_lists_its_stories_in_date_order, |store| {
+    let budget = tag(&store, "Budget 2027").await;
+    let other = tag(&store, "Weather").await;
+    let first = story(&store, "Budget talks open", "Text.", &[budget], 30).await;
+    let second = story(&store, "Budget draft leaks", "Text.", &[other, budget], 10).await;
+    let third = story(&store, "Budget passes", "Text.", &[budget], 1).await;
+    story(&store, "Storm warning", "Text.", &[other], 5).await;
+    let mut draft = NewArticle::published("Budget unpublished", "Text.");
+    draft.tag_ids = vec![budget];
+    draft.status = tidings_content::Status::Draft;
+    draft.published_at = None;
+    store.create_article(&draft).await.unwrap();
+
+    assert_eq!(store.running_story(budget).await.unwrap(), None);
+    assert!(store.story_of(third.id).await.unwrap().is_none());
+    store
+        .set_running_story(budget, Some("Where the budget stands."))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.running_story(budget).await.unwrap().as_deref(),
+        Some("Where the budget stands.")
+    );
+    let slugs = |list: Vec<tidings_store::ArticleSummary>| -> Vec<String> {
+        list.into_iter().map(|a| a.slug).collect()
+    };
+    assert_eq!(
+        slugs(store.timeline(budget, true).await.unwrap()),
+        vec![first.slug.clone(), second.slug.clone(), third.slug.clone()],
+        "oldest first, published only"
+    );
+    assert_eq!(
+        slugs(store.timeline(budget, false).await.unwrap()),
+        vec![third.slug.clone(), second.slug.clone(), first.slug.clone()]
+    );
+    let (of, _) = store.story_of(second.id).await.unwrap().unwrap();
+    assert_eq!(
+        of.id, budget,
+        "the story's running tag, even when not its first tag"
+    );
+    assert_eq!(
+        slugs(store.earlier_in_story(budget, third.id, 5).await.unwrap()),
+        vec![second.slug.clone(), first.slug.clone()],
+        "what came before, latest first"
+    );
+    assert!(store
+        .earlier_in_story(budget, first.id, 5)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let long = "x".repeat(5_001);
+    assert!(store.set_running_story(budget, Some(&long)).await.is_err());
+    assert!(store
+        .set_running_story(999_999, Some("No tag"))
+        .await
+        .is_err());
+    store.set_running_story(budget, None).await.unwrap();
+    assert_eq!(store.running_story(budget).await.unwrap(), None);
+});
+
+each_backend!(a_bulk_import_leaves_the_lists_to_one_refresh, |store| {
+    let bulk = store.for_bulk_import();
+    let a = archive(&bulk).await;
+    assert!(
+        related(&store, &a.budget).await.is_empty(),
+        "no list is computed story by story during an import"
+    );
+    store.queue_related_refresh().await.unwrap();
+    let queued = store
+        .jobs_in(tidings_store::JobState::Queued, 10)
+        .await
+        .unwrap();
+    assert!(queued
+        .iter()
+        .any(|j| j.kind == tidings_store::RELATED_REFRESH_JOB));
+    store.refresh_all_related().await.unwrap();
+    let list = related(&store, &a.budget).await;
+    assert_eq!(
+        list[0], a.vote.slug,
+        "the same lists as story by story: {list:?}"
+    );
+    assert_eq!(list.len(), 4);
+});

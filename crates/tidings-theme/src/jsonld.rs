@@ -12,6 +12,7 @@ pub fn news_article(
     canonical: &str,
     description: &str,
     image: &str,
+    links: &Links,
 ) -> String {
     let published = a.published_at.unwrap_or(a.updated_at);
     let authors: Vec<_> = a
@@ -52,7 +53,23 @@ pub fn news_article(
     if let Some(tag) = &a.primary_tag {
         doc["articleSection"] = json!(tag.name);
     }
+    if let Some((name, url)) = &links.story {
+        doc["isPartOf"] = json!({ "@type": "CreativeWorkSeries", "name": name, "url": url });
+    }
+    if !links.related.is_empty() {
+        doc["mainEntityOfPage"]["relatedLink"] = json!(links.related);
+    }
     script_safe(&doc.to_string())
+}
+
+/// What a story is connected to, for its JSON-LD: the running story it is part of (a
+/// `CreativeWorkSeries`), and its related coverage (the page's `relatedLink`s).
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    /// The running story's name and absolute URL.
+    pub story: Option<(String, String)>,
+    /// Absolute URLs of the related stories.
+    pub related: Vec<String>,
 }
 
 /// JSON made safe inside `<script>`: `<`, `>` and `&` can only occur inside JSON strings, where

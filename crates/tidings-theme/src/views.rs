@@ -250,6 +250,8 @@ pub struct ArticleView {
     pub related: Vec<CardView>,
     /// Related coverage across sections (pinned by editors, or computed from shared tags and names).
     pub coverage: Vec<CardView>,
+    /// The running story it belongs to, if any.
+    pub story: Option<StoryView>,
     /// JSON-LD NewsArticle, already escaped for a script element.
     pub json_ld: String,
     /// Corrections and updates, oldest first.
@@ -291,6 +293,21 @@ pub struct Connected {
     pub section: Vec<ArticleSummary>,
     /// Related coverage ("Related").
     pub related: Vec<ArticleSummary>,
+    /// The running story it belongs to, with the stories that came before it (latest first).
+    pub story: Option<(tidings_store::Tag, Vec<ArticleSummary>)>,
+}
+
+/// The running story an article belongs to, for "Earlier in this story".
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryView {
+    /// The story's name (its tag's).
+    pub name: String,
+    /// Its tag page.
+    pub url: String,
+    /// The whole story, oldest first.
+    pub timeline_url: String,
+    /// What came before, latest first.
+    pub earlier: Vec<CardView>,
 }
 
 /// Builds the article page view.
@@ -335,7 +352,24 @@ pub fn article_view(
     let (body_before, body_after) = split_body(&a.body_html, a.word_count);
     let updated = (a.updated_at.timestamp() - published.timestamp() > 60)
         .then(|| display_date(a.updated_at, tz));
-    let json_ld = crate::jsonld::news_article(a, site, &canonical, &description, &social_image);
+    let story = connected.story.as_ref().map(|(tag, earlier)| StoryView {
+        name: tag.name.clone(),
+        url: format!("/tag/{}/", tag.slug),
+        timeline_url: format!("/tag/{}/timeline/", tag.slug),
+        earlier: earlier.iter().map(|e| card_view(e, tz)).collect(),
+    });
+    let links = crate::jsonld::Links {
+        story: story
+            .as_ref()
+            .map(|s| (s.name.clone(), format!("{}{}", site.url, s.url))),
+        related: connected
+            .related
+            .iter()
+            .map(|r| format!("{}/{}/", site.url, r.slug))
+            .collect(),
+    };
+    let json_ld =
+        crate::jsonld::news_article(a, site, &canonical, &description, &social_image, &links);
     ArticleView {
         meta_title: if a.seo_title.is_empty() {
             format!("{} | {}", a.title, site.title)
@@ -363,6 +397,7 @@ pub fn article_view(
             .collect(),
         related: connected.section.iter().map(|r| card_view(r, tz)).collect(),
         coverage: connected.related.iter().map(|r| card_view(r, tz)).collect(),
+        story,
         json_ld,
         notes: notes
             .iter()

@@ -117,6 +117,7 @@ pub async fn shutdown_signal() {
 /// closes the store whatever the import did.
 pub async fn run_import<T, E, Fut>(
     config: &Config,
+    stories: bool,
     import: impl FnOnce(Store) -> Fut,
 ) -> anyhow::Result<T>
 where
@@ -129,9 +130,13 @@ where
     if let Some(bar) = &bar {
         bar.set_message("importing");
     }
-    let result = import(store.clone()).await;
+    let result = import(store.for_bulk_import()).await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
+    }
+    // Related lists are computed once, by a running server's job runner, not after every story.
+    if stories {
+        store.queue_related_refresh().await?;
     }
     store.close().await;
     Ok(result?)

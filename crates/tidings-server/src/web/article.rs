@@ -39,6 +39,9 @@ pub async fn show_article(
     response
 }
 
+/// Stories listed under "Earlier in this story".
+const EARLIER: i64 = 5;
+
 /// Renders an article page without the cache (also used by the rendering benchmark).
 pub async fn render(app: AppState, slug: String) -> Result<Rendered, AppError> {
     let Some(article) = app.reader().published_by_slug(&slug).await? else {
@@ -50,6 +53,13 @@ pub async fn render(app: AppState, slug: String) -> Result<Rendered, AppError> {
     let mut connected = Connected::default();
     if article.kind == Kind::Article {
         connected.related = app.reader().related_coverage(article.id).await?;
+        if let Some((tag, _)) = app.reader().story_of(article.id).await? {
+            let earlier = app
+                .reader()
+                .earlier_in_story(tag.id, article.id, EARLIER)
+                .await?;
+            connected.story = Some((tag, earlier));
+        }
         if let Some(tag) = &article.primary_tag {
             connected.section = app.reader().related(article.id, tag.id, 3).await?;
         }

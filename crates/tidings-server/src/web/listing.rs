@@ -123,12 +123,14 @@ async fn render(
     let offset = (page - 1) * PER_PAGE;
     let mut trail = Vec::new();
     let mut narrower = Vec::new();
+    let mut story = None;
     let (heading, description, image, rows) = match listing {
         Listing::Tag => {
             let tag = store.tag_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
             let rows = store.latest_by_tag(tag.id, PER_PAGE, offset).await?;
             trail = store.tag_ancestors(&tag).await?;
             narrower = store.tag_children(tag.id).await?;
+            story = store.running_story(tag.id).await?;
             (tag.name, tag.description, tag.image_url, rows)
         }
         Listing::Author => {
@@ -156,6 +158,8 @@ async fn render(
         canonical => format!("{}{base}", app.site().url),
         articles => Value::from_serialize(rows.items.iter().map(|a| card_view(a, tz)).collect::<Vec<_>>()),
         pagination => Value::from_serialize(Pagination::new(&base, page, pages)),
+        story_summary => story,
+        timeline_url => format!("{base}timeline/"),
     };
     Ok(Rendered::html(app.render_page("listing.html", ctx).await?))
 }

@@ -81,7 +81,7 @@ server_test!(sitemaps_list_what_search_engines_need, demo(), |app| {
     assert!(locs.contains(&"http://news.test/donate/"));
     assert!(locs.contains(&"http://news.test/subscribe/"));
     // Home, stories, pages, sections, authors, and the donation and signup pages.
-    assert_eq!(locs.len(), 1 + 20 + 4 + 10 + 4 + 2);
+    assert_eq!(locs.len(), 1 + 20 + 4 + 11 + 4 + 2);
 
     // The news sitemap lists only the last two days (demo: stories up to 40 hours old).
     let xml = app.text("/news-sitemap.xml").await;

@@ -118,3 +118,118 @@ server_test!(
         );
     }
 );
+
+/// The JSON-LD document of a page.
+fn json_ld(html: &str) -> serde_json::Value {
+    let at = html.find("application/ld+json").expect("JSON-LD");
+    let start = html[at..].find('>').unwrap() + at + 1;
+    let end = html[start..].find("</script>").unwrap() + start;
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+server_test!(
+    a_running_story_has_a_timeline_and_earlier_stories,
+    demo(),
+    |app| {
+        let budget = "/council-approves-a-leaner-budget-after-a-night-of-testimony/";
+        let html = app.text(budget).await;
+        let earlier = links_under(&html, "story-title");
+        assert_eq!(earlier.len(), 2, "two stories came before it: {earlier:?}");
+        let section = html.split("id=\"story-title\"").nth(1).unwrap();
+        let section = section.split("</section>").next().unwrap();
+        assert!(
+            section.contains("href=\"/tag/budget-2027/\""),
+            "the story's page"
+        );
+        assert!(
+            section.contains("href=\"/tag/budget-2027/timeline/\""),
+            "its timeline"
+        );
+
+        // Its JSON-LD says which series it is part of, and links its related coverage.
+        let doc = json_ld(&html);
+        assert_eq!(doc["isPartOf"]["@type"], "CreativeWorkSeries");
+        assert_eq!(doc["isPartOf"]["name"], "Budget 2027");
+        assert_eq!(
+            doc["isPartOf"]["url"],
+            format!("{}/tag/budget-2027/", crate::support::SITE)
+        );
+        let related = links_under(&html, "coverage-title");
+        let linked = doc["mainEntityOfPage"]["relatedLink"].as_array().unwrap();
+        assert_eq!(linked.len(), related.len());
+        assert_eq!(linked[0], format!("{}{}", crate::support::SITE, related[0]));
+
+        // The timeline: every story in date order, oldest first, under the summary.
+        let timeline = app.text("/tag/budget-2027/timeline/").await;
+        assert!(timeline.contains("the story so far"));
+        assert!(timeline.contains("The council passed a leaner budget"));
+        let dates: Vec<String> = timeline
+            .split("<time datetime=\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_string())
+            .collect();
+        assert_eq!(dates.len(), 3, "{dates:?}");
+        let mut sorted = dates.clone();
+        sorted.sort();
+        assert_eq!(dates, sorted, "oldest first");
+        let listing = app.text("/tag/budget-2027/").await;
+        assert!(
+            listing.contains("The council passed a leaner budget"),
+            "summary on the tag page"
+        );
+        assert!(listing.contains("/tag/budget-2027/timeline/"));
+        // A tag that follows no running story has no timeline.
+        assert_eq!(app.get("/tag/city-hall/timeline/").await.status(), 404);
+        assert!(!app.text("/tag/city-hall/").await.contains("/timeline/"));
+    }
+);
+
+server_test!(editors_mark_a_tag_as_a_running_story, demo(), |app| {
+    use crate::support::browser::{account, Browser, PASSWORD};
+    use tidings_accounts::Role;
+
+    let tag = app.store.tag_by_slug("transport").await.unwrap().unwrap();
+    account(&app.store, "ed@example.org", Role::Editor).await;
+    let mut b = Browser::new(&app.base);
+    b.sign_in("ed@example.org", PASSWORD).await;
+    let page = b.get(&format!("/admin/tags/{}/story", tag.id)).await;
+    assert_eq!(page.status, 200);
+    let done = b
+        .post(
+            &format!("/admin/tags/{}/story", tag.id),
+            &[
+                ("running", "1"),
+                ("summary", "Buses and ferries this winter."),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    let timeline = app.text("/tag/transport/timeline/").await;
+    assert!(timeline.contains("Buses and ferries this winter."));
+
+    b.get(&format!("/admin/tags/{}/story", tag.id)).await;
+    let long = "x".repeat(5_001);
+    let refused = b
+        .post(
+            &format!("/admin/tags/{}/story", tag.id),
+            &[("running", "1"), ("summary", long.as_str())],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains(&long), "what was typed is kept");
+
+    b.get(&format!("/admin/tags/{}/story", tag.id)).await;
+    let off = b
+        .post(&format!("/admin/tags/{}/story", tag.id), &[("summary", "")])
+        .await;
+    assert_eq!(off.status, 303);
+    assert_eq!(app.get("/tag/transport/timeline/").await.status(), 404);
+
+    account(&app.store, "writer@example.org", Role::Contributor).await;
+    let mut w = Browser::new(&app.base);
+    w.sign_in("writer@example.org", PASSWORD).await;
+    assert_eq!(
+        w.get(&format!("/admin/tags/{}/story", tag.id)).await.status,
+        403
+    );
+});

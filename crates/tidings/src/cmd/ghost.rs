@@ -41,7 +41,7 @@ pub async fn run(
     }
     let plan = &plan;
     let media = config.server.data_dir.join("media");
-    let done = run_import(&config, |store| async move {
+    let done = run_import(&config, true, |store| async move {
         ghost::import(&store, plan, images.map(|dir| (dir, media))).await
     })
     .await?;

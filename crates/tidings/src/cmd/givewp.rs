@@ -60,7 +60,7 @@ pub async fn run(
         return Ok(ExitCode::SUCCESS);
     }
     let plan = &plan;
-    let done = run_import(&config, |store| async move {
+    let done = run_import(&config, false, |store| async move {
         givewp::import(&store, plan).await
     })
     .await?;

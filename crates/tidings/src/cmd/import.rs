@@ -139,7 +139,11 @@ pub async fn run(global: &Global, command: ImportCommand) -> anyhow::Result<Exit
         timezone: config.timezone(),
         uploads: uploads.map(|dir| (dir, config.server.data_dir.join("media"))),
     };
-    let (plan, outcome) = wordpress::import(&file, &store, &options, &progress).await?;
+    let bulk = store.for_bulk_import();
+    let imported = wordpress::import(&file, &bulk, &options, &progress).await;
+    // Related lists are computed once, by a running server's job runner, not after every story.
+    store.queue_related_refresh().await?;
+    let (plan, outcome) = imported?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -26,7 +26,7 @@ pub async fn run(
         return Ok(ExitCode::SUCCESS);
     }
     let plan = &plan;
-    let done = run_import(&config, |store| async move {
+    let done = run_import(&config, true, |store| async move {
         substack::import(&store, plan).await
     })
     .await?;
