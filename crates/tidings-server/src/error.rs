@@ -81,7 +81,10 @@ impl IntoResponse for AppError {
             return crate::web::moved(location);
         }
         if self.is_unavailable() {
-            tracing::warn!(error = %self, "the database is unavailable");
+            // A node that already knows the database is down says so once, not per request.
+            if !matches!(self, AppError::Unavailable) {
+                tracing::warn!(error = %self, "the database is unavailable");
+            }
             let mut response = (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(RETRY_AFTER, RETRY_UNAVAILABLE)],

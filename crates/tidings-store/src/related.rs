@@ -48,15 +48,6 @@ pub(crate) async fn note_change(
     let live = story
         .as_ref()
         .is_some_and(|(status, kind, ..)| status == "published" && kind == "article");
-    let mut affected: BTreeSet<i64> = sqlx::query_as::<_, (i64,)>(
-        "SELECT article_id FROM related_articles WHERE related_id = $1 AND choice = 'computed'",
-    )
-    .bind(id)
-    .fetch_all(&mut **tx)
-    .await?
-    .into_iter()
-    .map(|r| r.0)
-    .collect();
     if let (true, Some((_, _, title, dek, body))) = (live, &story) {
         let text = format!("{title}.\n{dek}.\n{}", tidings_content::html_to_text(body));
         for name in tidings_content::names(&text).into_iter().take(MAX_NAMES) {
@@ -69,6 +60,18 @@ pub(crate) async fn note_change(
         if deferred {
             return Ok(());
         }
+    }
+    // The stories listing it now, whose lists change with it.
+    let mut affected: BTreeSet<i64> = sqlx::query_as::<_, (i64,)>(
+        "SELECT article_id FROM related_articles WHERE related_id = $1 AND choice = 'computed'",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|r| r.0)
+    .collect();
+    if live {
         let ranked = ranked(tx, id).await?;
         affected.extend(ranked.iter().take(NEIGHBOURS).map(|r| r.0));
         store_list(tx, id, &ranked).await?;

@@ -44,7 +44,7 @@ pub struct RedirectForm {
 
 /// An address as people paste it: a full URL on any host becomes its path, and a missing
 /// leading slash is added.
-fn path_of(input: &str) -> String {
+pub(crate) fn path_of(input: &str) -> String {
     let input = input.trim();
     let path = match input.split_once("://") {
         Some((_, rest)) => rest.find('/').map(|i| &rest[i..]).unwrap_or("/"),

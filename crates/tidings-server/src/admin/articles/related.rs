@@ -42,10 +42,7 @@ pub(super) async fn related_context(app: &AppState, id: i64) -> Result<Value, Ap
 async fn resolve(app: &AppState, text: &str) -> Result<Result<Vec<i64>, String>, AppError> {
     let mut ids = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let path = match url::Url::parse(line) {
-            Ok(u) => u.path().to_string(),
-            Err(_) => line.to_string(),
-        };
+        let path = crate::admin::redirects::path_of(line);
         let slug = path.trim_matches('/');
         match app.store().article_id_by_slug(slug).await? {
             Some(id) => ids.push(id),
