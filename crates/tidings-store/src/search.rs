@@ -10,6 +10,7 @@ use crate::error::StoreError;
 use crate::Store;
 
 mod query;
+mod snippet;
 
 /// Marks a highlighted stretch in a snippet (control characters no article text contains).
 pub const MARK_START: char = '\u{2}';
@@ -377,6 +378,18 @@ impl Store {
                 index_article(&mut tx, id).await?;
             }
             tx.commit().await?;
+            // One b-tree per table instead of the dozens of segments a batched build leaves:
+            // every later query seeks each word's list once (a fifth off a search, for a few
+            // seconds here).
+            for table in FTS5_TABLES {
+                for t in [table.to_string(), head(table)] {
+                    let mut tx = self.write_tx().await?;
+                    sqlx::query(&format!("INSERT INTO {t} ({t}) VALUES ('optimize')"))
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                }
+            }
         } else {
             // Entries removed while rebuilding leave nothing behind (the foreign key sees to it).
         }

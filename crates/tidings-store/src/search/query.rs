@@ -2,6 +2,7 @@
 //! on PostgreSQL; one page of hits with their snippets.
 
 use super::*;
+use crate::search::snippet;
 
 impl Store {
     pub(super) async fn search_fts5(
@@ -56,7 +57,12 @@ impl Store {
                   ORDER BY score LIMIT $2) t \
                  CROSS JOIN articles a ON a.id = t.id"
             );
-            let mut first_query = sqlx::query_as(&sql).bind(&any).bind(wanted);
+            // Statements naming ids are run once: kept out of the statement cache, where they
+            // would only push out the ones that are reused.
+            let mut first_query = sqlx::query_as(&sql)
+                .persistent(!listed)
+                .bind(&any)
+                .bind(wanted);
             if !listed {
                 first_query = first_query.bind(&needle);
             }
@@ -85,6 +91,7 @@ impl Store {
                     seen.join(", ")
                 }
             ))
+            .persistent(false)
             .bind(&needle)
             .bind(wanted - found)
             .fetch_all(&self.pool)
@@ -116,21 +123,22 @@ impl Store {
             if ids.is_empty() {
                 continue;
             }
-            // Snippets only for the page (FTS5 would otherwise make one for every match), in one
-            // statement; the ids are integers from the index.
+            // Snippets only for the page, in one statement (the ids are integers from the index):
+            // the body as FTS5 marks it, cut here.
             let rows = sqlx::query(&format!(
                 "SELECT a.id, a.slug, a.title, a.dek, a.status, a.published_at, \
-                 snippet({table}, 2, char(2), char(3), '…', 24) AS snippet \
+                 highlight({table}, 2, char(2), char(3)) AS marked \
                  FROM {table} CROSS JOIN articles a ON a.id = {table}.rowid \
                  WHERE {table} MATCH $1 AND {table}.rowid IN ({})",
                 ids.join(", ")
             ))
+            .persistent(false)
             .bind(&needle)
             .fetch_all(&self.pool)
             .await?;
             for row in &rows {
                 let mut hit = hit_from_row(row)?;
-                hit.snippet = row.try_get("snippet")?;
+                hit.snippet = snippet::cut(row.try_get("marked")?);
                 hits.push(hit);
             }
         }
