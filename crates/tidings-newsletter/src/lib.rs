@@ -25,7 +25,7 @@ pub use pow::{issue_challenge, solve, verify_solution, Challenge, PowError, SIGN
 pub use ranking::{arrange, rank, Candidate};
 pub use reads::{is_reader, ReadCounter};
 pub use schedule::{due_edition, send_instant, upcoming_edition};
-pub use sender::{retry_at, SendReport, Sender, LEASE, MAX_ATTEMPTS};
+pub use sender::{retry_at, SendReport, Sender, BATCH, LEASE, MAX_ATTEMPTS};
 pub use service::{NewsletterError, NewsletterOptions, Newsletters, SECRET};
 pub use signed::{sign_token, verify_token};
 pub use tidings_accounts::{normalise_address, AddressError};

@@ -20,8 +20,8 @@ use crate::service::{NewsletterError, Newsletters};
 pub const LEASE: Duration = Duration::seconds(10);
 /// Renewal interval, well inside the lease.
 const RENEW_EVERY: StdDuration = StdDuration::from_secs(3);
-/// Deliveries a connection claims at a time.
-const BATCH: i64 = 50;
+/// Deliveries a connection claims at a time: with the connection count, all a worker holds.
+pub const BATCH: i64 = 50;
 /// Attempts before a temporary failure becomes final.
 pub const MAX_ATTEMPTS: i64 = 5;
 

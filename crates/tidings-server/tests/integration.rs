@@ -17,6 +17,7 @@ pub mod routes {
     mod caching;
     mod cluster;
     mod dashboard;
+    mod digest_memory;
     pub mod donate;
     mod donate_defences;
     mod donors;

@@ -155,6 +155,15 @@ pub async fn execute(store: &Store, sql: &str) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(sql).execute(&store.pool).await.map(|_| ())
 }
 
+/// A number read with raw SQL from a test's database (a count the store has no call for).
+pub async fn number(store: &Store, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .fetch_one(&store.pool)
+        .await
+        .expect("a number");
+    n
+}
+
 /// An open transaction on a connection of its own, holding the locks its statements took (to
 /// stand for another process in the middle of its work).
 pub struct HeldLock(sqlx::Transaction<'static, sqlx::Any>);

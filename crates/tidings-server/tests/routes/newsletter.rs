@@ -64,6 +64,28 @@ pub(crate) async fn deliver(app: &TestApp, id: i64) -> tidings_store::Newsletter
     panic!("newsletter {id} never settled");
 }
 
+/// Queues today's digest now and returns its id.
+pub(crate) async fn queue_digest_now(app: &TestApp) -> i64 {
+    let s = state(app);
+    let now = Utc::now();
+    match s
+        .newsletters()
+        .queue_digest(&s.newsletters().upcoming(now).await.unwrap(), now, None)
+        .await
+        .unwrap()
+    {
+        QueueOutcome::Queued(id) => id,
+        other => panic!("not queued: {other:?}"),
+    }
+}
+
+/// `n` confirmed subscribers, `{prefix}{i}@example.org`.
+pub(crate) async fn readers(store: &Store, prefix: &str, n: usize) {
+    let emails: Vec<String> = (0..n).map(|i| format!("{prefix}{i}@example.org")).collect();
+    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+    confirmed(store, &refs).await;
+}
+
 pub(crate) fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
@@ -451,16 +473,8 @@ server_test!(
             &["ok@example.org", "gone@example.org", "busy@example.org"],
         )
         .await;
+        let id = queue_digest_now(&app).await;
         let s = state(&app);
-        let now = Utc::now();
-        let QueueOutcome::Queued(id) = s
-            .newsletters()
-            .queue_digest(&s.newsletters().upcoming(now).await.unwrap(), now, None)
-            .await
-            .unwrap()
-        else {
-            panic!("not queued");
-        };
         Sender::new(s.newsletters().clone())
             .run_due()
             .await

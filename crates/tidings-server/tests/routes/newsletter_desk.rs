@@ -4,9 +4,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use tidings_accounts::Role;
-use tidings_newsletter::QueueOutcome;
 
-use crate::routes::newsletter::{confirmed, deliver, state, story};
+use crate::routes::newsletter::{confirmed, deliver, queue_digest_now, readers, story};
 use crate::server_test;
 use crate::support::browser::{account, Browser, PASSWORD};
 use crate::support::Options;
@@ -184,19 +183,8 @@ server_test!(
             0,
         )
         .await;
-        let emails: Vec<String> = (0..10).map(|i| format!("r{i}@example.org")).collect();
-        let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-        confirmed(&app.store, &refs).await;
-        let s = state(&app);
-        let now = Utc::now();
-        let QueueOutcome::Queued(id) = s
-            .newsletters()
-            .queue_digest(&s.newsletters().upcoming(now).await.unwrap(), now, None)
-            .await
-            .unwrap()
-        else {
-            panic!("not queued");
-        };
+        readers(&app.store, "r", 10).await;
+        let id = queue_digest_now(&app).await;
         let started = std::time::Instant::now();
         let n = deliver(&app, id).await;
         // 20 a second: ten messages need at least nine intervals of 50 ms.
