@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Requests per second and p99 latency of a demo article page: Tidings (release build) against nginx
-# serving the identical bytes as a static file, in the same run, with wrk at 64 connections.
-# Usage: scripts/bench-pages.sh [seconds per run, default 15]
+# serving the identical bytes as static files, in the same run. Four cases: plain and with
+# `Accept-Encoding: br` (nginx sends the same precompressed bytes with brotli_static), each at 64
+# and at 512 connections; three alternating runs of each server per case, medians compared.
+# Usage: scripts/bench-pages.sh [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${1:-15}
-CONNECTIONS=64
+DURATION=${1:-10}
 THREADS=2
 SLUG="council-approves-a-leaner-budget-after-a-night-of-testimony"
+BROTLI_MODULE=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
 
-for tool in wrk nginx curl; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk nginx-light curl" >&2; exit 1; }
+for tool in wrk nginx curl python3; do
+  command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx-light curl >/dev/null
 done
-cargo build --release -p tidings >/dev/null
+[ -f "$BROTLI_MODULE" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y libnginx-mod-http-brotli-static >/dev/null
+cargo build --release -p tidings --bin tidings >/dev/null
+ulimit -n 65536 2>/dev/null || true
 
 WORK=$(mktemp -d)
 chmod 755 "$WORK"  # nginx workers drop root and must read the files
@@ -33,28 +37,31 @@ env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn ./target/release/tidings demo --d
 TIDINGS_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$T_PORT/readyz" >/dev/null && break; sleep 0.1; done
 
-# The same bytes for nginx: the uncompressed page, as wrk (no Accept-Encoding) receives it from Tidings.
+# The same bytes for nginx: the page as Tidings sends it without and with brotli.
 mkdir -p "$WORK/root/$SLUG" "$WORK/logs"
 curl -sf "http://127.0.0.1:$T_PORT/$SLUG/" -o "$WORK/root/$SLUG/index.html"
+curl -sf -H 'Accept-Encoding: br' "http://127.0.0.1:$T_PORT/$SLUG/" -o "$WORK/root/$SLUG/index.html.br"
 cat > "$WORK/nginx.conf" <<CONF
+load_module $BROTLI_MODULE;
 worker_processes auto;
 pid $WORK/nginx.pid;
 error_log $WORK/logs/error.log warn;
-events { worker_connections 1024; }
+events { worker_connections 4096; }
 http {
   access_log off;
   sendfile on;
   tcp_nopush on;
-  keepalive_requests 100000;
+  keepalive_requests 1000000;
   types { text/html html; }
   default_type text/html;
+  brotli_static on;
   client_body_temp_path $WORK/logs;
   proxy_temp_path $WORK/logs;
   fastcgi_temp_path $WORK/logs;
   uwsgi_temp_path $WORK/logs;
   scgi_temp_path $WORK/logs;
   server {
-    listen 127.0.0.1:$N_PORT;
+    listen 127.0.0.1:$N_PORT backlog=4096;
     root $WORK/root;
     index index.html;
   }
@@ -63,16 +70,11 @@ CONF
 nginx -c "$WORK/nginx.conf" -p "$WORK"
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$N_PORT/$SLUG/" >/dev/null && break; sleep 0.1; done
 cmp <(curl -s "http://127.0.0.1:$T_PORT/$SLUG/") <(curl -s "http://127.0.0.1:$N_PORT/$SLUG/")
+cmp <(curl -s -H 'Accept-Encoding: br' "http://127.0.0.1:$T_PORT/$SLUG/") \
+  <(curl -s -H 'Accept-Encoding: br' "http://127.0.0.1:$N_PORT/$SLUG/")
 BYTES=$(stat -c %s "$WORK/root/$SLUG/index.html")
+BR_BYTES=$(stat -c %s "$WORK/root/$SLUG/index.html.br")
 
-# wrk prints "Requests/sec: N" and, with --latency, a "99% Xms" line.
-measure() {
-  local out rps p99
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$1")
-  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  echo "$rps $(to_ms "$p99")"
-}
 to_ms() {
   local v=$1
   case "$v" in
@@ -81,20 +83,47 @@ to_ms() {
     *s) awk -v x="${v%s}" 'BEGIN {print x * 1000}' ;;
   esac
 }
+# One run: "requests/s p99-ms errors" (wrk prints "Requests/sec: N", with --latency a "99% X" line,
+# and a "Non-2xx" or "Socket errors" line when anything went wrong).
+measure() { # url connections [header]
+  local out rps p99 errors
+  if [ -n "${3:-}" ]; then
+    out=$(wrk -t"$THREADS" -c"$2" -d"${DURATION}s" --latency -H "$3" "$1")
+  else
+    out=$(wrk -t"$THREADS" -c"$2" -d"${DURATION}s" --latency "$1")
+  fi
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx|Socket errors/ {e = 1} END {print e + 0}' <<<"$out")
+  echo "$rps $(to_ms "$p99") $errors"
+}
 
-# Warm both, then alternate runs so both see the same machine conditions.
-wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$T_PORT/$SLUG/" >/dev/null
-wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$N_PORT/$SLUG/" >/dev/null
-read -r n1 np1 <<<"$(measure "http://127.0.0.1:$N_PORT/$SLUG/")"
-read -r t1 tp1 <<<"$(measure "http://127.0.0.1:$T_PORT/$SLUG/")"
-read -r n2 np2 <<<"$(measure "http://127.0.0.1:$N_PORT/$SLUG/")"
-read -r t2 tp2 <<<"$(measure "http://127.0.0.1:$T_PORT/$SLUG/")"
-
-awk -v n1="$n1" -v n2="$n2" -v t1="$t1" -v t2="$t2" -v np1="$np1" -v np2="$np2" -v tp1="$tp1" -v tp2="$tp2" \
-  -v bytes="$BYTES" -v c="$CONNECTIONS" -v d="$DURATION" 'BEGIN {
-  n = (n1 + n2) / 2; t = (t1 + t2) / 2; np = (np1 + np2) / 2; tp = (tp1 + tp2) / 2;
-  printf "article page: %d bytes; wrk -t2 -c%d -d%ss, two alternating runs each\n", bytes, c, d;
-  printf "nginx    %10.0f req/s   p99 %7.2f ms   (runs: %.0f, %.0f)\n", n, np, n1, n2;
-  printf "tidings  %10.0f req/s   p99 %7.2f ms   (runs: %.0f, %.0f)\n", t, tp, t1, t2;
-  printf "ratio    throughput %.2fx nginx (target >= 0.80)   p99 %.2fx nginx (target <= 1.25)\n", t / n, tp / np;
-}'
+echo "article page: $BYTES bytes plain, $BR_BYTES with brotli; wrk -t$THREADS, ${DURATION}s runs, three alternating runs per server, medians"
+printf "%-6s %-5s %12s %10s %12s %10s %9s %9s\n" case conns "nginx req/s" "p99 ms" "tidings" "p99 ms" "req/s x" "p99 x"
+for variant in plain br; do
+  header=""
+  [ "$variant" = br ] && header="Accept-Encoding: br"
+  for conns in 64 512; do
+    # Warm both, then alternate so both see the same machine conditions.
+    wrk -t2 -c"$conns" -d2s ${header:+-H "$header"} "http://127.0.0.1:$T_PORT/$SLUG/" >/dev/null
+    wrk -t2 -c"$conns" -d2s ${header:+-H "$header"} "http://127.0.0.1:$N_PORT/$SLUG/" >/dev/null
+    n_runs=(); t_runs=()
+    for _ in 1 2 3; do
+      n_runs+=("$(measure "http://127.0.0.1:$N_PORT/$SLUG/" "$conns" "$header")")
+      t_runs+=("$(measure "http://127.0.0.1:$T_PORT/$SLUG/" "$conns" "$header")")
+    done
+    python3 - "$variant" "$conns" "${n_runs[@]}" "${t_runs[@]}" <<'PY'
+import statistics, sys
+variant, conns = sys.argv[1], sys.argv[2]
+runs = [tuple(float(x) for x in r.split()) for r in sys.argv[3:]]
+nginx, tidings = runs[:3], runs[3:]
+med = lambda rs, i: statistics.median(r[i] for r in rs)
+n_rps, n_p99, t_rps, t_p99 = med(nginx, 0), med(nginx, 1), med(tidings, 0), med(tidings, 1)
+errors = sum(r[2] for r in runs)
+print(f"{variant:<6} {conns:<5} {n_rps:12.0f} {n_p99:10.2f} {t_rps:12.0f} {t_p99:10.2f} {t_rps / n_rps:8.2f}x {t_p99 / n_p99:8.2f}x"
+      + ("  (errors in a run)" if errors else ""))
+print(f"       runs: nginx {', '.join(f'{r[0]:.0f}' for r in nginx)}; tidings {', '.join(f'{r[0]:.0f}' for r in tidings)}")
+PY
+  done
+done
+echo "targets: req/s x >= 1.00 and p99 x <= 1.00 in every case"

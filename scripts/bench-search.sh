@@ -13,8 +13,10 @@ DURATION=${2:-10}
 for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y wrk curl" >&2; exit 1; }
 done
-# One build for both, so that they share their dependencies' features (two would build twice).
-cargo build --release -p tidings -p tidings-store --bin tidings --example search_corpus >/dev/null
+# Two builds: the example's dev-dependencies change the store's features, and built together they
+# would change the server binary's too (and every other script would then build it afresh).
+cargo build --release -p tidings --bin tidings >/dev/null
+cargo build --release -p tidings-store --example search_corpus >/dev/null
 
 WORK=$(mktemp -d)
 PG_DB="tidings_bench_$$"
