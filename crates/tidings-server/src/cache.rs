@@ -281,9 +281,14 @@ fn gzip(data: &[u8]) -> Bytes {
 
 fn brotli(data: &[u8]) -> Bytes {
     let mut out = Vec::with_capacity(data.len() / 3);
+    // A window no larger than the input compresses it exactly as well as the 4 MB one, and
+    // the encoder's buffers follow the window: megabytes less per page made, which the
+    // allocator would otherwise keep for the life of the process.
+    let fits = (usize::BITS - (data.len() + 16).leading_zeros()) as i32;
     let params = brotli::enc::BrotliEncoderParams {
         quality: 10,
-        lgwin: 22,
+        lgwin: fits.clamp(10, 22),
+        size_hint: data.len(),
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("writing to memory");
