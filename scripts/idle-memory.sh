@@ -44,7 +44,7 @@ MASTER=$(cat "$WORK/nginx.pid")
 NGINX_KB=$(( $(rss_kb "$MASTER") + $(for p in $(pgrep -P "$MASTER"); do rss_kb "$p"; done | awk '{s+=$1} END {print s+0}') ))
 
 awk -v t="$TIDINGS_KB" -v n="$NGINX_KB" 'BEGIN {
-  printf "tidings serve, idle after start: %.1f MB RSS (target < 30 MB)\n", t / 1024;
+  printf "tidings serve, idle after start: %.1f MB RSS (target < 20 MB)\n", t / 1024;
   printf "nginx (master + workers), idle:  %.1f MB RSS\n", n / 1024;
   printf "ratio: %.2fx nginx\n", t / n;
 }'

@@ -159,8 +159,12 @@ struct Inner {
     setup_code: std::sync::Mutex<Option<String>>,
     media_dir: std::path::PathBuf,
     theme: Arc<Theme>,
+    /// Theme assets as first compressed (quickly, at start), then as refined in the background.
     assets: std::collections::HashMap<String, CachedPage>,
+    refined_assets: Arc<std::sync::OnceLock<std::collections::HashMap<String, CachedPage>>>,
     cache: PageCache,
+    /// One page at a time is refined to the best compression; others stay quick when it is busy.
+    refining: Arc<tokio::sync::Semaphore>,
     site: SiteConfig,
     site_view: RwLock<Option<(i64, Arc<SiteView>)>>,
     /// The pages' security policy, which names the outlet's analytics host when it has one.
@@ -170,6 +174,26 @@ struct Inner {
     searches: crate::searches::Searches,
     /// Set while the database cannot be reached: cached pages are then served marked stale.
     database_down: std::sync::atomic::AtomicBool,
+}
+
+/// The assets refined to the best compression by a thread of their own, so that starting does not
+/// wait for it (until it is done the quickly compressed ones are served).
+fn refine_assets(
+    assets: &std::collections::HashMap<String, CachedPage>,
+) -> Arc<std::sync::OnceLock<std::collections::HashMap<String, CachedPage>>> {
+    let refined = Arc::new(std::sync::OnceLock::new());
+    let (slot, assets) = (refined.clone(), assets.clone());
+    std::thread::spawn(move || {
+        let better = assets
+            .into_iter()
+            .map(|(name, page)| {
+                let page = page.refined().unwrap_or(page);
+                (name, page)
+            })
+            .collect();
+        let _ = slot.set(better);
+    });
+    refined
 }
 
 /// Handle to everything a request may need; cheap to clone.
@@ -219,8 +243,10 @@ impl AppState {
             setup_code: std::sync::Mutex::new(setup_code),
             media_dir,
             theme,
+            refined_assets: refine_assets(&assets),
             assets,
             cache: PageCache::default(),
+            refining: Arc::new(tokio::sync::Semaphore::new(1)),
             site_view: RwLock::new(None),
             policy: RwLock::new(crate::middleware::page_policy(None)),
             searches: crate::searches::Searches::new(site.search_per_minute),
@@ -291,7 +317,26 @@ impl AppState {
 
     /// A theme asset by its hashed file name, precompressed.
     pub fn asset(&self, hashed: &str) -> Option<&CachedPage> {
-        self.0.assets.get(hashed)
+        self.0
+            .refined_assets
+            .get()
+            .unwrap_or(&self.0.assets)
+            .get(hashed)
+    }
+
+    /// Recompresses a stored page at the best quality off the request path, and stores that in
+    /// its place if it is still the page stored; skipped while another page is being refined.
+    fn refine_later(&self, key: String, page: Arc<CachedPage>) {
+        let Ok(permit) = self.0.refining.clone().try_acquire_owned() else {
+            return;
+        };
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(better) = page.refined() {
+                app.cache().replace(&key, &page, Arc::new(better));
+            }
+            drop(permit);
+        });
     }
 
     /// Queues `email` for the job runner (the outbox): sent with retries, never on the request.
@@ -526,6 +571,7 @@ impl AppState {
                     ));
                     if r.status == StatusCode::OK {
                         self.cache().put(key.to_string(), page.clone());
+                        self.refine_later(key.to_string(), page.clone());
                     }
                     page.respond(request)
                 }
