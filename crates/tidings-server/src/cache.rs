@@ -411,4 +411,52 @@ mod tests {
         brotli::BrotliDecompress(&mut &page.brotli.as_ref().unwrap()[..], &mut out).unwrap();
         assert_eq!(out, body.as_bytes());
     }
+
+    #[test]
+    fn a_refined_page_replaces_only_the_page_it_refines() {
+        // Text with some variety, so that the two qualities differ.
+        let body: String = (0..400)
+            .map(|i| format!("<p>story {} of {}</p>", i * 7 % 13, i))
+            .collect();
+        let cache = PageCache::default();
+        let quick = Arc::new(CachedPage::new(
+            0,
+            StatusCode::OK,
+            "text/html",
+            "no-cache",
+            body.clone(),
+        ));
+        let best = Arc::new(quick.refined().expect("compressible"));
+        let size = |p: &CachedPage| p.brotli.as_ref().unwrap().len();
+        assert!(
+            size(&best) <= size(&quick),
+            "{} > {}",
+            size(&best),
+            size(&quick)
+        );
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &best.brotli.as_ref().unwrap()[..], &mut out).unwrap();
+        assert_eq!(out, body.as_bytes());
+        assert_eq!(best.etag, quick.etag, "the same page to validators");
+        cache.put("/".into(), quick.clone());
+        // A page stored meanwhile (a newer render) is not overwritten by a stale refinement.
+        let newer = Arc::new(CachedPage::new(
+            0,
+            StatusCode::OK,
+            "text/html",
+            "no-cache",
+            "newer page ".repeat(100),
+        ));
+        cache.put("/".into(), newer.clone());
+        cache.replace("/", &quick, best.clone());
+        assert!(Arc::ptr_eq(&cache.get("/").unwrap(), &newer));
+        cache.put("/".into(), quick.clone());
+        cache.replace("/", &quick, best.clone());
+        assert!(Arc::ptr_eq(&cache.get("/").unwrap(), &best));
+        let tiny = CachedPage::new(0, StatusCode::OK, "text/html", "no-cache", "short");
+        assert!(
+            tiny.refined().is_none(),
+            "nothing to refine below the compression floor"
+        );
+    }
 }
