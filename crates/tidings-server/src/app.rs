@@ -159,9 +159,9 @@ struct Inner {
     setup_code: std::sync::Mutex<Option<String>>,
     media_dir: std::path::PathBuf,
     theme: Arc<Theme>,
-    /// Theme assets as first compressed (quickly, at start), then as refined in the background.
-    assets: std::collections::HashMap<String, CachedPage>,
-    refined_assets: Arc<std::sync::OnceLock<std::collections::HashMap<String, CachedPage>>>,
+    /// Theme assets, compressed at the best quality once: by a thread of its own a moment after
+    /// start, or by the first request for one if that comes sooner.
+    assets: Arc<std::sync::OnceLock<std::collections::HashMap<String, CachedPage>>>,
     cache: PageCache,
     /// One page at a time is refined to the best compression; others stay quick when it is busy.
     refining: Arc<tokio::sync::Semaphore>,
@@ -176,24 +176,33 @@ struct Inner {
     database_down: std::sync::atomic::AtomicBool,
 }
 
-/// The assets refined to the best compression by a thread of their own, so that starting does not
-/// wait for it (until it is done the quickly compressed ones are served).
-fn refine_assets(
-    assets: &std::collections::HashMap<String, CachedPage>,
-) -> Arc<std::sync::OnceLock<std::collections::HashMap<String, CachedPage>>> {
-    let refined = Arc::new(std::sync::OnceLock::new());
-    let (slot, assets) = (refined.clone(), assets.clone());
+/// The theme's assets, precompressed.
+fn compress_assets(theme: &Theme) -> std::collections::HashMap<String, CachedPage> {
+    theme
+        .assets()
+        .map(|(name, a)| {
+            let page = CachedPage::new(
+                0,
+                StatusCode::OK,
+                a.content_type,
+                IMMUTABLE,
+                a.bytes.clone(),
+            );
+            (name.to_string(), page.refined().unwrap_or(page))
+        })
+        .collect()
+}
+
+/// Compresses the assets on a thread of their own, a moment after start: a start (and its first
+/// page) need not wait for tens of milliseconds of compression.
+fn compress_assets_later(
+    theme: Arc<Theme>,
+    slot: Arc<std::sync::OnceLock<std::collections::HashMap<String, CachedPage>>>,
+) {
     std::thread::spawn(move || {
-        let better = assets
-            .into_iter()
-            .map(|(name, page)| {
-                let page = page.refined().unwrap_or(page);
-                (name, page)
-            })
-            .collect();
-        let _ = slot.set(better);
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        slot.get_or_init(|| compress_assets(&theme));
     });
-    refined
 }
 
 /// Handle to everything a request may need; cheap to clone.
@@ -221,19 +230,8 @@ impl AppState {
         } else {
             None
         };
-        let assets = theme
-            .assets()
-            .map(|(name, a)| {
-                let page = CachedPage::new(
-                    0,
-                    StatusCode::OK,
-                    a.content_type,
-                    IMMUTABLE,
-                    a.bytes.clone(),
-                );
-                (name.to_string(), page)
-            })
-            .collect();
+        let assets = Arc::new(std::sync::OnceLock::new());
+        compress_assets_later(theme.clone(), assets.clone());
         let state = AppState(Arc::new(Inner {
             newsletters,
             reader: reader.unwrap_or_else(|| store.clone()),
@@ -243,7 +241,6 @@ impl AppState {
             setup_code: std::sync::Mutex::new(setup_code),
             media_dir,
             theme,
-            refined_assets: refine_assets(&assets),
             assets,
             cache: PageCache::default(),
             refining: Arc::new(tokio::sync::Semaphore::new(1)),
@@ -315,13 +312,17 @@ impl AppState {
         &self.0.theme
     }
 
-    /// A theme asset by its hashed file name, precompressed.
-    pub fn asset(&self, hashed: &str) -> Option<&CachedPage> {
-        self.0
-            .refined_assets
-            .get()
-            .unwrap_or(&self.0.assets)
-            .get(hashed)
+    /// A theme asset by its hashed file name, precompressed (the first request before the
+    /// background compression is done makes it, off the async workers; others wait for it).
+    pub async fn asset(&self, hashed: &str) -> Option<&CachedPage> {
+        if self.0.assets.get().is_none() {
+            let (slot, theme) = (self.0.assets.clone(), self.0.theme.clone());
+            let _ = tokio::task::spawn_blocking(move || {
+                slot.get_or_init(|| compress_assets(&theme));
+            })
+            .await;
+        }
+        self.0.assets.get()?.get(hashed)
     }
 
     /// Recompresses a stored page at the best quality off the request path, and stores that in
@@ -384,7 +385,9 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         use anyhow::Context;
         let data_dir = &config.server.data_dir;
+        let started = std::time::Instant::now();
         let theme = Theme::load(Some(&data_dir.join("theme"))).context("loading the theme")?;
+        tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "theme loaded");
         let site = SiteConfig::from_config(config);
         store
             .set_site_url(&site.url)
@@ -422,6 +425,10 @@ impl AppState {
         )
         .await
         .context("reading the content generation")?;
+        tracing::debug!(
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "site state built"
+        );
         let currency = state.payments().currency;
         state
             .store()

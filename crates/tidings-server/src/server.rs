@@ -211,9 +211,17 @@ pub async fn serve(
     store: Store,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    // The time to the first page is a feature (a restarted node is back at once): each step's
+    // share is logged, for `RUST_LOG=tidings_server=debug`.
+    let started = std::time::Instant::now();
     let listener = bind(config).await?;
     migrate_listening(config, &store, listener.clone()).await?;
+    tracing::debug!(
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "migrations checked"
+    );
     let server = Server::start_on(config, store, PasswordCost::Standard, listener).await?;
+    tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "serving");
     tracing::info!(url = %server.state.site().url, addr = %server.addr, "Tidings is serving");
     if let Some(code) = server.state.setup_code() {
         println!(

@@ -14,11 +14,11 @@ pub async fn show_asset(
     file: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
-    match file
-        .ok()
-        .and_then(|Path(f)| app.asset(&f).map(|a| a.respond(&headers)))
-    {
-        Some(response) => response,
+    let Ok(Path(file)) = file else {
+        return AppError::NotFound.into_response();
+    };
+    match app.asset(&file).await {
+        Some(asset) => asset.respond(&headers),
         None => AppError::NotFound.into_response(),
     }
 }
