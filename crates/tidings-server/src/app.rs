@@ -181,14 +181,8 @@ fn compress_assets(theme: &Theme) -> std::collections::HashMap<String, CachedPag
     theme
         .assets()
         .map(|(name, a)| {
-            let page = CachedPage::new(
-                0,
-                StatusCode::OK,
-                a.content_type,
-                IMMUTABLE,
-                a.bytes.clone(),
-            );
-            (name.to_string(), page.refined().unwrap_or(page))
+            let page = CachedPage::best(StatusCode::OK, a.content_type, IMMUTABLE, a.bytes.clone());
+            (name.to_string(), page)
         })
         .collect()
 }

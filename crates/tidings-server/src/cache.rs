@@ -59,7 +59,7 @@ pub enum Encoding {
 }
 
 impl CachedPage {
-    /// Builds a page, compressing it once in both encodings.
+    /// Builds a page, compressing it once in both encodings (brotli quickly: see [`Self::refined`]).
     pub fn new(
         generation: i64,
         status: StatusCode,
@@ -67,9 +67,44 @@ impl CachedPage {
         cache_control: &'static str,
         body: impl Into<Bytes>,
     ) -> CachedPage {
-        let identity: Bytes = body.into();
+        Self::compressed(
+            generation,
+            status,
+            content_type,
+            cache_control,
+            body.into(),
+            QUICK_BROTLI,
+        )
+    }
+
+    /// Like [`CachedPage::new`] with brotli at the best quality at once (for what is made off
+    /// the request path, such as theme assets).
+    pub fn best(
+        status: StatusCode,
+        content_type: &'static str,
+        cache_control: &'static str,
+        body: impl Into<Bytes>,
+    ) -> CachedPage {
+        Self::compressed(
+            0,
+            status,
+            content_type,
+            cache_control,
+            body.into(),
+            BEST_BROTLI,
+        )
+    }
+
+    fn compressed(
+        generation: i64,
+        status: StatusCode,
+        content_type: &'static str,
+        cache_control: &'static str,
+        identity: Bytes,
+        quality: i32,
+    ) -> CachedPage {
         let (gzip, brotli) = if identity.len() >= MIN_COMPRESS {
-            (Some(gzip(&identity)), Some(brotli(&identity, QUICK_BROTLI)))
+            (Some(gzip(&identity)), Some(brotli(&identity, quality)))
         } else {
             (None, None)
         };

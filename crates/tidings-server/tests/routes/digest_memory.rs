@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use tidings_newsletter::{Sender, BATCH};
 use tidings_store::testing::number;
 
-use crate::routes::newsletter::{deliver, queue_digest_now, readers, state, story};
+use crate::routes::newsletter::{an_hour_old_story, deliver, queue_digest_now, readers, state};
 use crate::server_test;
 use crate::support::Options;
 
@@ -25,14 +24,7 @@ server_test!(
         let smtp = app.smtp.clone().unwrap();
         // Slow enough for the queue to be seen mid-send, fast enough for a short test.
         smtp.delay_each(Duration::from_millis(2));
-        story(
-            &app.store,
-            "Story",
-            Utc::now() - chrono::Duration::hours(1),
-            false,
-            0,
-        )
-        .await;
+        an_hour_old_story(&app.store).await;
         readers(&app.store, "reader", SUBSCRIBERS).await;
         let id = queue_digest_now(&app).await;
         let sender = Sender::new(state(&app).newsletters().clone());

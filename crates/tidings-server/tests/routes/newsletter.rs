@@ -64,6 +64,18 @@ pub(crate) async fn deliver(app: &TestApp, id: i64) -> tidings_store::Newsletter
     panic!("newsletter {id} never settled");
 }
 
+/// One ordinary story published an hour ago (what a digest needs to go out).
+pub(crate) async fn an_hour_old_story(store: &Store) -> i64 {
+    story(
+        store,
+        "Story",
+        Utc::now() - chrono::Duration::hours(1),
+        false,
+        0,
+    )
+    .await
+}
+
 /// Queues today's digest now and returns its id.
 pub(crate) async fn queue_digest_now(app: &TestApp) -> i64 {
     let s = state(app);
@@ -460,14 +472,7 @@ server_test!(
         let smtp = app.smtp.clone().unwrap();
         smtp.fail_recipient("gone@example.org", 550);
         smtp.fail_recipient("busy@example.org", 451);
-        story(
-            &app.store,
-            "Story",
-            Utc::now() - chrono::Duration::hours(1),
-            false,
-            0,
-        )
-        .await;
+        an_hour_old_story(&app.store).await;
         confirmed(
             &app.store,
             &["ok@example.org", "gone@example.org", "busy@example.org"],

@@ -5,7 +5,9 @@ use std::time::Duration;
 use chrono::Utc;
 use tidings_accounts::Role;
 
-use crate::routes::newsletter::{confirmed, deliver, queue_digest_now, readers, story};
+use crate::routes::newsletter::{
+    an_hour_old_story, confirmed, deliver, queue_digest_now, readers, story,
+};
 use crate::server_test;
 use crate::support::browser::{account, Browser, PASSWORD};
 use crate::support::Options;
@@ -175,14 +177,7 @@ server_test!(
     },
     |app| {
         let smtp = app.smtp.clone().unwrap();
-        story(
-            &app.store,
-            "Story",
-            Utc::now() - chrono::Duration::hours(1),
-            false,
-            0,
-        )
-        .await;
+        an_hour_old_story(&app.store).await;
         readers(&app.store, "r", 10).await;
         let id = queue_digest_now(&app).await;
         let started = std::time::Instant::now();
