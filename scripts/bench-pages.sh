@@ -6,6 +6,7 @@
 # Usage: scripts/bench-pages.sh [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/static-nginx.sh
 DURATION=${1:-10}
 THREADS=2
 SLUG="council-approves-a-leaner-budget-after-a-night-of-testimony"
@@ -38,36 +39,10 @@ TIDINGS_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$T_PORT/readyz" >/dev/null && break; sleep 0.1; done
 
 # The same bytes for nginx: the page as Tidings sends it without and with brotli.
-mkdir -p "$WORK/root/$SLUG" "$WORK/logs"
+mkdir -p "$WORK/root/$SLUG"
 curl -sf "http://127.0.0.1:$T_PORT/$SLUG/" -o "$WORK/root/$SLUG/index.html"
 curl -sf -H 'Accept-Encoding: br' "http://127.0.0.1:$T_PORT/$SLUG/" -o "$WORK/root/$SLUG/index.html.br"
-cat > "$WORK/nginx.conf" <<CONF
-load_module $BROTLI_MODULE;
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  types { text/html html; }
-  default_type text/html;
-  brotli_static on;
-  client_body_temp_path $WORK/logs;
-  proxy_temp_path $WORK/logs;
-  fastcgi_temp_path $WORK/logs;
-  uwsgi_temp_path $WORK/logs;
-  scgi_temp_path $WORK/logs;
-  server {
-    listen 127.0.0.1:$N_PORT backlog=4096;
-    root $WORK/root;
-    index index.html;
-  }
-}
-CONF
-nginx -c "$WORK/nginx.conf" -p "$WORK"
+NGINX_MODULES="load_module $BROTLI_MODULE;" static_nginx "$WORK" "$N_PORT" "brotli_static on;"
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$N_PORT/$SLUG/" >/dev/null && break; sleep 0.1; done
 cmp <(curl -s "http://127.0.0.1:$T_PORT/$SLUG/") <(curl -s "http://127.0.0.1:$N_PORT/$SLUG/")
 cmp <(curl -s -H 'Accept-Encoding: br' "http://127.0.0.1:$T_PORT/$SLUG/") \

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Resident memory of `tidings serve` (release build) right after start, idle, on the demo data set,
-# next to nginx's (master plus workers) measured in the same run as a reference.
+# then its peak under 64 connections of wrk over the home page, an article, a section and the feed;
+# next to nginx's (master plus workers) idle and under the same load on a static page, measured in
+# the same run as a reference. Also prints the release binary's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p tidings >/dev/null
+command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null
+cargo build --release -p tidings --bin tidings >/dev/null
+LOAD_SECONDS=15
 WORK=$(mktemp -d)
 chmod 755 "$WORK"
 cleanup() {
@@ -43,8 +47,30 @@ sleep 1
 MASTER=$(cat "$WORK/nginx.pid")
 NGINX_KB=$(( $(rss_kb "$MASTER") + $(for p in $(pgrep -P "$MASTER"); do rss_kb "$p"; done | awk '{s+=$1} END {print s+0}') ))
 
-awk -v t="$TIDINGS_KB" -v n="$NGINX_KB" 'BEGIN {
+nginx_kb() { echo $(( $(rss_kb "$MASTER") + $(for p in $(pgrep -P "$MASTER"); do rss_kb "$p"; done | awk '{s+=$1} END {print s+0}') )); }
+# The highest value of the command's output while wrk runs, sampled every 100 ms.
+peak_under_load() { # url-or-paths-args... -- sampler
+  local sampler=$1; shift
+  wrk -t2 -c64 -d"${LOAD_SECONDS}s" "$@" >/dev/null &
+  local w=$! max=0 v
+  while kill -0 "$w" 2>/dev/null; do
+    v=$($sampler)
+    [ "$v" -gt "$max" ] && max=$v
+    sleep 0.1
+  done
+  echo "$max"
+}
+tidings_sample() { rss_kb "$PID"; }
+printf '/\n/council-approves-a-leaner-budget-after-a-night-of-testimony/\n/tag/city-hall/\n/rss/\n' >"$WORK/paths.txt"
+TIDINGS_LOAD_KB=$(peak_under_load tidings_sample -s scripts/wrk-paths.lua "http://127.0.0.1:$PORT" -- "$WORK/paths.txt")
+NGINX_LOAD_KB=$(peak_under_load nginx_kb "http://127.0.0.1:$N_PORT/")
+BINARY=$(stat -c %s target/release/tidings)
+
+awk -v t="$TIDINGS_KB" -v n="$NGINX_KB" -v tl="$TIDINGS_LOAD_KB" -v nl="$NGINX_LOAD_KB" -v b="$BINARY" 'BEGIN {
   printf "tidings serve, idle after start: %.1f MB RSS (target < 20 MB)\n", t / 1024;
   printf "nginx (master + workers), idle:  %.1f MB RSS\n", n / 1024;
   printf "ratio: %.2fx nginx\n", t / n;
+  printf "tidings serve, peak under 64 connections: %.1f MB RSS (target < 40 MB)\n", tl / 1024;
+  printf "nginx, peak under 64 connections:          %.1f MB RSS (ratio %.2fx)\n", nl / 1024, tl / nl;
+  printf "release binary: %.1f MB\n", b / 1048576;
 }'

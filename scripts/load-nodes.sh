@@ -56,19 +56,11 @@ load() {
 # until the other node serves it. Prints "published N failed F worst_visible_ms W".
 publish() {
   python3 - "$A" "$B" "$TOKEN" "$DURATION" <<'PY'
-import json, sys, time, urllib.request, urllib.error
+import sys, time, urllib.request, urllib.error
+sys.path.insert(0, "scripts/lib")
+from newsroom_api import call as api
 a, b, token, duration = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
-def call(base, method, path, body=None):
-    headers = {"Authorization": "Bearer " + token}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(base + path, method=method,
-        data=None if body is None else json.dumps(body).encode(), headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, None
+call = lambda base, method, path, body=None: api(base, token, method, path, body, timeout=10)
 published = failed = 0
 worst = 0.0
 end = time.time() + duration

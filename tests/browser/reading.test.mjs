@@ -67,6 +67,19 @@ test("a reader opens an article from the home page and finds its title, reading 
   await context.close();
 });
 
+test("a phone shows the feature photo from its WebP copy at the width its screen needs", async () => {
+  const { context, page } = await open("/council-approves-a-leaner-budget-after-a-night-of-testimony/", {
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 3,
+    isMobile: true,
+  });
+  const img = page.locator("figure.feature img");
+  await img.evaluate((el) => el.decode());
+  // 390 CSS pixels at 3 device pixels each need 1,170: the 1,200-pixel original, as WebP.
+  assert.match(await img.evaluate((el) => el.currentSrc), /\/media\/demo\/story-00\.webp$/);
+  await context.close();
+});
+
 test("copy link puts the article URL on the clipboard", async () => {
   const { context, page } = await open("/harbour-sea-wall-must-rise-by-60-centimetres-engineers-warn/", {
     permissions: ["clipboard-read", "clipboard-write"],

@@ -1,11 +1,7 @@
 //! Feature images and portraits drawn here, so the demo needs no network and no stock photos.
 
-use std::path::Path;
-
 use image::{ImageBuffer, Rgb, RgbImage};
 
-/// Widths of the responsive variants written beside each original.
-pub const VARIANT_WIDTHS: [u32; 2] = [480, 800];
 /// Size of the original feature images.
 pub const FEATURE_SIZE: (u32, u32) = (1200, 675);
 
@@ -66,23 +62,6 @@ pub fn portrait(size: u32, background: [u8; 3], figure: [u8; 3]) -> RgbImage {
         let bg = shade(background, 1.05 - 0.2 * yf / s);
         Rgb(if head || shoulders { figure } else { bg })
     })
-}
-
-/// Writes the original JPEG and its narrower variants as `<stem>-<w>w.jpg`; returns the variant widths.
-pub fn write_with_variants(
-    dir: &Path,
-    stem: &str,
-    draw: impl Fn(u32, u32) -> RgbImage,
-) -> anyhow::Result<Vec<i64>> {
-    let (w, h) = FEATURE_SIZE;
-    draw(w, h).save(dir.join(format!("{stem}.jpg")))?;
-    let mut widths = Vec::new();
-    for vw in VARIANT_WIDTHS {
-        let vh = h * vw / w;
-        draw(vw, vh).save(dir.join(format!("{stem}-{vw}w.jpg")))?;
-        widths.push(i64::from(vw));
-    }
-    Ok(widths)
 }
 
 fn frac(v: f32) -> f32 {

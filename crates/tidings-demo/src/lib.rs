@@ -7,13 +7,15 @@ mod pages;
 mod stories;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use anyhow::Context;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use tidings_content::{Kind, Status};
 use tidings_store::{FeatureImage, Media, NewArticle, NewAuthor, NewTag, Store};
 
-pub use images::{Palette, FEATURE_SIZE, VARIANT_WIDTHS};
+pub use images::{Palette, FEATURE_SIZE};
 use stories::{Story, AUTHORS, STORIES, TAGS};
 
 /// The site title the demo uses when the operator has not chosen one.
@@ -74,23 +76,9 @@ pub async fn fill(store: &Store, media_dir: &Path) -> anyhow::Result<Summary> {
     }
 
     let now = Utc::now();
-    for (n, story) in STORIES.iter().enumerate() {
-        let feature_image = draw_feature(&demo_media, story, n as u32)?;
-        if !feature_image.path.is_empty() {
-            let bytes = std::fs::metadata(media_dir.join(&feature_image.path))?.len() as i64;
-            let media = Media {
-                id: 0,
-                path: feature_image.path.clone(),
-                original_name: format!("{}.jpg", feature_image.path.trim_start_matches("demo/")),
-                mime: "image/jpeg".into(),
-                width: feature_image.width,
-                height: feature_image.height,
-                bytes,
-                widths: feature_image.widths.clone(),
-                webp: false,
-                alt: feature_image.alt.clone(),
-                created_at: now,
-            };
+    let features = draw_features(media_dir, now)?;
+    for (story, (feature_image, media)) in STORIES.iter().zip(features) {
+        if let Some(media) = media {
             store.create_media(&media, None).await?;
         }
         let lookup = |list: &[(&str, i64)], keys: &[&str]| -> Vec<i64> {
@@ -225,24 +213,79 @@ async fn donations(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn draw_feature(dir: &Path, story: &Story, seed: u32) -> anyhow::Result<FeatureImage> {
-    let Some(img) = &story.image else {
-        return Ok(FeatureImage::default());
-    };
-    let stem = format!("story-{seed:02}");
-    let widths = images::write_with_variants(dir, &stem, |w, h| {
-        images::scene(w, h, img.palette, seed * 7 + 3)
-    })?;
-    Ok(FeatureImage {
-        path: format!("demo/{stem}.jpg"),
-        alt: img.alt.into(),
-        caption: img.caption.into(),
-        credit: img.credit.into(),
-        width: i64::from(FEATURE_SIZE.0),
-        height: i64::from(FEATURE_SIZE.1),
-        widths,
-        webp: false,
+/// Writes every story's feature image under `media_dir` and makes its library record.
+fn draw_features(
+    media_dir: &Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<(FeatureImage, Option<Media>)>> {
+    let mut features = Vec::with_capacity(STORIES.len());
+    for (n, (story, encoded)) in STORIES.iter().zip(encoded_features()).enumerate() {
+        let (Some(img), Some(encoded)) = (&story.image, encoded) else {
+            features.push((FeatureImage::default(), None));
+            continue;
+        };
+        let processed = encoded
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("encoding a demo image: {e}"))?;
+        let stem = format!("demo/story-{n:02}");
+        tidings_media::library::write_files(processed, media_dir, &stem)
+            .with_context(|| format!("writing {stem}"))?;
+        let name = format!("story-{n:02}.jpg");
+        let media = tidings_media::library::record(processed, &stem, &name, img.alt, now);
+        let feature = FeatureImage {
+            alt: img.alt.into(),
+            caption: img.caption.into(),
+            credit: img.credit.into(),
+            ..media.feature_image()
+        };
+        features.push((feature, Some(media)));
+    }
+    Ok(features)
+}
+
+/// One story's encoded feature image, if it has one.
+type Encoded = Option<Result<tidings_media::Processed, String>>;
+
+/// Every story's feature image drawn and run through the upload pipeline (variants, WebP) on all
+/// cores, once per process: the encoders are the slow part of a fill, and every demo a process
+/// fills (a test run makes dozens) gets the same bytes.
+fn encoded_features() -> &'static [Encoded] {
+    static ENCODED: OnceLock<Vec<Encoded>> = OnceLock::new();
+    ENCODED.get_or_init(|| {
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        let next = AtomicUsize::new(0);
+        let mut done: Vec<(usize, Encoded)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let n = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(story) = STORIES.get(n) else {
+                                return out;
+                            };
+                            out.push((n, encode_feature(story, n as u32)));
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a demo image worker panicked"))
+                .collect()
+        });
+        done.sort_by_key(|(n, _)| *n);
+        done.into_iter().map(|(_, e)| e).collect()
     })
+}
+
+fn encode_feature(story: &Story, seed: u32) -> Encoded {
+    let img = story.image.as_ref()?;
+    let (w, h) = FEATURE_SIZE;
+    Some(
+        tidings_media::process_photo(images::scene(w, h, img.palette, seed * 7 + 3))
+            .map_err(|e| e.to_string()),
+    )
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! The file's bytes decide its type (never its name). Dimensions are read from the header before
 //! any pixel is decoded, so a decompression bomb is refused cheaply. Decoding and re-encoding
 //! drops every metadata block (EXIF, GPS location, XMP, comments). Narrower variants are made for
-//! `srcset`, and a WebP copy of each is kept only where it is smaller than the original format.
+//! `srcset`. Photos get lossy WebP copies, graphics lossless ones; the WebP set is kept only where
+//! every one of its sizes is smaller than the original format.
 //! [`library`] puts the result into the media folder and makes the store's record of it.
 
 pub mod brand;
@@ -25,6 +26,8 @@ pub const MAX_SIDE: u32 = 12_000;
 pub const MAX_PIXELS: u64 = 40_000_000;
 /// Widths of the variants made for `srcset` (only those narrower than the original).
 pub const VARIANT_WIDTHS: [u32; 4] = [480, 800, 1200, 1600];
+/// libwebp's quality for lossy photos (0-100): about JPEG 85's look at two thirds of its bytes.
+const WEBP_QUALITY: f32 = 80.0;
 
 /// Why an upload was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -112,6 +115,11 @@ pub fn process(bytes: &[u8]) -> Result<Processed, MediaError> {
     process_decoded(img, stored)
 }
 
+/// Processes a photograph made in code (the demo's drawings) exactly as an uploaded one.
+pub fn process_photo(img: image::RgbImage) -> Result<Processed, MediaError> {
+    process_decoded(DynamicImage::ImageRgb8(img), Stored::Jpeg)
+}
+
 /// Checks an upload's type and size, then decodes it within the pixel and memory limits.
 pub(crate) fn decode(bytes: &[u8]) -> Result<(DynamicImage, ImageFormat), MediaError> {
     if bytes.len() > MAX_BYTES {
@@ -144,11 +152,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(DynamicImage, ImageFormat), MediaE
 }
 
 fn process_decoded(img: DynamicImage, stored: Stored) -> Result<Processed, MediaError> {
-    let mut files = Vec::new();
     let mut widths = Vec::new();
-    let mut webp_smaller = true;
-    let mut webp_files = Vec::new();
-    let mut sizes: Vec<(String, DynamicImage)> = vec![(String::new(), img.clone())];
+    let mut sizes: Vec<(String, DynamicImage)> = Vec::new();
     for vw in VARIANT_WIDTHS.into_iter().filter(|vw| *vw < img.width()) {
         let vh = ((u64::from(img.height()) * u64::from(vw)) / u64::from(img.width())).max(1) as u32;
         sizes.push((
@@ -157,31 +162,38 @@ fn process_decoded(img: DynamicImage, stored: Stored) -> Result<Processed, Media
         ));
         widths.push(vw);
     }
+    let (width, height) = (img.width(), img.height());
+    sizes.push((String::new(), img));
+    let mut files = Vec::new();
+    // A set is given up at its first size that is not smaller, and not encoded further.
+    let mut webp_set = Some(Vec::new());
     for (suffix, pic) in sizes {
         let main = encode(&pic, stored)?;
-        let webp = encode_webp(&pic)?;
-        webp_smaller &= webp.len() < main.len();
-        webp_files.push(Output {
-            suffix: suffix.clone(),
-            ext: "webp",
-            bytes: webp,
-        });
+        if let Some(set) = webp_set.as_mut() {
+            let webp = encode_webp(&pic, stored)?;
+            if webp.len() < main.len() {
+                set.push(Output {
+                    suffix: suffix.clone(),
+                    ext: "webp",
+                    bytes: webp,
+                });
+            } else {
+                webp_set = None;
+            }
+        }
         files.push(Output {
             suffix,
             ext: stored.ext(),
             bytes: main,
         });
     }
-    // A WebP set is offered only when every size is smaller than its original-format twin.
-    if webp_smaller {
-        files.extend(webp_files);
-    }
+    let webp = webp_set.map(|set| files.extend(set)).is_some();
     Ok(Processed {
         format: stored,
-        width: img.width(),
-        height: img.height(),
+        width,
+        height,
         widths,
-        webp: webp_smaller,
+        webp,
         files,
     })
 }
@@ -198,12 +210,21 @@ pub(crate) fn encode(img: &DynamicImage, stored: Stored) -> Result<Vec<u8>, Medi
     Ok(out)
 }
 
-fn encode_webp(img: &DynamicImage) -> Result<Vec<u8>, MediaError> {
-    let mut out = Vec::new();
-    let rgba = img.to_rgba8();
-    rgba.write_with_encoder(WebPEncoder::new_lossless(&mut out))
-        .map_err(|e| MediaError::Corrupt(e.to_string()))?;
-    Ok(out)
+/// Lossy WebP for photos, lossless for graphics (whose flat colours and sharp edges lossy
+/// coding would smear).
+fn encode_webp(img: &DynamicImage, stored: Stored) -> Result<Vec<u8>, MediaError> {
+    if stored == Stored::Png {
+        let mut out = Vec::new();
+        img.to_rgba8()
+            .write_with_encoder(WebPEncoder::new_lossless(&mut out))
+            .map_err(|e| MediaError::Corrupt(e.to_string()))?;
+        return Ok(out);
+    }
+    let rgb = img.to_rgb8();
+    let encoded = webp::Encoder::from_rgb(rgb.as_raw(), rgb.width(), rgb.height())
+        .encode_simple(false, WEBP_QUALITY)
+        .map_err(|e| MediaError::Corrupt(format!("WebP encoding failed: {e:?}")))?;
+    Ok(encoded.to_vec())
 }
 
 /// Test helpers for code that handles uploads.
@@ -346,6 +367,26 @@ mod tests {
             }
         } else {
             assert!(photo.files.iter().all(|f| f.ext != "webp"));
+        }
+    }
+
+    #[test]
+    fn photos_get_lossy_webp_at_every_size() {
+        let p = process(&jpeg(1700, 120)).unwrap();
+        assert_eq!(p.widths, vec![480, 800, 1200, 1600]);
+        assert!(p.webp, "a smooth photo is smaller as lossy WebP");
+        let webps: Vec<_> = p.files.iter().filter(|f| f.ext == "webp").collect();
+        assert_eq!(webps.len(), 5);
+        for f in &webps {
+            let twin = p
+                .files
+                .iter()
+                .find(|g| g.ext == "jpg" && g.suffix == f.suffix)
+                .unwrap();
+            assert!(f.bytes.len() < twin.bytes.len());
+            assert_eq!(&f.bytes[12..16], b"VP8 ", "lossy WebP, not VP8L");
+            let want: u32 = f.suffix.trim_matches(['-', 'w']).parse().unwrap_or(1700);
+            assert_eq!(image::load_from_memory(&f.bytes).unwrap().width(), want);
         }
     }
 }

@@ -97,6 +97,18 @@ server_test!(
             srcset.contains("story-00-480w.jpg 480w") && srcset.contains("story-00.jpg 1200w"),
             "{srcset}"
         );
+        // The demo's photos went through the upload pipeline: lossy WebP twins at the same widths.
+        let webp = attr(&html, "<source type=\"image/webp\"", "srcset").unwrap();
+        assert!(
+            webp.contains("/media/demo/story-00-480w.webp 480w")
+                && webp.contains("/media/demo/story-00.webp 1200w"),
+            "{webp}"
+        );
+        let res = app.get("/media/demo/story-00-800w.webp").await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "image/webp");
+        let bytes = res.bytes().await.unwrap();
+        assert_eq!(&bytes[12..16], b"VP8 ", "lossy");
         assert!(html.contains("<span class=\"credit\">Illustration: Harbour Ledger</span>"));
 
         // Newsletter box, donation call to action from the settings, author bio, related stories.
