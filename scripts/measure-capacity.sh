@@ -3,22 +3,27 @@
 # N subscribers (default 1,000,000), the time to import them, and one digest to all of them over SMTP
 # to Postfix's smtp-sink on loopback (queueing and sending, with the delivery rows it leaves and the
 # sender's peak memory). The reference, measured in the same run, is the sink's ceiling: smtp-source
-# pushing N messages of the digest's size over the same connections.
-# Usage: scripts/measure-capacity.sh [subscribers, default 1000000]
+# pushing N messages of the digest's size over the same connections. With `dkim`, every message is
+# signed with a fresh RSA-2048 key. While the digest is queued, a `tidings serve --no-jobs` node on
+# the same database answers wrk (16 connections over an article, the home page, a search and the
+# newsletter archive); its p99 then is printed beside its p99 with nothing else running.
+# Usage: scripts/measure-capacity.sh [subscribers, default 1000000] [dkim]
 # LOAD_DATABASE_URL names the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
 # a throwaway database is made there and dropped afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
+SIGN=${2:-}
 CONNECTIONS=8
 
 if ! command -v smtp-sink >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y postfix >/dev/null
 fi
-for tool in smtp-sink smtp-source curl psql python3; do
+command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null
+for tool in smtp-sink smtp-source curl psql python3 wrk openssl; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
 done
-cargo build --release -p tidings >/dev/null
+cargo build --release -p tidings --bin tidings >/dev/null
 BIN=$PWD/target/release/tidings
 
 source scripts/throwaway-pg.sh capacity
@@ -67,11 +72,37 @@ smtp-source -s $CONNECTIONS -m "$N" -l "$SIZE" -f news@example.org -t reader@exa
 end=$(now)
 CEILING=$(python3 -c "print(round($N / ($end - $start)))")
 
+# A node serving the site from the same database, with no background work of its own.
+SITE_PORT=$(free_port)
+SITE="http://127.0.0.1:$SITE_PORT"
+env -u TIDINGS_TEST_DATABASE_URL TIDINGS_SERVER__DATA_DIR="$WORK/site-node" "$BIN" serve --no-jobs \
+  --listen "127.0.0.1:$SITE_PORT" >"$WORK/site.log" 2>&1 &
+PIDS+=($!)
+ready "$SITE"
+printf '/council-approves-a-leaner-budget-after-a-night-of-testimony/\n/\n/search/?q=harbour\n/newsletter/\n' >"$WORK/paths.txt"
+wrk -t1 -c16 -d3s -s scripts/wrk-paths.lua "$SITE" -- "$WORK/paths.txt" >/dev/null
+QUIET=$(wrk -t1 -c16 -d10s --timeout 10s -s scripts/wrk-paths.lua "$SITE" -- "$WORK/paths.txt" | tail -1)
+
+SIGN_ENV=()
+if [ "$SIGN" = dkim ]; then
+  openssl genrsa -traditional -out "$WORK/dkim.pem" 2048 2>/dev/null
+  SIGN_ENV=(TIDINGS_MAIL__DKIM_KEY_FILE="$WORK/dkim.pem")
+fi
 start=$(now)
-TIDINGS_MAIL__URL="smtp://127.0.0.1:$SINK_PORT" TIDINGS_MAIL__FROM="Ledger <news@example.org>" \
+env "${SIGN_ENV[@]}" TIDINGS_MAIL__URL="smtp://127.0.0.1:$SINK_PORT" TIDINGS_MAIL__FROM="Ledger <news@example.org>" \
   TIDINGS_MAIL__CONNECTIONS=$CONNECTIONS /usr/bin/time -f "%M" -o "$WORK/rss" \
-  "$BIN" newsletter digest --send > "$WORK/out" 2>&1 || { cat "$WORK/out"; exit 1; }
+  "$BIN" newsletter digest --send > "$WORK/out" 2>&1 &
+SEND_PID=$!
+# wrk runs until the digest says it is queued, then stops on SIGINT and prints its figures.
+wrk -t1 -c16 -d3600s --timeout 10s -s scripts/wrk-paths.lua "$SITE" -- "$WORK/paths.txt" >"$WORK/during" &
+WRK_PID=$!
+while ! grep -q "queued\|finishing" "$WORK/out" && kill -0 "$SEND_PID" 2>/dev/null; do sleep 0.05; done
+QUEUED_AT=$(now)
+kill -INT "$WRK_PID"; wait "$WRK_PID" || true
+DURING=$(tail -1 "$WORK/during")
+wait "$SEND_PID" || { cat "$WORK/out"; exit 1; }
 end=$(now)
+QUEUE_S=$(python3 -c "print(round($QUEUED_AT - $start, 1))")
 SEND_S=$(python3 -c "print(round($end - $start, 1))")
 RATE=$(python3 -c "print(round($N / ($end - $start)))")
 RSS=$(( $(cat "$WORK/rss") / 1024 ))
@@ -80,5 +111,7 @@ DELIVERIES=$(rows deliveries)
 
 echo "PostgreSQL $(psql -qtA "$DB_URL" -c 'SHOW server_version'), $N subscribers, $CONNECTIONS SMTP connections"
 echo "database: ${EMPTY} MB with the sample newsroom; ${WITH_SUBSCRIBERS} MB with the subscribers (imported in ${IMPORT_S} s); ${AFTER_SEND} MB after one digest (${DELIVERIES} delivery rows)"
-echo "digest: $N messages of $SIZE bytes queued and sent in ${SEND_S} s = ${RATE} msg/s, peak RSS ${RSS} MB"
+echo "digest${SIGN:+ (DKIM RSA-2048)}: $N messages of $SIZE bytes queued and sent in ${SEND_S} s (queued in ${QUEUE_S} s) = ${RATE} msg/s, peak RSS ${RSS} MB"
+echo "site node, nothing else running: $QUIET"
+echo "site node, while the digest was queued: $DURING"
 echo "ceiling: smtp-source $CEILING msg/s; ratio to ceiling: $(python3 -c "print(f'{$RATE/$CEILING:.2f}')")x"

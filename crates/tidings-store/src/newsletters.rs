@@ -186,6 +186,10 @@ fn from_row(r: &AnyRow) -> Result<(Newsletter, bool), sqlx::Error> {
     Ok((n, archived.is_some()))
 }
 
+/// Subscribers given their deliveries per transaction when a newsletter is queued: long enough
+/// to keep the queueing quick, short enough that no other write waits long for the database.
+pub const QUEUE_CHUNK: i64 = 10_000;
+
 fn ids_text(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
@@ -195,23 +199,40 @@ fn parse_ids(s: &str) -> Vec<i64> {
 }
 
 impl Store {
-    /// Queues a newsletter to every subscriber of its audience, in one transaction. Returns `None`
-    /// when that edition already exists (a digest already sent that day, an article already alerted).
+    /// Queues a newsletter to every subscriber of its audience, [`QUEUE_CHUNK`] subscribers per
+    /// transaction. Returns `None` when that edition already exists (a digest already sent that day,
+    /// an article already alerted); if its queueing was cut short (a crash), it is finished first.
     pub async fn queue_newsletter(&self, new: &NewNewsletter) -> Result<Option<i64>, StoreError> {
+        self.queue_newsletter_in_chunks(new, QUEUE_CHUNK).await
+    }
+
+    /// [`Store::queue_newsletter`] with another chunk size (tests use small ones).
+    pub async fn queue_newsletter_in_chunks(
+        &self,
+        new: &NewNewsletter,
+        chunk: i64,
+    ) -> Result<Option<i64>, StoreError> {
         let now = Utc::now().timestamp();
         let mut tx = self.write_tx().await?;
-        let exists: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM newsletters WHERE kind = $1 AND edition = $2")
+        let exists: Option<(i64, i64)> =
+            sqlx::query_as("SELECT id, queueing FROM newsletters WHERE kind = $1 AND edition = $2")
                 .bind(new.audience.as_str())
                 .bind(&new.edition)
                 .fetch_optional(&mut *tx)
                 .await?;
-        if exists.is_some() {
-            return Ok(None);
+        match exists {
+            Some((_, 0)) => return Ok(None),
+            Some((id, _)) => {
+                tx.commit().await?;
+                self.add_deliveries(id, new.audience, chunk).await?;
+                return Ok(None);
+            }
+            None => {}
         }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO newsletters (kind, edition, subject, intro, items, status, cutoff_at, \
-             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $9, $6, $7, $8) RETURNING id",
+             created_by, created_at, queueing) VALUES ($1, $2, $3, $4, $5, $9, $6, $7, $8, 1) \
+             RETURNING id",
         )
         .bind(new.audience.as_str())
         .bind(&new.edition)
@@ -224,22 +245,62 @@ impl Store {
         .bind(NewsletterState::Sending.as_str())
         .fetch_one(&mut *tx)
         .await?;
-        let sql = format!(
-            "INSERT INTO deliveries (newsletter_id, subscriber_id, status) \
-             SELECT $1, id, $2 FROM subscribers \
-             WHERE status = $3 AND {} = 1 ORDER BY id",
-            new.audience.column()
-        );
-        sqlx::query(&sql)
+        tx.commit().await?;
+        self.add_deliveries(id, new.audience, chunk).await?;
+        Ok(Some(id))
+    }
+
+    /// Adds the deliveries of a queueing newsletter from where it stopped (its highest subscriber
+    /// id so far), `chunk` subscribers per transaction, then marks it queued. Senders may claim
+    /// the first chunks while later ones are added.
+    async fn add_deliveries(
+        &self,
+        id: i64,
+        audience: Audience,
+        chunk: i64,
+    ) -> Result<(), StoreError> {
+        let wanted = format!("status = $1 AND {} = 1 AND id > $2", audience.column());
+        loop {
+            let mut tx = self.write_tx().await?;
+            let (after,): (Option<i64>,) = sqlx::query_as(
+                "SELECT MAX(subscriber_id) FROM deliveries WHERE newsletter_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let after = after.unwrap_or(0);
+            let (upto,): (Option<i64>,) = sqlx::query_as(&format!(
+                "SELECT MAX(id) FROM (SELECT id FROM subscribers WHERE {wanted} \
+                 ORDER BY id LIMIT $3) chunk"
+            ))
+            .bind(SubscriberStatus::Confirmed.as_str())
+            .bind(after)
+            .bind(chunk)
+            .fetch_one(&mut *tx)
+            .await?;
+            let Some(upto) = upto else {
+                sqlx::query("UPDATE newsletters SET queueing = 0 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                // The archive at /newsletter/ lists it from now on.
+                bump_generation(&mut tx).await?;
+                tx.commit().await?;
+                return Ok(());
+            };
+            sqlx::query(&format!(
+                "INSERT INTO deliveries (newsletter_id, subscriber_id, status) \
+                 SELECT $3, id, $4 FROM subscribers WHERE {wanted} AND id <= $5 ORDER BY id"
+            ))
+            .bind(SubscriberStatus::Confirmed.as_str())
+            .bind(after)
             .bind(id)
             .bind(DeliveryState::Queued.as_str())
-            .bind(SubscriberStatus::Confirmed.as_str())
+            .bind(upto)
             .execute(&mut *tx)
             .await?;
-        // The archive at /newsletter/ lists it from now on.
-        bump_generation(&mut tx).await?;
-        tx.commit().await?;
-        Ok(Some(id))
+            tx.commit().await?;
+        }
     }
 
     /// The newsletter with this id, with its counts.

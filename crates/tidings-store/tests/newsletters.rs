@@ -70,6 +70,66 @@ each_backend!(
     }
 );
 
+each_backend!(
+    queueing_goes_in_chunks_and_finishes_after_a_crash,
+    |store| {
+        use tidings_store::testing::{execute, number};
+        subscribers(&store, 25, SubscriberStatus::Confirmed).await;
+        subscribers(&store, 4, SubscriberStatus::Pending).await;
+        let id = store
+            .queue_newsletter_in_chunks(&digest("2026-11-29"), 10)
+            .await
+            .unwrap()
+            .unwrap();
+        let count = format!("SELECT COUNT(*) FROM deliveries WHERE newsletter_id = {id}");
+        let distinct = format!(
+            "SELECT COUNT(DISTINCT subscriber_id) FROM deliveries WHERE newsletter_id = {id}"
+        );
+        assert_eq!(number(&store, &count).await, 25);
+        assert_eq!(number(&store, &distinct).await, 25);
+        let flag = format!("SELECT queueing FROM newsletters WHERE id = {id}");
+        assert_eq!(number(&store, &flag).await, 0);
+
+        // A crash part-way: the flag still up, the last chunks never written.
+        execute(
+            &store,
+            &format!(
+                "UPDATE newsletters SET queueing = 1 WHERE id = {id}; \
+                 DELETE FROM deliveries WHERE newsletter_id = {id} AND subscriber_id > \
+                 (SELECT MIN(subscriber_id) + 4 FROM deliveries WHERE newsletter_id = {id})"
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(number(&store, &count).await, 5);
+        // Nothing is waiting, but the newsletter is not finished while it is still being queued.
+        for d in store
+            .claim_deliveries("w", 50, Utc::now(), Utc::now() + Duration::seconds(10))
+            .await
+            .unwrap()
+        {
+            store
+                .record_delivery(d.id, &DeliveryOutcome::Sent)
+                .await
+                .unwrap();
+        }
+        assert!(store.finish_newsletters().await.unwrap().is_empty());
+
+        // Queueing the same edition again finishes the job instead of starting another.
+        assert!(store
+            .queue_newsletter_in_chunks(&digest("2026-11-29"), 10)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(number(&store, &count).await, 25);
+        assert_eq!(number(&store, &distinct).await, 25);
+        assert_eq!(number(&store, &flag).await, 0);
+        let n = store.newsletter(id).await.unwrap().unwrap();
+        assert_eq!(n.counts.total, 25);
+        assert_eq!(n.status, NewsletterState::Sending, "20 still to send");
+    }
+);
+
 each_backend!(claims_are_exclusive_leased_and_settled, |store| {
     subscribers(&store, 6, SubscriberStatus::Confirmed).await;
     let id = store

@@ -237,7 +237,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let done: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT n.id, (SELECT COUNT(*) FROM deliveries f WHERE f.newsletter_id = n.id \
-             AND f.status = $1) FROM newsletters n WHERE n.status = $2 \
+             AND f.status = $1) FROM newsletters n WHERE n.status = $2 AND n.queueing = 0 \
              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.newsletter_id = n.id \
              AND d.status IN ($3, $4))",
         )
