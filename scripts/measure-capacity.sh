@@ -5,7 +5,7 @@
 # sender's peak memory). The reference, measured in the same run, is the sink's ceiling: smtp-source
 # pushing N messages of the digest's size over the same connections. With `dkim`, every message is
 # signed with a fresh RSA-2048 key. While the digest is queued, a `tidings serve --no-jobs` node on
-# the same database answers wrk (16 connections over an article, the home page, a search and the
+# the same database answers wrk (16 connections over an article, the home page, a section and the
 # newsletter archive); its p99 then is printed beside its p99 with nothing else running.
 # Usage: scripts/measure-capacity.sh [subscribers, default 1000000] [dkim]
 # LOAD_DATABASE_URL names the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres);
@@ -79,7 +79,7 @@ env -u TIDINGS_TEST_DATABASE_URL TIDINGS_SERVER__DATA_DIR="$WORK/site-node" "$BI
   --listen "127.0.0.1:$SITE_PORT" >"$WORK/site.log" 2>&1 &
 PIDS+=($!)
 ready "$SITE"
-printf '/council-approves-a-leaner-budget-after-a-night-of-testimony/\n/\n/search/?q=harbour\n/newsletter/\n' >"$WORK/paths.txt"
+printf '/council-approves-a-leaner-budget-after-a-night-of-testimony/\n/\n/tag/city-hall/\n/newsletter/\n' >"$WORK/paths.txt"
 wrk -t1 -c16 -d3s -s scripts/wrk-paths.lua "$SITE" -- "$WORK/paths.txt" >/dev/null
 QUIET=$(wrk -t1 -c16 -d10s --timeout 10s -s scripts/wrk-paths.lua "$SITE" -- "$WORK/paths.txt" | tail -1)
 

@@ -26,7 +26,7 @@ pub const MAX_SIDE: u32 = 12_000;
 pub const MAX_PIXELS: u64 = 40_000_000;
 /// Widths of the variants made for `srcset` (only those narrower than the original).
 pub const VARIANT_WIDTHS: [u32; 4] = [480, 800, 1200, 1600];
-/// libwebp's quality for lossy photos (0-100): about JPEG 85's look at two thirds of its bytes.
+/// libwebp's quality for lossy photos (0-100): about JPEG 85's look at half its bytes (ADR 019).
 const WEBP_QUALITY: f32 = 80.0;
 
 /// Why an upload was refused.
