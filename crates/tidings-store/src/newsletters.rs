@@ -260,15 +260,15 @@ impl Store {
         chunk: i64,
     ) -> Result<(), StoreError> {
         let wanted = format!("status = $1 AND {} = 1 AND id > $2", audience.column());
+        // Where an interrupted queueing stopped; from then on each chunk starts after the last.
+        let (after,): (Option<i64>,) =
+            sqlx::query_as("SELECT MAX(subscriber_id) FROM deliveries WHERE newsletter_id = $1")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
+        let mut after = after.unwrap_or(0);
         loop {
             let mut tx = self.write_tx().await?;
-            let (after,): (Option<i64>,) = sqlx::query_as(
-                "SELECT MAX(subscriber_id) FROM deliveries WHERE newsletter_id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let after = after.unwrap_or(0);
             let (upto,): (Option<i64>,) = sqlx::query_as(&format!(
                 "SELECT MAX(id) FROM (SELECT id FROM subscribers WHERE {wanted} \
                  ORDER BY id LIMIT $3) chunk"
@@ -300,6 +300,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+            after = upto;
         }
     }
 
