@@ -17,4 +17,4 @@ pub use dns_check::{
     check_records, parse_server, resolver, RecordCheck, RecordState, ResolverError,
 };
 pub use message::Email;
-pub use transport::{MailError, MailOptions, Mailer, OUTBOX_JOB};
+pub use transport::{Formatted, MailError, MailOptions, Mailer, OUTBOX_JOB};

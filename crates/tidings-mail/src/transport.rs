@@ -220,13 +220,18 @@ impl Mailer {
 
     /// Sends one message.
     pub async fn send(&self, email: &Email) -> Result<(), MailError> {
-        let sent = self.send_now(email).await;
-        let result = if sent.is_ok() { "sent" } else { "failed" };
-        metrics::counter!("tidings_mail_messages_total", "result" => result).increment(1);
-        sent
+        match self.format(email).await {
+            Ok(formatted) => self.transmit(&formatted).await,
+            Err(e) => {
+                count(false);
+                Err(e)
+            }
+        }
     }
 
-    async fn send_now(&self, email: &Email) -> Result<(), MailError> {
+    /// Builds (and signs) the message for its recipient without sending it, so that a sender can
+    /// prepare the next message while the outcome of the last one is being recorded.
+    pub async fn format(&self, email: &Email) -> Result<Formatted, MailError> {
         let mut from = self.from();
         if let (Some(name), false) = (&email.from_name, self.fixed_name) {
             from.name = Some(name.clone());
@@ -252,6 +257,21 @@ impl Mailer {
             }
             None => message.formatted(),
         };
+        Ok(Formatted {
+            envelope: message.envelope().clone(),
+            bytes,
+        })
+    }
+
+    /// Hands a formatted message to the transport.
+    pub async fn transmit(&self, message: &Formatted) -> Result<(), MailError> {
+        let sent = self.transmit_now(message).await;
+        count(sent.is_ok());
+        sent
+    }
+
+    async fn transmit_now(&self, message: &Formatted) -> Result<(), MailError> {
+        let Formatted { envelope, bytes } = message;
         match &*self.transport {
             Transport::Outbox(dir) => {
                 tokio::fs::create_dir_all(dir).await?;
@@ -259,15 +279,27 @@ impl Mailer {
                 let name = format!("{stamp}-{}.eml", &random_id()[..8]);
                 // Write then rename, so a reader never sees half a message.
                 let tmp = dir.join(format!(".{name}.tmp"));
-                tokio::fs::write(&tmp, &bytes).await?;
+                tokio::fs::write(&tmp, bytes).await?;
                 tokio::fs::rename(&tmp, dir.join(name)).await?;
                 Ok(())
             }
-            Transport::Pooled(pool) => pool.send(message.envelope(), &bytes).await,
+            Transport::Pooled(pool) => pool.send(envelope, bytes).await,
             Transport::Smtp(smtp) => {
-                smtp.send_raw(message.envelope(), &bytes).await?;
+                smtp.send_raw(envelope, bytes).await?;
                 Ok(())
             }
         }
     }
+}
+
+/// One message's bytes as they go on the wire, with the envelope they go under.
+#[derive(Debug, Clone)]
+pub struct Formatted {
+    envelope: lettre::address::Envelope,
+    bytes: Vec<u8>,
+}
+
+fn count(sent: bool) {
+    let result = if sent { "sent" } else { "failed" };
+    metrics::counter!("tidings_mail_messages_total", "result" => result).increment(1);
 }

@@ -1,16 +1,20 @@
 //! The sending worker: drains the deliveries queue over the mailer's pooled connections.
 //!
-//! Each connection task sends one message at a time and records its outcome before the next, so
-//! after a crash at most one message per connection can have been delivered without being
-//! recorded; that one goes again with the same Message-ID. Claims carry a lease that a live worker
-//! renews; a dead worker's claims return to the queue when it lapses.
+//! Each connection task sends one message at a time and has its outcome written before the next
+//! goes, so after a crash at most one message per connection can have been delivered without
+//! being recorded; that one goes again with the same Message-ID. While an outcome is being
+//! written the connection builds (and signs) its next message, and one recorder writes the
+//! outcomes of every connection that finished meanwhile in a single transaction. Claims carry a
+//! lease that a live worker renews; a dead worker's claims return to the queue when it lapses.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use tidings_store::{ClaimedDelivery, DeliveryOutcome};
+use tidings_mail::{Formatted, MailError};
+use tidings_store::{ClaimedDelivery, DeliveryOutcome, Store};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::email::{personalise, Prepared};
@@ -37,6 +41,53 @@ pub fn retry_at(now: DateTime<Utc>, attempts: i64) -> Option<DateTime<Utc>> {
 
 /// Newsletters rendered in this run, shared by its connections.
 type RenderedNewsletters = Arc<tokio::sync::Mutex<HashMap<i64, Arc<Prepared>>>>;
+
+/// A message being built: `None` when the subscriber no longer wants it.
+type Building = tokio::task::JoinHandle<Option<Result<Formatted, MailError>>>;
+
+/// Whether an outcome reached the database (the error as text: every waiting connection gets it).
+type Written = oneshot::Receiver<Result<(), String>>;
+
+/// An outcome on its way to the database, with the connection that waits for it.
+struct Outcome {
+    delivery: i64,
+    outcome: DeliveryOutcome,
+    written: oneshot::Sender<Result<(), String>>,
+}
+
+/// Writes the outcomes of every connection, all those waiting in one transaction, until the
+/// connections are gone.
+async fn record(store: Store, mut outcomes: mpsc::Receiver<Outcome>) {
+    let mut waiting = Vec::new();
+    while outcomes.recv_many(&mut waiting, 512).await > 0 {
+        let mut rows = Vec::with_capacity(waiting.len());
+        let mut acks = Vec::with_capacity(waiting.len());
+        for o in waiting.drain(..) {
+            rows.push((o.delivery, o.outcome));
+            acks.push(o.written);
+        }
+        let written = store
+            .record_deliveries(&rows)
+            .await
+            .map_err(|e| e.to_string());
+        for ack in acks {
+            // A connection that stopped waiting has failed already; nothing to tell it.
+            let _ = ack.send(written.clone());
+        }
+    }
+}
+
+/// Waits until the last outcome a connection handed over is in the database.
+async fn settle(written: Option<Written>) -> Result<(), NewsletterError> {
+    let Some(written) = written else {
+        return Ok(());
+    };
+    match written.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(NewsletterError::Task(format!("recording outcomes: {e}"))),
+        Err(_) => Err(NewsletterError::Task("the outcome recorder stopped".into())),
+    }
+}
 
 /// Tallies of one run of the worker.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -119,9 +170,18 @@ impl Sender {
         });
         // Each newsletter is rendered once per run, whichever connection meets it first.
         let prepared: RenderedNewsletters = Arc::default();
-        let tasks: Vec<_> = (0..self.app.options().send_connections)
-            .map(|_| tokio::spawn(self.clone().connection(pacer.clone(), prepared.clone())))
+        let connections = self.app.options().send_connections;
+        let (outcomes, received) = mpsc::channel(connections.max(1) as usize * 2);
+        let recorder = tokio::spawn(record(store.clone(), received));
+        let tasks: Vec<_> = (0..connections)
+            .map(|_| {
+                let c = self
+                    .clone()
+                    .connection(pacer.clone(), prepared.clone(), outcomes.clone());
+                tokio::spawn(c)
+            })
             .collect();
+        drop(outcomes);
         let mut report = SendReport::default();
         let mut first_error = None;
         for t in tasks {
@@ -137,6 +197,9 @@ impl Sender {
             }
         }
         renewer.abort();
+        if let Err(e) = recorder.await {
+            first_error = first_error.or(Some(NewsletterError::Task(e.to_string())));
+        }
         for id in store.finish_newsletters().await? {
             tracing::info!(newsletter = id, "newsletter send finished");
         }
@@ -151,34 +214,45 @@ impl Sender {
         self,
         pacer: Arc<Pacer>,
         prepared: RenderedNewsletters,
+        recorder: mpsc::Sender<Outcome>,
     ) -> Result<SendReport, NewsletterError> {
         let store = self.app.store();
         let mut report = SendReport::default();
+        // The last outcome handed to the recorder, not yet known to be written.
+        let mut unwritten: Option<Written> = None;
         loop {
             let now = Utc::now();
             let batch = store
                 .claim_deliveries(&self.id, BATCH, now, now + LEASE)
                 .await?;
             if batch.is_empty() {
+                settle(unwritten.take()).await?;
                 return Ok(report);
             }
-            for d in batch {
-                let p = {
-                    let mut cache = prepared.lock().await;
-                    match cache.get(&d.newsletter_id) {
-                        Some(p) => p.clone(),
-                        None => {
-                            let n = store
-                                .newsletter(d.newsletter_id)
-                                .await?
-                                .ok_or(NewsletterError::NotFound("newsletter"))?;
-                            let p = Arc::new(self.app.prepare(&n).await?);
-                            cache.insert(d.newsletter_id, p.clone());
-                            p
-                        }
-                    }
+            // Each message is built (and signed) on its own task while the one before it is
+            // recorded and sent.
+            let mut batch = batch.into_iter();
+            let mut next = match batch.next() {
+                Some(d) => Some(self.start_building(&prepared, d).await?),
+                None => None,
+            };
+            while let Some((d, building)) = next.take() {
+                let message = building
+                    .await
+                    .map_err(|e| NewsletterError::Task(e.to_string()))?;
+                next = match batch.next() {
+                    Some(d) => Some(self.start_building(&prepared, d).await?),
+                    None => None,
                 };
-                let outcome = self.deliver(&p, &d, &pacer).await;
+                settle(unwritten.take()).await?;
+                let outcome = match message {
+                    None => DeliveryOutcome::Skipped,
+                    Some(Ok(m)) => {
+                        pacer.wait().await;
+                        judge(&d, self.app.mailer().transmit(&m).await)
+                    }
+                    Some(Err(e)) => judge(&d, Err(e)),
+                };
                 match &outcome {
                     DeliveryOutcome::Sent => report.sent += 1,
                     DeliveryOutcome::Skipped => report.skipped += 1,
@@ -186,31 +260,77 @@ impl Sender {
                     DeliveryOutcome::Retry { retry_at: None, .. } => report.failed += 1,
                     DeliveryOutcome::Retry { .. } => report.retrying += 1,
                 }
-                store.record_delivery(d.id, &outcome).await?;
+                let (written, wait) = oneshot::channel();
+                recorder
+                    .send(Outcome {
+                        delivery: d.id,
+                        outcome,
+                        written,
+                    })
+                    .await
+                    .map_err(|_| NewsletterError::Task("the outcome recorder stopped".into()))?;
+                unwritten = Some(wait);
             }
         }
     }
 
-    async fn deliver(&self, p: &Prepared, d: &ClaimedDelivery, pacer: &Pacer) -> DeliveryOutcome {
-        if !d.wanted {
-            return DeliveryOutcome::Skipped;
+    /// The newsletter rendered for this run, rendering it if no connection has yet.
+    async fn rendered(
+        &self,
+        prepared: &RenderedNewsletters,
+        newsletter_id: i64,
+    ) -> Result<Arc<Prepared>, NewsletterError> {
+        let mut cache = prepared.lock().await;
+        if let Some(p) = cache.get(&newsletter_id) {
+            return Ok(p.clone());
         }
-        pacer.wait().await;
-        let email = personalise(p, d.subscriber_id, &d.email);
-        match self.app.mailer().send(&email).await {
-            Ok(()) => DeliveryOutcome::Sent,
-            Err(e) if e.is_permanent() => {
-                tracing::warn!(to = %d.email, error = %e, "address refused; suppressed");
-                DeliveryOutcome::Refused {
-                    error: e.to_string(),
-                }
+        let n = self
+            .app
+            .store()
+            .newsletter(newsletter_id)
+            .await?
+            .ok_or(NewsletterError::NotFound("newsletter"))?;
+        let p = Arc::new(self.app.prepare(&n).await?);
+        cache.insert(newsletter_id, p.clone());
+        Ok(p)
+    }
+
+    /// Starts building the subscriber's own message, formatted and signed, on a task of its own
+    /// (it yields `None` when they no longer want it).
+    async fn start_building(
+        &self,
+        prepared: &RenderedNewsletters,
+        d: ClaimedDelivery,
+    ) -> Result<(ClaimedDelivery, Building), NewsletterError> {
+        let p = self.rendered(prepared, d.newsletter_id).await?;
+        let mailer = self.app.mailer().clone();
+        let (wanted, subscriber_id, to) = (d.wanted, d.subscriber_id, d.email.clone());
+        let building = tokio::spawn(async move {
+            if !wanted {
+                return None;
             }
-            Err(e) => {
-                tracing::warn!(to = %d.email, error = %e, "temporary failure; will retry");
-                DeliveryOutcome::Retry {
-                    error: e.to_string(),
-                    retry_at: retry_at(Utc::now(), d.attempts + 1),
-                }
+            let email = personalise(&p, subscriber_id, &to);
+            Some(mailer.format(&email).await)
+        });
+        Ok((d, building))
+    }
+}
+
+/// What a send's result means for the delivery.
+fn judge(d: &ClaimedDelivery, sent: Result<(), MailError>) -> DeliveryOutcome {
+    match sent {
+        Ok(()) => DeliveryOutcome::Sent,
+        Err(e) if e.is_permanent() => {
+            tracing::warn!(to = %d.email, error = %e, "address refused; suppressed");
+            DeliveryOutcome::Refused {
+                error: e.to_string(),
+            }
+        }
+        Err(e) => {
+            tracing::warn!(to = %d.email, error = %e, "temporary failure; will retry");
+            DeliveryOutcome::Retry {
+                error: e.to_string(),
+                retry_at: retry_at(Utc::now(), d.attempts + 1),
             }
         }
     }

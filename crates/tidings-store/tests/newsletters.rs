@@ -171,41 +171,28 @@ each_backend!(claims_are_exclusive_leased_and_settled, |store| {
         6
     );
 
-    // Settle them in every way.
-    store
-        .record_delivery(again[0].id, &DeliveryOutcome::Sent)
-        .await
-        .unwrap();
-    store
-        .record_delivery(again[1].id, &DeliveryOutcome::Skipped)
-        .await
-        .unwrap();
-    store
-        .record_delivery(
+    // Settle them in every way, all in one write (as the sender's recorder does).
+    let later = now + Duration::seconds(60);
+    let outcomes = vec![
+        (again[0].id, DeliveryOutcome::Sent),
+        (again[1].id, DeliveryOutcome::Skipped),
+        (
             again[2].id,
-            &DeliveryOutcome::Refused {
+            DeliveryOutcome::Refused {
                 error: "550 no such user".into(),
             },
-        )
-        .await
-        .unwrap();
-    let later = now + Duration::seconds(60);
-    store
-        .record_delivery(
+        ),
+        (
             again[3].id,
-            &DeliveryOutcome::Retry {
+            DeliveryOutcome::Retry {
                 error: "421 try later".into(),
                 retry_at: Some(later),
             },
-        )
-        .await
-        .unwrap();
-    for d in &again[4..] {
-        store
-            .record_delivery(d.id, &DeliveryOutcome::Sent)
-            .await
-            .unwrap();
-    }
+        ),
+        (again[4].id, DeliveryOutcome::Sent),
+        (again[5].id, DeliveryOutcome::Sent),
+    ];
+    store.record_deliveries(&outcomes).await.unwrap();
     let refused = store
         .subscriber(again[2].subscriber_id)
         .await

@@ -131,68 +131,95 @@ impl Store {
         delivery_id: i64,
         outcome: &DeliveryOutcome,
     ) -> Result<(), StoreError> {
+        self.record_deliveries(&[(delivery_id, outcome.clone())])
+            .await
+    }
+
+    /// Records how several claimed deliveries ended, in one transaction (the sender gathers the
+    /// outcomes of all its connections, so a large send commits far fewer times than it sends).
+    pub async fn record_deliveries(
+        &self,
+        outcomes: &[(i64, DeliveryOutcome)],
+    ) -> Result<(), StoreError> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
         let now = Utc::now().timestamp();
-        match outcome {
-            DeliveryOutcome::Sent => {
-                sqlx::query(
-                    "UPDATE deliveries SET status = $3, sent_at = $1, attempts = attempts + 1, \
-                     error = '' WHERE id = $2",
-                )
-                .bind(now)
-                .bind(delivery_id)
-                .bind(DeliveryState::Sent.as_str())
-                .execute(&self.pool)
-                .await?;
-            }
-            DeliveryOutcome::Skipped => {
-                sqlx::query("UPDATE deliveries SET status = $2 WHERE id = $1")
+        let of = |wanted: fn(&DeliveryOutcome) -> bool| -> Vec<i64> {
+            outcomes
+                .iter()
+                .filter(|(_, o)| wanted(o))
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        let sent = of(|o| matches!(o, DeliveryOutcome::Sent));
+        let skipped = of(|o| matches!(o, DeliveryOutcome::Skipped));
+        let mut tx = self.write_tx().await?;
+        if !sent.is_empty() {
+            sqlx::query(&format!(
+                "UPDATE deliveries SET status = $2, sent_at = $1, attempts = attempts + 1, \
+                 error = '' WHERE id IN ({})",
+                ids_text(&sent)
+            ))
+            .bind(now)
+            .bind(DeliveryState::Sent.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !skipped.is_empty() {
+            sqlx::query(&format!(
+                "UPDATE deliveries SET status = $1 WHERE id IN ({})",
+                ids_text(&skipped)
+            ))
+            .bind(DeliveryState::Skipped.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (delivery_id, outcome) in outcomes {
+            match outcome {
+                DeliveryOutcome::Sent | DeliveryOutcome::Skipped => {}
+                DeliveryOutcome::Retry { error, retry_at } => {
+                    let (status, next) = match retry_at {
+                        Some(t) => (DeliveryState::Queued, t.timestamp()),
+                        None => (DeliveryState::Failed, now),
+                    };
+                    sqlx::query(
+                        "UPDATE deliveries SET status = $1, next_attempt_at = $2, \
+                         attempts = attempts + 1, error = $3, claimed_by = '' WHERE id = $4",
+                    )
+                    .bind(status.as_str())
+                    .bind(next)
+                    .bind(error)
                     .bind(delivery_id)
-                    .bind(DeliveryState::Skipped.as_str())
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
-            }
-            DeliveryOutcome::Retry { error, retry_at } => {
-                let (status, next) = match retry_at {
-                    Some(t) => (DeliveryState::Queued, t.timestamp()),
-                    None => (DeliveryState::Failed, now),
-                };
-                sqlx::query(
-                    "UPDATE deliveries SET status = $1, next_attempt_at = $2, \
-                     attempts = attempts + 1, error = $3, claimed_by = '' WHERE id = $4",
-                )
-                .bind(status.as_str())
-                .bind(next)
-                .bind(error)
-                .bind(delivery_id)
-                .execute(&self.pool)
-                .await?;
-            }
-            DeliveryOutcome::Refused { error } => {
-                let mut tx = self.write_tx().await?;
-                sqlx::query(
-                    "UPDATE deliveries SET status = $3, attempts = attempts + 1, error = $1, \
-                     claimed_by = '' WHERE id = $2",
-                )
-                .bind(error)
-                .bind(delivery_id)
-                .bind(DeliveryState::Failed.as_str())
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "UPDATE subscribers SET status = $4, suppressed_at = $1, \
-                     suppressed_reason = $2 WHERE id = (SELECT subscriber_id FROM deliveries \
-                     WHERE id = $3) AND status <> $5",
-                )
-                .bind(now)
-                .bind(error)
-                .bind(delivery_id)
-                .bind(SubscriberStatus::Suppressed.as_str())
-                .bind(SubscriberStatus::Unsubscribed.as_str())
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
+                }
+                DeliveryOutcome::Refused { error } => {
+                    sqlx::query(
+                        "UPDATE deliveries SET status = $3, attempts = attempts + 1, error = $1, \
+                         claimed_by = '' WHERE id = $2",
+                    )
+                    .bind(error)
+                    .bind(delivery_id)
+                    .bind(DeliveryState::Failed.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "UPDATE subscribers SET status = $4, suppressed_at = $1, \
+                         suppressed_reason = $2 WHERE id = (SELECT subscriber_id FROM deliveries \
+                         WHERE id = $3) AND status <> $5",
+                    )
+                    .bind(now)
+                    .bind(error)
+                    .bind(delivery_id)
+                    .bind(SubscriberStatus::Suppressed.as_str())
+                    .bind(SubscriberStatus::Unsubscribed.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
         }
+        tx.commit().await?;
         Ok(())
     }
 
