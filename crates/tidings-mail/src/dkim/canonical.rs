@@ -2,8 +2,8 @@
 //! message, and the signature header built from it. Signing the bytes as they will be sent lets
 //! the expensive part (the private-key operation) run on any core, apart from message building.
 
+use aws_lc_rs::digest;
 use base64::Engine;
-use ring::digest;
 
 /// The relaxed form of a header field: lower-case name, value unfolded, runs of spaces and tabs
 /// as one space, none at either end, then CRLF (the DKIM-Signature field itself goes without it).
