@@ -8,6 +8,7 @@ mod dns_check;
 pub mod dns_testing;
 mod message;
 mod pool;
+mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transport;

@@ -79,10 +79,16 @@ fn parse(url: &str) -> Result<Target, MailError> {
     })
 }
 
+/// An open, greeted session, and whether its server takes pipelined commands.
+struct Session {
+    conn: AsyncSmtpConnection,
+    pipelining: bool,
+}
+
 /// Up to `size` open connections, each used by one message at a time.
 pub(crate) struct Pool {
     target: Target,
-    idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
+    idle: Mutex<Vec<(Session, Instant)>>,
     permits: Semaphore,
 }
 
@@ -96,7 +102,7 @@ impl Pool {
         })
     }
 
-    async fn connect(&self) -> Result<AsyncSmtpConnection, MailError> {
+    async fn connect(&self) -> Result<Session, MailError> {
         let t = &self.target;
         let tcp = tokio::time::timeout(
             TIMEOUT,
@@ -129,13 +135,14 @@ impl Pool {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
                 .await?;
         }
-        Ok(conn)
+        let pipelining = crate::session::offers_pipelining(&mut conn, &t.hello).await?;
+        Ok(Session { conn, pipelining })
     }
 
     /// Connects, greets (and authenticates), then says goodbye.
     pub(crate) async fn test_connection(&self) -> Result<(), MailError> {
-        let mut conn = self.connect().await?;
-        conn.quit().await?;
+        let mut session = self.connect().await?;
+        session.conn.quit().await?;
         Ok(())
     }
 
@@ -149,32 +156,32 @@ impl Pool {
         let reused = {
             let mut idle = self.idle.lock().await;
             let mut found = None;
-            while let Some((conn, since)) = idle.pop() {
-                if since.elapsed() < IDLE && !conn.has_broken() {
-                    found = Some(conn);
+            while let Some((session, since)) = idle.pop() {
+                if since.elapsed() < IDLE && !session.conn.has_broken() {
+                    found = Some(session);
                     break;
                 }
                 // Stale: let it go (dropping closes the socket).
             }
             found
         };
-        let mut conn = match reused {
-            Some(c) => c,
+        let mut session = match reused {
+            Some(s) => s,
             None => self.connect().await?,
         };
-        let sent = tokio::time::timeout(TIMEOUT, conn.send(envelope, bytes)).await;
+        let sent = tokio::time::timeout(
+            TIMEOUT,
+            crate::session::send(&mut session.conn, session.pipelining, envelope, bytes),
+        )
+        .await;
         match sent {
-            Ok(Ok(_)) => {
-                self.idle.lock().await.push((conn, Instant::now()));
+            Ok(Ok(())) => {
+                self.idle.lock().await.push((session, Instant::now()));
                 Ok(())
             }
-            Ok(Err(e)) => {
-                // A refused recipient leaves the session usable; a broken one is dropped.
-                if !conn.has_broken() {
-                    self.idle.lock().await.push((conn, Instant::now()));
-                }
-                Err(e.into())
-            }
+            // A refusal can leave pipelined answers unread: the session goes, and the next
+            // message opens a fresh one.
+            Ok(Err(e)) => Err(e.into()),
             Err(_) => Err(MailError::Io(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
                 "SMTP server did not answer in time",

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -50,6 +51,7 @@ pub struct SmtpCatcher {
     received: Arc<Mutex<Vec<Received>>>,
     failures: Arc<Mutex<HashMap<String, u16>>>,
     delay: Arc<Mutex<std::time::Duration>>,
+    plain: Arc<AtomicBool>,
 }
 
 impl SmtpCatcher {
@@ -63,6 +65,7 @@ impl SmtpCatcher {
             received: Arc::default(),
             failures: Arc::default(),
             delay: Arc::default(),
+            plain: Arc::default(),
         };
         let c = catcher.clone();
         tokio::spawn(async move {
@@ -132,6 +135,11 @@ impl SmtpCatcher {
         *self.delay.lock().expect("lock") = delay;
     }
 
+    /// Stops offering PIPELINING to new sessions (a server that takes one command at a time).
+    pub fn without_pipelining(&self) {
+        self.plain.store(true, Ordering::SeqCst);
+    }
+
     /// Makes RCPT TO for `to` answer with `code` (e.g. 450 or 550).
     pub fn fail_recipient(&self, to: &str, code: u16) {
         self.failures
@@ -162,8 +170,15 @@ impl SmtpCatcher {
             }
             let cmd = line.trim_end().to_string();
             let upper = cmd.to_ascii_uppercase();
+            // Commands are answered in the order they arrive, however many came in one packet,
+            // which is all PIPELINING asks of a server.
             let reply: String = if upper.starts_with("EHLO") {
-                "250-tidings-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n".into()
+                let pipelining = if self.plain.load(Ordering::SeqCst) {
+                    ""
+                } else {
+                    "250-PIPELINING\r\n"
+                };
+                format!("250-tidings-test\r\n{pipelining}250-8BITMIME\r\n250 SMTPUTF8\r\n")
             } else if upper.starts_with("HELO") {
                 "250 tidings-test\r\n".into()
             } else if upper.starts_with("MAIL FROM:") {
@@ -185,6 +200,9 @@ impl SmtpCatcher {
                         "250 OK\r\n".into()
                     }
                 }
+            } else if upper == "DATA" && to.is_empty() {
+                // RFC 2920: a pipelined DATA after refused recipients must be refused too.
+                "554 no valid recipients\r\n".into()
             } else if upper == "DATA" {
                 write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
                 let mut data = String::new();
@@ -309,6 +327,42 @@ mod tests {
             .await
             .unwrap_err()
             .is_permanent());
+        // A refusal mid-pipeline costs the session, not the next message.
+        mailer.send(&mail("reader@example.net")).await.unwrap();
+        assert_eq!(catcher.messages_to("reader@example.net").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn pipelined_and_one_at_a_time_sessions_carry_the_same_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let email = Email {
+            to: "reader@example.net".into(),
+            subject: "Dots".into(),
+            text: ".first\nmiddle\n..second\n.".into(),
+            message_id: Some("dots@example.org".into()),
+            ..Email::default()
+        };
+        let mut bodies = Vec::new();
+        for plain in [false, true] {
+            let catcher = SmtpCatcher::start().await;
+            if plain {
+                catcher.without_pipelining();
+            }
+            let mailer = Mailer::new(&catcher.url(), "news@example.org", dir.path()).unwrap();
+            for _ in 0..3 {
+                mailer.send(&email).await.unwrap();
+            }
+            let got = catcher.messages_to("reader@example.net");
+            assert_eq!(got.len(), 3, "every message on the reused session");
+            let data = &got[2].data;
+            let body = &data[data.find("\r\n\r\n").unwrap()..];
+            assert!(
+                body.contains("\r\n.first\r\nmiddle\r\n..second\r\n.\r\n"),
+                "{body:?}"
+            );
+            bodies.push(body.to_string());
+        }
+        assert_eq!(bodies[0], bodies[1]);
     }
 
     #[tokio::test]
