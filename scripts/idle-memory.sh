@@ -5,7 +5,9 @@
 # the same run as a reference. Also prints the release binary's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null
+for tool in wrk nginx curl; do
+  command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx-light curl >/dev/null
+done
 cargo build --release -p tidings --bin tidings >/dev/null
 LOAD_SECONDS=15
 WORK=$(mktemp -d)

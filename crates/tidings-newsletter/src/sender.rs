@@ -171,7 +171,7 @@ impl Sender {
         // Each newsletter is rendered once per run, whichever connection meets it first.
         let prepared: RenderedNewsletters = Arc::default();
         let connections = self.app.options().send_connections;
-        let (outcomes, received) = mpsc::channel(connections.max(1) as usize * 2);
+        let (outcomes, received) = mpsc::channel(connections.max(1) * 2);
         let recorder = tokio::spawn(record(store.clone(), received));
         let tasks: Vec<_> = (0..connections)
             .map(|_| {
