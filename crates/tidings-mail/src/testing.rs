@@ -157,12 +157,17 @@ impl SmtpCatcher {
     }
 
     async fn session(&self, stream: tokio::net::TcpStream) -> std::io::Result<()> {
+        stream.set_nodelay(true)?;
         let (read, mut write) = stream.into_split();
         let mut lines = BufReader::new(read);
         write.write_all(b"220 tidings-test ESMTP\r\n").await?;
         let mut from = String::new();
         let mut to = Vec::new();
         let mut line = String::new();
+        // Replies to pipelined commands, held until the client's group has been read: a reply
+        // per write would leave the client waiting on delayed acknowledgements (RFC 2920 asks a
+        // server to answer a group together).
+        let mut replies = String::new();
         loop {
             line.clear();
             if lines.read_line(&mut line).await? == 0 {
@@ -204,7 +209,10 @@ impl SmtpCatcher {
                 // RFC 2920: a pipelined DATA after refused recipients must be refused too.
                 "554 no valid recipients\r\n".into()
             } else if upper == "DATA" {
-                write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+                replies.push_str("354 end with <CRLF>.<CRLF>\r\n");
+                write
+                    .write_all(std::mem::take(&mut replies).as_bytes())
+                    .await?;
                 let mut data = String::new();
                 loop {
                     line.clear();
@@ -243,12 +251,18 @@ impl SmtpCatcher {
             } else if upper == "NOOP" {
                 "250 OK\r\n".into()
             } else if upper == "QUIT" {
-                write.write_all(b"221 bye\r\n").await?;
+                replies.push_str("221 bye\r\n");
+                write.write_all(replies.as_bytes()).await?;
                 return Ok(());
             } else {
                 "502 command not implemented\r\n".into()
             };
-            write.write_all(reply.as_bytes()).await?;
+            replies.push_str(&reply);
+            if lines.buffer().is_empty() {
+                write
+                    .write_all(std::mem::take(&mut replies).as_bytes())
+                    .await?;
+            }
         }
     }
 }
