@@ -4,10 +4,10 @@
 use axum::extract::MatchedPath;
 use axum::extract::{Request, State};
 use axum::http::header::{
-    CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    CONNECTION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Version};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
@@ -60,6 +60,7 @@ pub async fn around(State(app): State<AppState>, request: Request, next: Next) -
     let started = std::time::Instant::now();
     let id = request_id(request.headers());
     let method = request.method().clone();
+    let http1 = request.version() <= Version::HTTP_11;
     let route = request.extensions().get::<MatchedPath>().cloned();
     // A clone of the route pattern shares its bytes: nothing is copied per request.
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
@@ -76,6 +77,13 @@ pub async fn around(State(app): State<AppState>, request: Request, next: Next) -
         )
     });
     security_headers(app.site().https, app.page_policy(), &mut response);
+    if http1 && response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        // The body was refused unread, so the connection cannot carry another request; saying so
+        // keeps a client from sending its next one on a connection about to be closed.
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }

@@ -224,5 +224,8 @@ async fn public_form_bodies_stay_small() {
             .await
             .unwrap();
         assert_eq!(res.status(), 413, "{path}");
+        // The body was left unread: the client is told not to reuse the connection (it used to
+        // send the next request on it, just as the server closed it).
+        assert_eq!(res.headers()["connection"], "close", "{path}");
     }
 }
