@@ -77,6 +77,18 @@ async fn record(store: Store, mut outcomes: mpsc::Receiver<Outcome>) {
     }
 }
 
+/// Puts back in the queue the claims whose lease ran out (their worker stopped or hung).
+async fn resume_abandoned(store: &Store) -> Result<(), NewsletterError> {
+    let released = store.release_expired_deliveries(Utc::now()).await?;
+    if released > 0 {
+        tracing::warn!(
+            count = released,
+            "resuming deliveries left by a stopped worker"
+        );
+    }
+    Ok(())
+}
+
 /// Waits until the last outcome a connection handed over is in the database.
 async fn settle(written: Option<Written>) -> Result<(), NewsletterError> {
     let Some(written) = written else {
@@ -144,13 +156,9 @@ impl Sender {
     /// Sends every delivery due now and returns when none is left (later retries stay queued).
     pub async fn run_due(&self) -> Result<SendReport, NewsletterError> {
         let store = self.app.store();
-        let released = store.release_expired_deliveries(Utc::now()).await?;
-        if released > 0 {
-            tracing::warn!(
-                count = released,
-                "resuming deliveries left by a stopped worker"
-            );
-        }
+        resume_abandoned(store).await?;
+        // Claims of a worker that dies during a long send go back to the queue while this one
+        // is still sending, not only when it next starts.
         let renewer = {
             let store = store.clone();
             let id = self.id.clone();
@@ -159,6 +167,9 @@ impl Sender {
                     tokio::time::sleep(RENEW_EVERY).await;
                     if let Err(e) = store.renew_delivery_leases(&id, Utc::now() + LEASE).await {
                         tracing::warn!(error = %e, "cannot renew delivery leases");
+                    }
+                    if let Err(e) = resume_abandoned(&store).await {
+                        tracing::warn!(error = %e, "cannot release abandoned deliveries");
                     }
                 }
             })

@@ -509,3 +509,45 @@ server_test!(
         assert!(failures[0].error.contains("550"), "{:?}", failures);
     }
 );
+
+server_test!(
+    a_stopped_workers_claims_go_out_before_a_long_send_ends,
+    Options {
+        smtp: true,
+        // No worker of the server's own: only the one below sends.
+        configure: Some(Box::new(|c| {
+            c.server.jobs = false;
+            c.mail.connections = 1;
+        })),
+        ..Options::default()
+    },
+    |app| {
+        let smtp = app.smtp.clone().unwrap();
+        an_hour_old_story(&app.store).await;
+        readers(&app.store, "reader", 20).await;
+        let id = queue_digest_now(&app).await;
+        // A worker that claimed five and stopped: its lease runs out a second from now, after
+        // the send below has started (so that send cannot simply take them back at its start).
+        let now = Utc::now();
+        let abandoned = app
+            .store
+            .claim_deliveries("stopped-worker", 5, now, now + chrono::Duration::seconds(1))
+            .await
+            .unwrap();
+        assert_eq!(abandoned.len(), 5);
+        // The other fifteen take six seconds on one connection, twice the renewal interval.
+        smtp.delay_each(Duration::from_millis(400));
+        Sender::new(state(&app).newsletters().clone())
+            .run_due()
+            .await
+            .unwrap();
+        assert_eq!(
+            smtp.count(),
+            20,
+            "the stopped worker's deliveries went out in the same run"
+        );
+        let n = deliver(&app, id).await;
+        assert_eq!(n.counts.sent, 20);
+        assert_eq!(n.status, NewsletterState::Sent);
+    }
+);
