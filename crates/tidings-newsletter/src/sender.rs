@@ -232,12 +232,14 @@ impl Sender {
         // The last outcome handed to the recorder, not yet known to be written.
         let mut unwritten: Option<Written> = None;
         loop {
+            // The last batch is settled before the next is claimed, so a connection never holds
+            // more than one batch's deliveries.
+            settle(unwritten.take()).await?;
             let now = Utc::now();
             let batch = store
                 .claim_deliveries(&self.id, BATCH, now, now + LEASE)
                 .await?;
             if batch.is_empty() {
-                settle(unwritten.take()).await?;
                 return Ok(report);
             }
             // Each message is built (and signed) on its own task while the one before it is
