@@ -245,18 +245,12 @@ impl Sender {
             // Each message is built (and signed) on its own task while the one before it is
             // recorded and sent.
             let mut batch = batch.into_iter();
-            let mut next = match batch.next() {
-                Some(d) => Some(self.start_building(&prepared, d).await?),
-                None => None,
-            };
+            let mut next = self.build_next(&prepared, &mut batch).await?;
             while let Some((d, building)) = next.take() {
                 let message = building
                     .await
                     .map_err(|e| NewsletterError::Task(e.to_string()))?;
-                next = match batch.next() {
-                    Some(d) => Some(self.start_building(&prepared, d).await?),
-                    None => None,
-                };
+                next = self.build_next(&prepared, &mut batch).await?;
                 settle(unwritten.take()).await?;
                 let outcome = match message {
                     None => DeliveryOutcome::Skipped,
@@ -308,13 +302,16 @@ impl Sender {
         Ok(p)
     }
 
-    /// Starts building the subscriber's own message, formatted and signed, on a task of its own
-    /// (it yields `None` when they no longer want it).
-    async fn start_building(
+    /// Starts building the batch's next subscriber's own message, formatted and signed, on a task
+    /// of its own (it yields `None` when they no longer want it); `None` at the batch's end.
+    async fn build_next(
         &self,
         prepared: &RenderedNewsletters,
-        d: ClaimedDelivery,
-    ) -> Result<(ClaimedDelivery, Building), NewsletterError> {
+        batch: &mut impl Iterator<Item = ClaimedDelivery>,
+    ) -> Result<Option<(ClaimedDelivery, Building)>, NewsletterError> {
+        let Some(d) = batch.next() else {
+            return Ok(None);
+        };
         let p = self.rendered(prepared, d.newsletter_id).await?;
         let mailer = self.app.mailer().clone();
         let (wanted, subscriber_id, to) = (d.wanted, d.subscriber_id, d.email.clone());
@@ -325,7 +322,7 @@ impl Sender {
             let email = personalise(&p, subscriber_id, &to);
             Some(mailer.format(&email).await)
         });
-        Ok((d, building))
+        Ok(Some((d, building)))
     }
 }
 

@@ -103,16 +103,15 @@ each_backend!(
         .unwrap();
         assert_eq!(number(&store, &count).await, 5);
         // Nothing is waiting, but the newsletter is not finished while it is still being queued.
-        for d in store
+        let claimed = store
             .claim_deliveries("w", 50, Utc::now(), Utc::now() + Duration::seconds(10))
             .await
-            .unwrap()
-        {
-            store
-                .record_delivery(d.id, &DeliveryOutcome::Sent)
-                .await
-                .unwrap();
-        }
+            .unwrap();
+        let sent: Vec<_> = claimed
+            .iter()
+            .map(|d| (d.id, DeliveryOutcome::Sent))
+            .collect();
+        store.record_deliveries(&sent).await.unwrap();
         assert!(store.finish_newsletters().await.unwrap().is_empty());
 
         // Queueing the same edition again finishes the job instead of starting another.
@@ -211,13 +210,13 @@ each_backend!(claims_are_exclusive_leased_and_settled, |store| {
     assert_eq!(retry.len(), 1);
     assert_eq!(retry[0].attempts, 1);
     store
-        .record_delivery(
+        .record_deliveries(&[(
             retry[0].id,
-            &DeliveryOutcome::Retry {
+            DeliveryOutcome::Retry {
                 error: "421 still busy".into(),
                 retry_at: None,
             },
-        )
+        )])
         .await
         .unwrap();
 

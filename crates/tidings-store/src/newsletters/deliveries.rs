@@ -125,18 +125,9 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Records how a claimed delivery ended. A refusal also suppresses the address.
-    pub async fn record_delivery(
-        &self,
-        delivery_id: i64,
-        outcome: &DeliveryOutcome,
-    ) -> Result<(), StoreError> {
-        self.record_deliveries(&[(delivery_id, outcome.clone())])
-            .await
-    }
-
-    /// Records how several claimed deliveries ended, in one transaction (the sender gathers the
-    /// outcomes of all its connections, so a large send commits far fewer times than it sends).
+    /// Records how claimed deliveries ended, in one transaction (the sender gathers the outcomes
+    /// of all its connections, so a large send commits far fewer times than it sends). A refusal
+    /// also suppresses the address.
     pub async fn record_deliveries(
         &self,
         outcomes: &[(i64, DeliveryOutcome)],
