@@ -6,6 +6,7 @@
 # Usage: scripts/bench-pages.sh [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/demo-avif.sh
 source scripts/lib/static-nginx.sh
 DURATION=${1:-10}
 THREADS=2
@@ -37,6 +38,7 @@ env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn ./target/release/tidings demo --d
   --listen "127.0.0.1:$T_PORT" >/dev/null 2>&1 &
 TIDINGS_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$T_PORT/readyz" >/dev/null && break; sleep 0.1; done
+wait_for_avif "$T_PORT"
 
 # The same bytes for nginx: the page as Tidings sends it without and with brotli.
 mkdir -p "$WORK/root/$SLUG"

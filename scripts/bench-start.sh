@@ -5,6 +5,7 @@
 # Usage: scripts/bench-start.sh [starts, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/demo-avif.sh
 STARTS=${1:-10}
 for tool in nginx curl python3; do
   command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light curl >/dev/null
@@ -28,6 +29,7 @@ env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn ./target/release/tidings demo --d
   --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
 DEMO_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+wait_for_avif "$PORT"
 kill "$DEMO_PID"; wait "$DEMO_PID" 2>/dev/null || true; DEMO_PID=
 
 N_PORT=$(free_port)

@@ -5,6 +5,7 @@
 # the same run as a reference. Also prints the release binary's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/demo-avif.sh
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx-light curl >/dev/null
 done
@@ -27,6 +28,7 @@ PORT=$(free_port)
 env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn ./target/release/tidings demo --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+wait_for_avif "$PORT"
 kill "$PID"; wait "$PID" 2>/dev/null || true
 env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn ./target/release/tidings serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
 PID=$!

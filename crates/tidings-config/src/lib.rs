@@ -12,6 +12,6 @@ mod validate;
 pub use choices::{PaymentGateway, StripeMode};
 pub use load::{load, ConfigError, Sources};
 pub use sections::{
-    ApiConfig, BackupConfig, Config, DatabaseConfig, MailConfig, NewsletterConfig, PaymentsConfig,
-    SearchConfig, ServerConfig, SiteConfig,
+    ApiConfig, BackupConfig, Config, DatabaseConfig, MailConfig, MediaConfig, NewsletterConfig,
+    PaymentsConfig, SearchConfig, ServerConfig, SiteConfig,
 };

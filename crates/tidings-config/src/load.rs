@@ -517,4 +517,15 @@ mod tests {
             .to_string();
         assert!(msg.contains("server.jobs"), "{msg}");
     }
+
+    #[test]
+    fn avif_copies_are_made_unless_turned_off() {
+        assert!(load(&Sources::default()).unwrap().media.avif);
+        let c = load(&env(&[("TIDINGS_MEDIA__AVIF", "false")])).unwrap();
+        assert!(!c.media.avif);
+        let msg = load(&env(&[("TIDINGS_MEDIA__AVIF", "webp")]))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("media.avif"), "{msg}");
+    }
 }

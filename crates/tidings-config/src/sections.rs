@@ -27,6 +27,8 @@ pub struct Config {
     pub backup: BackupConfig,
     /// `[search]`: how readers' searches are limited.
     pub search: SearchConfig,
+    /// `[media]`: which image formats are made in the background.
+    pub media: MediaConfig,
     /// `[api]`: who may call the JSON API from a browser, and how often.
     pub api: ApiConfig,
     /// `[metrics]`: where Prometheus may scrape the node's figures.
@@ -309,6 +311,22 @@ pub struct SearchConfig {
 impl Default for SearchConfig {
     fn default() -> Self {
         Self { per_minute: 30 }
+    }
+}
+
+/// `[media]` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Whether the job runner makes AVIF copies of photos (seconds of one core each, at the
+    /// lowest priority); off, photos keep their JPEG and WebP.
+    #[serde(deserialize_with = "from_str_or_native")]
+    pub avif: bool,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        Self { avif: true }
     }
 }
 

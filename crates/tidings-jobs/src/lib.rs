@@ -8,6 +8,7 @@
 //! read counter) are not jobs: every process runs its own, in the web crate.
 //! [`site::runner`] registers every job the site has.
 
+pub mod avif;
 mod runner;
 pub mod site;
 pub mod webhooks;

@@ -51,6 +51,11 @@ pub const BACKUP: &str = "maintenance.backup";
 /// Rebuilds the search index when the site's language changed (or it was never built).
 pub const SEARCH_INDEX: &str = "search.index";
 
+/// Makes AVIF copies of photos that have none yet, newest first.
+pub const AVIF: &str = "media.avif";
+/// How long one run of [`AVIF`] keeps taking the next photo (the next run goes on after it).
+const AVIF_RUN: Duration = Duration::from_secs(60);
+
 /// Sends one webhook delivery (queued with the event).
 pub use tidings_store::DELIVER_JOB as WEBHOOK;
 
@@ -68,6 +73,10 @@ pub struct Site {
     pub donations: Donations,
     /// The nightly backup, when `backup.dir` is set.
     pub backup: Option<Nightly>,
+    /// Where uploaded images live (`<data dir>/media`).
+    pub media_dir: PathBuf,
+    /// Whether this process makes AVIF copies of photos (`media.avif`).
+    pub avif: bool,
 }
 
 /// Where and when the nightly backup is taken.
@@ -270,6 +279,15 @@ pub fn runner(site: Site) -> Runner {
             Ok(())
         }
     });
+    let s = site.clone();
+    let runner = if site.avif {
+        runner.register(AVIF, Spec::every(5), move |_| {
+            let (store, media_dir) = (s.store.clone(), s.media_dir.clone());
+            async move { crate::avif::make_waiting(&store, &media_dir, AVIF_RUN).await }
+        })
+    } else {
+        runner
+    };
     let s = site.clone();
     let http = crate::webhooks::client();
     let runner = runner.register(WEBHOOK, Spec::once(60), move |job| {

@@ -210,6 +210,32 @@ pub(crate) fn encode(img: &DynamicImage, stored: Stored) -> Result<Vec<u8>, Medi
     Ok(out)
 }
 
+/// AV1's quality for photos (1-100, ravif's scale): at about the WebP's look, a third fewer bytes
+/// (ADR 022).
+const AVIF_QUALITY: f32 = 60.0;
+/// rav1e's speed preset (1 slowest, 10 fastest): ADR 022 weighs bytes against seconds.
+const AVIF_SPEED: u8 = 10;
+
+/// A photo as AVIF, on the calling thread only (a background job must not take every core
+/// from the site).
+pub fn encode_avif(img: &image::RgbImage) -> Result<Vec<u8>, MediaError> {
+    let pixels: Vec<ravif::RGB8> = img
+        .pixels()
+        .map(|p| ravif::RGB8::new(p[0], p[1], p[2]))
+        .collect();
+    let encoded = ravif::Encoder::new()
+        .with_quality(AVIF_QUALITY)
+        .with_speed(AVIF_SPEED)
+        .with_num_threads(Some(1))
+        .encode_rgb(ravif::Img::new(
+            &pixels[..],
+            img.width() as usize,
+            img.height() as usize,
+        ))
+        .map_err(|e| MediaError::Corrupt(format!("AVIF encoding failed: {e}")))?;
+    Ok(encoded.avif_file)
+}
+
 /// Lossy WebP for photos, lossless for graphics (whose flat colours and sharp edges lossy
 /// coding would smear).
 fn encode_webp(img: &DynamicImage, stored: Stored) -> Result<Vec<u8>, MediaError> {

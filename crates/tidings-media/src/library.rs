@@ -72,7 +72,56 @@ pub fn record(
         bytes: original.map(|f| f.bytes.len() as i64).unwrap_or(0),
         widths: processed.widths.iter().map(|w| i64::from(*w)).collect(),
         webp: processed.webp,
+        avif: false,
         alt: alt.trim().chars().take(500).collect(),
         created_at: now,
     }
+}
+
+/// Makes the AVIF copies of the stored photo at `path` (under `media_dir`, with narrower copies
+/// at `widths` and WebP twins when `webp`), beside its other files, from the JPEG of each size.
+/// They are kept only when every size is smaller than the copy browsers take today (the WebP
+/// where there is one), the rule the WebP set follows; `Ok(None)` when they are not.
+/// Runs on the calling thread for seconds: callers give it a thread or a process of its own.
+pub fn make_avif(
+    path: &str,
+    widths: &[i64],
+    webp: bool,
+    media_dir: &Path,
+) -> Result<Option<Vec<PathBuf>>, String> {
+    let Some((stem, "jpg")) = path.rsplit_once('.') else {
+        return Ok(None);
+    };
+    let suffixes = widths
+        .iter()
+        .map(|w| format!("-{w}w"))
+        .chain([String::new()]);
+    let mut files = Vec::new();
+    for suffix in suffixes {
+        let file = |ext: &str| media_dir.join(format!("{stem}{suffix}.{ext}"));
+        let jpeg =
+            std::fs::read(file("jpg")).map_err(|e| format!("{}: {e}", file("jpg").display()))?;
+        let rival = if webp {
+            std::fs::metadata(file("webp"))
+                .map_err(|e| format!("{}: {e}", file("webp").display()))?
+                .len() as usize
+        } else {
+            jpeg.len()
+        };
+        let img = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg)
+            .map_err(|e| format!("{}: {e}", file("jpg").display()))?
+            .to_rgb8();
+        let avif = crate::encode_avif(&img).map_err(|e| e.to_string())?;
+        if avif.len() >= rival {
+            return Ok(None);
+        }
+        files.push(Output {
+            suffix,
+            ext: "avif",
+            bytes: avif,
+        });
+    }
+    write_outputs(&files, media_dir, stem)
+        .map(Some)
+        .map_err(|e| format!("writing AVIF copies of {path}: {e}"))
 }

@@ -47,6 +47,7 @@ fn article() -> Article {
         height: 675,
         widths: vec![480, 800],
         webp: false,
+        avif: false,
     };
     Article {
         id: 1,

@@ -136,7 +136,7 @@ impl Server {
             )));
         }
         if config.server.jobs {
-            let runner = job_runner(&state, tidings_jobs::site::Nightly::from_config(config));
+            let runner = job_runner(&state, config);
             tasks.push(tokio::spawn(
                 runner.run(stopped, tidings_jobs::site::STOP_GRACE),
             ));
@@ -403,14 +403,13 @@ async fn flush_reads(state: AppState, mut stopped: watch::Receiver<bool>) {
 }
 
 /// The job runner with every job of the site, over this process's services.
-pub fn job_runner(
-    state: &AppState,
-    backup: Option<tidings_jobs::site::Nightly>,
-) -> tidings_jobs::Runner {
+pub fn job_runner(state: &AppState, config: &Config) -> tidings_jobs::Runner {
     tidings_jobs::site::runner(tidings_jobs::site::Site {
         store: state.store().clone(),
         newsletters: state.newsletters().clone(),
         donations: state.donations().clone(),
-        backup,
+        backup: tidings_jobs::site::Nightly::from_config(config),
+        media_dir: state.media_dir().to_path_buf(),
+        avif: config.media.avif,
     })
 }

@@ -92,6 +92,10 @@ fn prepare(new: &NewArticle) -> Result<Prepared, StoreError> {
     })
 }
 
+/// Whether the feature image (always bound as `$8`) has its AVIF set, read from the media library
+/// in the same statement: the background job that makes the set may finish while an editor saves.
+const AVIF_OF_FEATURE: &str = "(SELECT COUNT(*) FROM media WHERE path = $8 AND avif = 1)";
+
 impl Store {
     /// Creates an article or page, rendering its Markdown to sanitized HTML once, here.
     pub async fn create_article(&self, new: &NewArticle) -> Result<Article, StoreError> {
@@ -99,44 +103,45 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let ts = now();
         let fi = &new.feature_image;
-        let (id,): (i64,) = sqlx::query_as(
+        let sql = format!(
             "INSERT INTO articles (kind, slug, title, dek, body_markdown, body_html, word_count, \
              feature_image, feature_image_alt, feature_image_caption, feature_image_credit, \
              feature_image_width, feature_image_height, feature_image_widths, status, published_at, \
              updated_at, created_at, featured, digest_priority, primary_tag_id, seo_title, \
-             seo_description, canonical_url, created_by, feature_image_webp) VALUES ($1, $2, $3, $4, \
-             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
-             $24, $25, $26) RETURNING id",
-        )
-        .bind(new.kind.as_str())
-        .bind(&p.slug)
-        .bind(new.title.trim())
-        .bind(new.dek.trim())
-        .bind(&new.body_markdown)
-        .bind(&p.body_html)
-        .bind(p.word_count)
-        .bind(&fi.path)
-        .bind(fi.alt.trim())
-        .bind(fi.caption.trim())
-        .bind(fi.credit.trim())
-        .bind(fi.width)
-        .bind(fi.height)
-        .bind(join_widths(&fi.widths))
-        .bind(p.status.as_str())
-        .bind(p.published_at)
-        .bind(p.published_at.unwrap_or(ts).min(ts))
-        .bind(ts)
-        .bind(i64::from(new.featured))
-        .bind(new.digest_priority)
-        .bind(new.tag_ids.first().copied())
-        .bind(new.seo_title.trim())
-        .bind(new.seo_description.trim())
-        .bind(new.canonical_url.trim())
-        .bind(new.created_by)
-        .bind(i64::from(fi.webp))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| on_unique(e, "slug", &p.slug))?;
+             seo_description, canonical_url, created_by, feature_image_webp, feature_image_avif) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+             $19, $20, $21, $22, $23, $24, $25, $26, {AVIF_OF_FEATURE}) RETURNING id"
+        );
+        let (id,): (i64,) = sqlx::query_as(&sql)
+            .bind(new.kind.as_str())
+            .bind(&p.slug)
+            .bind(new.title.trim())
+            .bind(new.dek.trim())
+            .bind(&new.body_markdown)
+            .bind(&p.body_html)
+            .bind(p.word_count)
+            .bind(&fi.path)
+            .bind(fi.alt.trim())
+            .bind(fi.caption.trim())
+            .bind(fi.credit.trim())
+            .bind(fi.width)
+            .bind(fi.height)
+            .bind(join_widths(&fi.widths))
+            .bind(p.status.as_str())
+            .bind(p.published_at)
+            .bind(p.published_at.unwrap_or(ts).min(ts))
+            .bind(ts)
+            .bind(i64::from(new.featured))
+            .bind(new.digest_priority)
+            .bind(new.tag_ids.first().copied())
+            .bind(new.seo_title.trim())
+            .bind(new.seo_description.trim())
+            .bind(new.canonical_url.trim())
+            .bind(new.created_by)
+            .bind(i64::from(fi.webp))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| on_unique(e, "slug", &p.slug))?;
         link_relations(&mut tx, id, new).await?;
         crate::search::index_article(&mut tx, id).await?;
         crate::related::note_change(&mut tx, id, self.defer_related).await?;
@@ -173,43 +178,44 @@ impl Store {
             return Err(StoreError::Stale { current: version });
         }
         let fi = &new.feature_image;
-        sqlx::query(
+        let sql = format!(
             "UPDATE articles SET kind = $1, slug = $2, title = $3, dek = $4, body_markdown = $5, \
              body_html = $6, word_count = $7, feature_image = $8, feature_image_alt = $9, \
              feature_image_caption = $10, feature_image_credit = $11, feature_image_width = $12, \
              feature_image_height = $13, feature_image_widths = $14, status = $15, published_at = $16, \
              updated_at = $17, featured = $18, digest_priority = $19, primary_tag_id = $20, \
              seo_title = $21, seo_description = $22, canonical_url = $23, version = version + 1, \
-             feature_image_webp = $24 WHERE id = $25",
-        )
-        .bind(new.kind.as_str())
-        .bind(&p.slug)
-        .bind(new.title.trim())
-        .bind(new.dek.trim())
-        .bind(&new.body_markdown)
-        .bind(&p.body_html)
-        .bind(p.word_count)
-        .bind(&fi.path)
-        .bind(fi.alt.trim())
-        .bind(fi.caption.trim())
-        .bind(fi.credit.trim())
-        .bind(fi.width)
-        .bind(fi.height)
-        .bind(join_widths(&fi.widths))
-        .bind(p.status.as_str())
-        .bind(p.published_at)
-        .bind(now())
-        .bind(i64::from(new.featured))
-        .bind(new.digest_priority)
-        .bind(new.tag_ids.first().copied())
-        .bind(new.seo_title.trim())
-        .bind(new.seo_description.trim())
-        .bind(new.canonical_url.trim())
-        .bind(i64::from(fi.webp))
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| on_unique(e, "slug", &p.slug))?;
+             feature_image_webp = $24, feature_image_avif = {AVIF_OF_FEATURE} WHERE id = $25"
+        );
+        sqlx::query(&sql)
+            .bind(new.kind.as_str())
+            .bind(&p.slug)
+            .bind(new.title.trim())
+            .bind(new.dek.trim())
+            .bind(&new.body_markdown)
+            .bind(&p.body_html)
+            .bind(p.word_count)
+            .bind(&fi.path)
+            .bind(fi.alt.trim())
+            .bind(fi.caption.trim())
+            .bind(fi.credit.trim())
+            .bind(fi.width)
+            .bind(fi.height)
+            .bind(join_widths(&fi.widths))
+            .bind(p.status.as_str())
+            .bind(p.published_at)
+            .bind(now())
+            .bind(i64::from(new.featured))
+            .bind(new.digest_priority)
+            .bind(new.tag_ids.first().copied())
+            .bind(new.seo_title.trim())
+            .bind(new.seo_description.trim())
+            .bind(new.canonical_url.trim())
+            .bind(i64::from(fi.webp))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| on_unique(e, "slug", &p.slug))?;
         // Readers and search engines may hold the old address of a story that was live.
         if old_slug != p.slug && Status::parse(&old_status) == Some(Status::Published) {
             crate::imports::point_at_article(&mut tx, &format!("/{old_slug}/"), id, "slug change")

@@ -20,7 +20,7 @@ pub(crate) const SUMMARY_COLUMNS: &str =
     "a.id, a.slug, a.title, a.dek, a.word_count, a.feature_image, \
     a.feature_image_alt, a.feature_image_caption, a.feature_image_credit, a.feature_image_width, \
     a.feature_image_height, a.feature_image_widths, a.published_at, a.updated_at, a.featured, \
-    a.digest_priority, a.feature_image_webp";
+    a.digest_priority, a.feature_image_webp, a.feature_image_avif";
 /// An article's own columns beyond [`SUMMARY_COLUMNS`].
 const ARTICLE_EXTRA_COLUMNS: &str = "a.kind, a.status, a.body_markdown, a.body_html, \
     a.seo_title, a.seo_description, a.canonical_url, a.version, a.created_by";
@@ -70,6 +70,7 @@ fn summary_from_row(row: &AnyRow) -> Result<ArticleSummary, sqlx::Error> {
             height: row.try_get("feature_image_height")?,
             widths: widths.split(',').filter_map(|w| w.parse().ok()).collect(),
             webp: row.try_get::<i64, _>("feature_image_webp")? != 0,
+            avif: row.try_get::<i64, _>("feature_image_avif")? != 0,
         },
         published_at: ts(row.try_get("published_at")?),
         updated_at: ts(row.try_get("updated_at")?),

@@ -29,6 +29,8 @@ pub struct Media {
     pub widths: Vec<i64>,
     /// Whether WebP copies exist.
     pub webp: bool,
+    /// Whether AVIF copies exist (made by a background job some seconds after the upload).
+    pub avif: bool,
     /// Default description for people who cannot see it.
     pub alt: String,
     /// When it was uploaded.
@@ -44,13 +46,21 @@ impl Media {
             height: self.height,
             widths: self.widths.clone(),
             webp: self.webp,
+            avif: self.avif,
             ..FeatureImage::default()
         }
     }
 }
 
 const COLUMNS: &str =
-    "id, path, original_name, mime, width, height, bytes, widths, webp, alt, created_at";
+    "id, path, original_name, mime, width, height, bytes, widths, webp, avif, alt, created_at";
+
+/// `media.avif`: the job has not looked at the image yet.
+const AVIF_WAITING: i64 = 0;
+/// `media.avif`: a smaller AVIF copy sits beside every size.
+const AVIF_MADE: i64 = 1;
+/// `media.avif`: tried, and none kept.
+const AVIF_NONE: i64 = 2;
 
 fn from_row(r: &AnyRow) -> Result<Media, sqlx::Error> {
     let widths: String = r.try_get("widths")?;
@@ -64,6 +74,7 @@ fn from_row(r: &AnyRow) -> Result<Media, sqlx::Error> {
         bytes: r.try_get("bytes")?,
         widths: widths.split(',').filter_map(|w| w.parse().ok()).collect(),
         webp: r.try_get::<i64, _>("webp")? != 0,
+        avif: r.try_get::<i64, _>("avif")? == AVIF_MADE,
         alt: r.try_get("alt")?,
         created_at: DateTime::from_timestamp(r.try_get("created_at")?, 0)
             .unwrap_or(DateTime::UNIX_EPOCH),
@@ -129,5 +140,46 @@ impl Store {
         let sql = format!("SELECT {COLUMNS} FROM media ORDER BY created_at DESC, id DESC LIMIT $1");
         let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// The newest photo whose AVIF copies have not been tried yet (a fresh upload goes before an
+    /// import's backlog).
+    pub async fn next_media_for_avif(&self) -> Result<Option<Media>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM media WHERE avif = $1 AND mime = 'image/jpeg' \
+             ORDER BY id DESC LIMIT 1"
+        );
+        let row = sqlx::query(&sql)
+            .bind(AVIF_WAITING)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    /// Records that the image's AVIF copies were written (`made`) or not; when they were, every
+    /// article showing it as its feature image offers them from the next page it serves.
+    pub async fn finish_media_avif(&self, id: i64, made: bool) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        let path: Option<(String,)> =
+            sqlx::query_as("UPDATE media SET avif = $1 WHERE id = $2 RETURNING path")
+                .bind(if made { AVIF_MADE } else { AVIF_NONE })
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let (true, Some((path,))) = (made, path) {
+            let changed = sqlx::query(
+                "UPDATE articles SET feature_image_avif = 1 WHERE feature_image = $1 \
+                 AND feature_image_avif = 0",
+            )
+            .bind(&path)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed > 0 {
+                crate::db::bump_generation(&mut tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -55,6 +55,9 @@ pub struct FeatureImage {
     pub widths: Vec<i64>,
     /// Whether a smaller WebP copy sits beside every size.
     pub webp: bool,
+    /// Whether a smaller AVIF copy sits beside every size (made in the background after upload;
+    /// the store sets it from the media library, whatever the caller passes).
+    pub avif: bool,
 }
 
 /// An article or static page with everything needed to show it.

@@ -346,6 +346,7 @@ pub fn content_type(name: &str) -> &'static str {
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
         "webp" => "image/webp",
+        "avif" => "image/avif",
         "gif" => "image/gif",
         "ico" => "image/x-icon",
         "woff2" => "font/woff2",

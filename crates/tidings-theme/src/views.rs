@@ -43,6 +43,8 @@ pub struct ImageView {
     pub srcset: String,
     /// The same candidates as WebP, when smaller copies exist; empty otherwise.
     pub webp_srcset: String,
+    /// The same candidates as AVIF, when smaller copies exist; empty otherwise.
+    pub avif_srcset: String,
     /// Intrinsic width, so the browser reserves space.
     pub width: i64,
     /// Intrinsic height.
@@ -70,25 +72,28 @@ pub fn image_view(fi: &FeatureImage) -> Option<ImageView> {
     if fi.width > 0 {
         candidates.push(format!("{src} {}w", fi.width));
     }
-    let webp_srcset = if fi.webp {
-        let webp = |p: &str| match p.rsplit_once('.') {
-            Some((stem, _)) => format!("{stem}.webp"),
-            None => format!("{p}.webp"),
-        };
+    // Each `<source>` lists the same widths in another format; the browser takes the first
+    // format it can show.
+    let same_in = |made: bool, ext: &str| -> String {
+        if !made {
+            return String::new();
+        }
         candidates
             .iter()
-            .map(|c| match c.split_once(' ') {
-                Some((url, w)) => format!("{} {w}", webp(url)),
-                None => webp(c),
+            .map(|c| {
+                let (url, w) = c.split_once(' ').unwrap_or((c, ""));
+                let stem = url.rsplit_once('.').map_or(url, |(stem, _)| stem);
+                format!("{stem}.{ext} {w}").trim_end().to_string()
             })
             .collect::<Vec<_>>()
             .join(", ")
-    } else {
-        String::new()
     };
+    let webp_srcset = same_in(fi.webp, "webp");
+    let avif_srcset = same_in(fi.avif, "avif");
     Some(ImageView {
         srcset: candidates.join(", "),
         webp_srcset,
+        avif_srcset,
         src,
         width: fi.width,
         height: fi.height,

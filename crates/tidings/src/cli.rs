@@ -74,6 +74,25 @@ pub enum Command {
         /// The backup's folder (the one holding manifest.json).
         dir: PathBuf,
     },
+    /// Make the AVIF copies of one stored photo (the background job runs this in a process of
+    /// its own, so that the encoder's memory is returned when it ends).
+    #[command(hide = true)]
+    AvifEncode(AvifEncode),
+}
+
+/// `tidings avif-encode MEDIA_DIR PATH [--widths=480,800] [--webp]`
+#[derive(Debug, Args)]
+pub struct AvifEncode {
+    /// The media folder.
+    pub media_dir: PathBuf,
+    /// The photo's path under it (its original-size JPEG).
+    pub path: String,
+    /// Widths of its narrower copies, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub widths: Vec<i64>,
+    /// Whether it has WebP twins (which the AVIF copies must beat).
+    #[arg(long)]
+    pub webp: bool,
 }
 
 /// `tidings donations ...`

@@ -1,5 +1,6 @@
 //! One module per command; each is a thin call into the library crates.
 
+mod avif;
 mod backup;
 mod check;
 mod demo;
@@ -26,6 +27,9 @@ use crate::cli::{Cli, Command, Global, Listen};
 
 /// Runs the chosen command.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Ok(exe) = std::env::current_exe() {
+        tidings_jobs::avif::encode_in_separate_processes(exe);
+    }
     match cli.command {
         None => serve::run(&cli.global, &Listen::default()).await,
         Some(Command::Serve(listen)) => serve::run(&cli.global, &listen).await,
@@ -41,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Export { file, media }) => backup::export(&cli.global, &file, media).await,
         Some(Command::Backup { dir }) => backup::backup(&cli.global, &dir).await,
         Some(Command::Restore { dir }) => backup::restore(&cli.global, &dir).await,
+        Some(Command::AvifEncode(args)) => Ok(avif::encode(&args)),
     }
 }
 

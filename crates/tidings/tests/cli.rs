@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tidings_store::{NewArticle, Store};
 
 mod process;
-use process::{free_port, text, tidings, wait_ready, Running};
+use process::{free_port, start_site, text, tidings, wait_ready, Running};
 
 fn run(cmd: &mut Command) -> Output {
     cmd.stdin(Stdio::null()).output().expect("run tidings")
@@ -566,4 +566,50 @@ fn user_token_prints_a_token_within_the_accounts_role() {
     );
     let nobody = token(&["--email", "nobody@example.org", "--scope", "content:read"]);
     assert!(text(&nobody).contains("no account"), "{}", text(&nobody));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_gets_avif_copies_from_encoder_processes_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, url) = start_site(dir.path(), "demo", "data");
+    wait_ready(&url).await;
+    let start = Instant::now();
+    loop {
+        let home = reqwest::get(&url).await.unwrap().text().await.unwrap();
+        if home.contains("<source type=\"image/avif\"") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "no card offered AVIF within 90 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let made: Vec<_> = std::fs::read_dir(dir.path().join("data/media/demo"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "avif"))
+        .map(|e| std::fs::read(e.path()).unwrap())
+        .collect();
+    assert!(made.len() >= 3, "one photo's three widths at least");
+    assert!(made.iter().all(|f| &f[4..12] == b"ftypavif"));
+
+    // The encoder on its own: a photo that is not there fails, naming it, and writes nothing.
+    let out = run(tidings(dir.path()).args([
+        "avif-encode",
+        "data/media",
+        "demo/missing.jpg",
+        "--widths=480,800",
+        "--webp",
+    ]));
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("demo/missing-480w.jpg"),
+        "{}",
+        text(&out)
+    );
+    assert!(!dir
+        .path()
+        .join("data/media/demo/missing-480w.avif")
+        .exists());
 }

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use tidings_content::{Kind, Status};
 use tidings_store::NewArticle;
 
@@ -118,6 +120,48 @@ server_test!(
         assert!(html.contains("Donate today to support independent local reporting in Port Alder."));
         assert!(html.contains("class=\"author-bio\""));
         assert!(html.contains("More in City Hall"));
+    }
+);
+
+server_test!(
+    photos_are_offered_as_avif_once_the_job_made_them,
+    Options {
+        demo: true,
+        configure: Some(Box::new(|c| c.media.avif = true)),
+        ..Options::default()
+    },
+    |app| {
+        // The job takes the newest photo first: find the story that shows it.
+        let newest = app.store.list_media(1).await.unwrap().remove(0);
+        let story = app
+            .store
+            .latest(100, 0)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|a| a.feature_image.path == newest.path)
+            .expect("a published story shows the newest photo");
+        let path = format!("/{}/", story.slug);
+        assert!(
+            app.eventually(&path, Duration::from_secs(60), |html| html
+                .contains("<source type=\"image/avif\""))
+                .await,
+            "the job made the copies and the page offers them"
+        );
+        let html = app.text(&path).await;
+        let stem = newest.path.trim_end_matches(".jpg");
+        let avif = attr(&html, "<source type=\"image/avif\"", "srcset").unwrap();
+        assert_eq!(
+            avif,
+            format!("/media/{stem}-480w.avif 480w, /media/{stem}-800w.avif 800w, /media/{stem}.avif 1200w")
+        );
+        // Offered before the WebP, so that a browser that shows both takes the smaller.
+        assert!(html.find("image/avif").unwrap() < html.find("image/webp").unwrap());
+        let res = app.get(&format!("/media/{stem}-480w.avif")).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "image/avif");
+        assert_eq!(&res.bytes().await.unwrap()[4..12], b"ftypavif");
     }
 );
 

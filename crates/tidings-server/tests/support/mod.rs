@@ -63,6 +63,9 @@ impl TestApp {
         config.site.url = SITE.into();
         config.site.title = "Test Ledger".into();
         config.server.header_timeout_secs = 1;
+        // Seconds of unoptimised encoding per demo photo, in every test that fills the demo: on
+        // only where a test turns it on.
+        config.media.avif = false;
         let smtp = if options.smtp {
             let catcher = SmtpCatcher::start().await;
             config.mail.url = catcher.url();

@@ -22,6 +22,8 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
         newsletters,
         donations,
         backup: Nightly::from_config(&config),
+        media_dir: config.server.data_dir.join("media"),
+        avif: config.media.avif,
     });
     println!(
         "Tidings worker {} is running jobs for {} ({})",

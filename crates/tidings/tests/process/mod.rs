@@ -41,6 +41,25 @@ impl Drop for Running {
     }
 }
 
+/// Starts `tidings <command> --data-dir <data> --listen 127.0.0.1:<free port>` in `dir`, quiet;
+/// returns the child and its URL (not yet waited for).
+pub fn start_site(dir: &Path, command: &str, data: &str) -> (Running, String) {
+    let port = free_port();
+    let child = tidings(dir)
+        .args([
+            command,
+            "--data-dir",
+            data,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start tidings");
+    (Running(child), format!("http://127.0.0.1:{port}"))
+}
+
 /// Everything a finished command printed, standard output then standard error.
 pub fn text(out: &std::process::Output) -> String {
     format!(
