@@ -6,6 +6,7 @@
 # Usage: scripts/bench-spike.sh [seconds per run, default 20] [connections, default 2000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/demo-avif.sh
 source scripts/lib/static-nginx.sh
 DURATION=${1:-20}
 CONNECTIONS=${2:-2000}
@@ -36,6 +37,7 @@ run_env=(env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn TIDINGS_NEWSLETTER__DIGE
 "${run_env[@]}" "$BIN" demo --data-dir "$WORK/data" --listen "127.0.0.1:$T_PORT" >"$WORK/tidings.log" 2>&1 &
 TIDINGS_PID=$!
 for _ in $(seq 1 100); do curl -sf "$T/readyz" >/dev/null && break; sleep 0.1; done
+wait_for_avif "$T_PORT"
 "${run_env[@]}" "$BIN" --data-dir "$WORK/data" user add --email desk@example.org --role editor >/dev/null
 TOKEN=$("${run_env[@]}" "$BIN" --data-dir "$WORK/data" user token --email desk@example.org --name spike \
   --scope content:read --scope content:write --scope content:publish | grep -o 'tdg_[A-Za-z0-9_-]*' | head -1)

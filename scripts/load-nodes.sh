@@ -8,6 +8,7 @@
 # a throwaway database is made there and dropped afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/demo-avif.sh
 DURATION=${1:-15}
 CONNECTIONS=${2:-32}
 SLUG="council-approves-a-leaner-budget-after-a-night-of-testimony"
@@ -30,6 +31,8 @@ node_env=(env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn TIDINGS_DATABASE__URL="
 "${node_env[@]}" "$BIN" demo --data-dir "$WORK/a" --listen "127.0.0.1:$A_PORT" >"$WORK/a.log" 2>&1 &
 PIDS+=($!)
 ready "$A"
+# Node A holds the photos (media are per node): its job makes their AVIF copies before B starts.
+wait_for_avif "$A_PORT"
 "${node_env[@]}" "$BIN" serve --data-dir "$WORK/b" --listen "127.0.0.1:$B_PORT" >"$WORK/b.log" 2>&1 &
 PIDS+=($!)
 ready "$B"

@@ -12,6 +12,7 @@
 # a throwaway database is made there and dropped afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/demo-avif.sh
 N=${1:-1000000}
 SIGN=${2:-}
 CONNECTIONS=8
@@ -37,6 +38,7 @@ PORT=$(free_port)
 env -u TIDINGS_TEST_DATABASE_URL "$BIN" demo --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
 DEMO=$!
 ready "http://127.0.0.1:$PORT"
+wait_for_avif "$PORT"
 kill "$DEMO"; wait "$DEMO" 2>/dev/null || true
 EMPTY=$(mb)
 
