@@ -104,6 +104,22 @@ server_test!(
             .await;
         assert_eq!(sent.status, 303);
         wait_for(&seen, 1).await;
+        // The receiver answers before the worker logs the answer and requeues the job: wait
+        // for both, or the page and the UPDATE below race the worker.
+        let mut requeued = 0;
+        for _ in 0..100 {
+            requeued = tidings_store::testing::number(
+                &app.store,
+                "SELECT COUNT(*) FROM jobs WHERE kind = 'webhook.deliver' \
+                 AND status = 'queued' AND attempts >= 1",
+            )
+            .await;
+            if requeued == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(requeued, 1, "the failed delivery was not requeued");
         // The first answer was a 500: the delivery waits for its retry, logged with the answer.
         let page = b.get("/admin/webhooks").await;
         assert!(page.body.contains("pending"), "{}", page.body);
