@@ -18,4 +18,4 @@ pub use dns_check::{
     check_records, parse_server, resolver, RecordCheck, RecordState, ResolverError,
 };
 pub use message::Email;
-pub use transport::{Formatted, MailError, MailOptions, Mailer, OUTBOX_JOB};
+pub use transport::{Formatted, Formatting, MailError, MailOptions, Mailer, OUTBOX_JOB};

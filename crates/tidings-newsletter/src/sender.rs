@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use tidings_mail::{Formatted, MailError};
+use tidings_mail::{Formatting, MailError};
 use tidings_store::{ClaimedDelivery, DeliveryOutcome, Store};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -42,8 +42,8 @@ pub fn retry_at(now: DateTime<Utc>, attempts: i64) -> Option<DateTime<Utc>> {
 /// Newsletters rendered in this run, shared by its connections.
 type RenderedNewsletters = Arc<tokio::sync::Mutex<HashMap<i64, Arc<Prepared>>>>;
 
-/// A message being built: `None` when the subscriber no longer wants it.
-type Building = tokio::task::JoinHandle<Option<Result<Formatted, MailError>>>;
+/// A message built (perhaps still being signed): `None` when the subscriber no longer wants it.
+type Building = Option<Result<Formatting, MailError>>;
 
 /// Whether an outcome reached the database (the error as text: every waiting connection gets it).
 type Written = oneshot::Receiver<Result<(), String>>;
@@ -231,6 +231,9 @@ impl Sender {
         let mut report = SendReport::default();
         // The last outcome handed to the recorder, not yet known to be written.
         let mut unwritten: Option<Written> = None;
+        // The newsletters this connection has met, so that it takes the shared lock only once
+        // for each rather than once a message.
+        let mut mine: HashMap<i64, Arc<Prepared>> = HashMap::new();
         loop {
             // The last batch is settled before the next is claimed, so a connection never holds
             // more than one batch's deliveries.
@@ -242,15 +245,17 @@ impl Sender {
             if batch.is_empty() {
                 return Ok(report);
             }
-            // Each message is built (and signed) on its own task while the one before it is
-            // recorded and sent.
+            // Each message is built while the outcome before it is recorded, and its signature
+            // (if any) computed on a blocking thread while that one is sent.
             let mut batch = batch.into_iter();
-            let mut next = self.build_next(&prepared, &mut batch).await?;
+            let mut next = self.build_next(&prepared, &mut mine, &mut batch).await?;
             while let Some((d, building)) = next.take() {
-                let message = building
-                    .await
-                    .map_err(|e| NewsletterError::Task(e.to_string()))?;
-                next = self.build_next(&prepared, &mut batch).await?;
+                let message = match building {
+                    None => None,
+                    Some(Ok(m)) => Some(m.finish().await),
+                    Some(Err(e)) => Some(Err(e)),
+                };
+                next = self.build_next(&prepared, &mut mine, &mut batch).await?;
                 settle(unwritten.take()).await?;
                 let outcome = match message {
                     None => DeliveryOutcome::Skipped,
@@ -302,27 +307,31 @@ impl Sender {
         Ok(p)
     }
 
-    /// Starts building the batch's next subscriber's own message, formatted and signed, on a task
-    /// of its own (it yields `None` when they no longer want it); `None` at the batch's end.
+    /// Builds the batch's next subscriber's own message (`None` inside when they no longer want
+    /// it) and starts signing it; `None` at the batch's end.
     async fn build_next(
         &self,
         prepared: &RenderedNewsletters,
+        mine: &mut HashMap<i64, Arc<Prepared>>,
         batch: &mut impl Iterator<Item = ClaimedDelivery>,
     ) -> Result<Option<(ClaimedDelivery, Building)>, NewsletterError> {
         let Some(d) = batch.next() else {
             return Ok(None);
         };
-        let p = self.rendered(prepared, d.newsletter_id).await?;
-        let mailer = self.app.mailer().clone();
-        let (wanted, subscriber_id, to) = (d.wanted, d.subscriber_id, d.email.clone());
-        let building = tokio::spawn(async move {
-            if !wanted {
-                return None;
+        if !d.wanted {
+            return Ok(Some((d, None)));
+        }
+        let p = match mine.get(&d.newsletter_id) {
+            Some(p) => p.clone(),
+            None => {
+                let p = self.rendered(prepared, d.newsletter_id).await?;
+                mine.insert(d.newsletter_id, p.clone());
+                p
             }
-            let email = personalise(&p, subscriber_id, &to);
-            Some(mailer.format(&email).await)
-        });
-        Ok(Some((d, building)))
+        };
+        let email = personalise(&p, d.subscriber_id, &d.email);
+        let building = self.app.mailer().start_format(&email);
+        Ok(Some((d, Some(building))))
     }
 }
 
