@@ -71,6 +71,9 @@ impl Store {
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(5))
             .idle_timeout(Duration::from_secs(300))
+            // A ping before each use catches a server that dropped the connection; an SQLite
+            // file cannot, and the ping costs a round trip to the connection's thread per query.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
