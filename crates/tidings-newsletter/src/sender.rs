@@ -13,7 +13,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use tidings_mail::{Formatting, MailError};
-use tidings_store::{ClaimedDelivery, DeliveryOutcome, Store};
+use tidings_store::{ClaimedDelivery, DeliveryOutcome, DeliveryRecorder, Store};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -57,7 +57,7 @@ struct Outcome {
 
 /// Writes the outcomes of every connection, all those waiting in one transaction, until the
 /// connections are gone.
-async fn record(store: Store, mut outcomes: mpsc::Receiver<Outcome>) {
+async fn record(mut recorder: DeliveryRecorder, mut outcomes: mpsc::Receiver<Outcome>) {
     let mut waiting = Vec::new();
     while outcomes.recv_many(&mut waiting, 512).await > 0 {
         let mut rows = Vec::with_capacity(waiting.len());
@@ -66,10 +66,7 @@ async fn record(store: Store, mut outcomes: mpsc::Receiver<Outcome>) {
             rows.push((o.delivery, o.outcome));
             acks.push(o.written);
         }
-        let written = store
-            .record_deliveries(&rows)
-            .await
-            .map_err(|e| e.to_string());
+        let written = recorder.record(&rows).await.map_err(|e| e.to_string());
         for ack in acks {
             // A connection that stopped waiting has failed already; nothing to tell it.
             let _ = ack.send(written.clone());
@@ -157,6 +154,7 @@ impl Sender {
     pub async fn run_due(&self) -> Result<SendReport, NewsletterError> {
         let store = self.app.store();
         resume_abandoned(store).await?;
+        let kept = store.delivery_recorder().await?;
         // Claims of a worker that dies during a long send go back to the queue while this one
         // is still sending, not only when it next starts.
         let renewer = {
@@ -183,7 +181,7 @@ impl Sender {
         let prepared: RenderedNewsletters = Arc::default();
         let connections = self.app.options().send_connections;
         let (outcomes, received) = mpsc::channel(connections.max(1) * 2);
-        let recorder = tokio::spawn(record(store.clone(), received));
+        let recorder = tokio::spawn(record(kept, received));
         let tasks: Vec<_> = (0..connections)
             .map(|_| {
                 let c = self

@@ -57,8 +57,8 @@ pub use models::{
 };
 pub use navigation::PageLink;
 pub use newsletters::{
-    Audience, ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DigestPlan, FailedDelivery,
-    NewNewsletter, Newsletter, QUEUE_CHUNK,
+    Audience, ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DeliveryRecorder, DigestPlan,
+    FailedDelivery, NewNewsletter, Newsletter, QUEUE_CHUNK,
 };
 pub use rate::Window;
 pub use related::{REFRESH_JOB as RELATED_REFRESH_JOB, RELATED_MAX};

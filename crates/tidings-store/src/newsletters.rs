@@ -420,4 +420,5 @@ impl Store {
 }
 
 mod deliveries;
+pub use deliveries::DeliveryRecorder;
 mod digest;

@@ -383,3 +383,45 @@ each_backend!(breaking_alerts_go_before_a_waiting_digest, |store| {
         vec![alert_id, alert_id, alert_id, digest_id, digest_id]
     );
 });
+
+/// A recorder kept for a whole send, beside the claims it records: with a pool of one
+/// connection it must not hold that connection, or the next claim would wait for it forever.
+async fn a_recorder_leaves_claims_a_connection(db: tidings_store::testing::TestDb) {
+    subscribers(&db.store, 4, SubscriberStatus::Confirmed).await;
+    let id = db
+        .store
+        .queue_newsletter(&digest("2026-12-01"))
+        .await
+        .unwrap()
+        .unwrap();
+    for pool in [1, 2] {
+        let store = Store::connect(&db.url, pool).await.unwrap();
+        let mut recorder = store.delivery_recorder().await.unwrap();
+        let now = Utc::now();
+        let claim = store.claim_deliveries("w", 2, now, now + Duration::seconds(10));
+        let claimed = tokio::time::timeout(std::time::Duration::from_secs(2), claim)
+            .await
+            .unwrap_or_else(|_| panic!("a pool of {pool}: the claim waited for the recorder"))
+            .unwrap();
+        assert_eq!(claimed.len(), 2);
+        let sent: Vec<_> = claimed
+            .iter()
+            .map(|d| (d.id, DeliveryOutcome::Sent))
+            .collect();
+        recorder.record(&sent).await.unwrap();
+    }
+    let n = db.store.newsletter(id).await.unwrap().unwrap();
+    assert_eq!(n.counts.sent, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorder_leaves_claims_a_connection_sqlite() {
+    a_recorder_leaves_claims_a_connection(tidings_store::testing::TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: set TIDINGS_TEST_DATABASE_URL and run with --ignored"]
+async fn a_recorder_leaves_claims_a_connection_postgres() {
+    a_recorder_leaves_claims_a_connection(tidings_store::testing::TestDb::require_postgres().await)
+        .await;
+}

@@ -1,5 +1,7 @@
 //! Deliveries: claimed in batches under a lease, their outcomes, retries and failures.
 
+use sqlx::{Any, AnyConnection, Connection};
+
 use super::*;
 
 impl Store {
@@ -125,101 +127,31 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Records how claimed deliveries ended, in one transaction (the sender gathers the outcomes
-    /// of all its connections, so a large send commits far fewer times than it sends). A refusal
-    /// also suppresses the address.
+    /// Records how claimed deliveries ended, atomically (the sender gathers the outcomes of all
+    /// its connections, so a large send commits far fewer times than it sends). A refusal also
+    /// suppresses the address.
     pub async fn record_deliveries(
         &self,
         outcomes: &[(i64, DeliveryOutcome)],
     ) -> Result<(), StoreError> {
-        if outcomes.is_empty() {
-            return Ok(());
-        }
-        let now = Utc::now().timestamp();
-        let of = |wanted: fn(&DeliveryOutcome) -> bool| -> Vec<i64> {
-            outcomes
-                .iter()
-                .filter(|(_, o)| wanted(o))
-                .map(|(id, _)| *id)
-                .collect()
+        let mut conn = self.pool.acquire().await?;
+        record(&mut conn, self.backend(), outcomes).await
+    }
+
+    /// A recorder that keeps one connection for a whole send. On SQLite each connection caches
+    /// the pages it read until another connection writes; the pool hands its connections out in
+    /// turn, so recording on whichever came next re-read the same pages from disk for every
+    /// commit. A pool of one connection is not held (the send's claims need it too).
+    pub async fn delivery_recorder(&self) -> Result<DeliveryRecorder, StoreError> {
+        let kept = if self.pool.options().get_max_connections() > 1 {
+            Some(self.pool.acquire().await?)
+        } else {
+            None
         };
-        let sent = of(|o| matches!(o, DeliveryOutcome::Sent));
-        let skipped = of(|o| matches!(o, DeliveryOutcome::Skipped));
-        let sent_sql = format!(
-            "UPDATE deliveries SET status = $2, sent_at = $1, attempts = attempts + 1, \
-             error = '' WHERE id IN ({})",
-            ids_text(&sent)
-        );
-        let record_sent = || {
-            sqlx::query(&sent_sql)
-                .bind(now)
-                .bind(DeliveryState::Sent.as_str())
-        };
-        if sent.len() == outcomes.len() {
-            // Nearly every batch of a large send: one statement, atomic on its own, which saves
-            // the transaction's two extra round trips to the database on every commit.
-            record_sent().execute(&self.pool).await?;
-            return Ok(());
-        }
-        let mut tx = self.write_tx().await?;
-        if !sent.is_empty() {
-            record_sent().execute(&mut *tx).await?;
-        }
-        if !skipped.is_empty() {
-            sqlx::query(&format!(
-                "UPDATE deliveries SET status = $1 WHERE id IN ({})",
-                ids_text(&skipped)
-            ))
-            .bind(DeliveryState::Skipped.as_str())
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (delivery_id, outcome) in outcomes {
-            match outcome {
-                DeliveryOutcome::Sent | DeliveryOutcome::Skipped => {}
-                DeliveryOutcome::Retry { error, retry_at } => {
-                    let (status, next) = match retry_at {
-                        Some(t) => (DeliveryState::Queued, t.timestamp()),
-                        None => (DeliveryState::Failed, now),
-                    };
-                    sqlx::query(
-                        "UPDATE deliveries SET status = $1, next_attempt_at = $2, \
-                         attempts = attempts + 1, error = $3, claimed_by = '' WHERE id = $4",
-                    )
-                    .bind(status.as_str())
-                    .bind(next)
-                    .bind(error)
-                    .bind(delivery_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                DeliveryOutcome::Refused { error } => {
-                    sqlx::query(
-                        "UPDATE deliveries SET status = $3, attempts = attempts + 1, error = $1, \
-                         claimed_by = '' WHERE id = $2",
-                    )
-                    .bind(error)
-                    .bind(delivery_id)
-                    .bind(DeliveryState::Failed.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "UPDATE subscribers SET status = $4, suppressed_at = $1, \
-                         suppressed_reason = $2 WHERE id = (SELECT subscriber_id FROM deliveries \
-                         WHERE id = $3) AND status <> $5",
-                    )
-                    .bind(now)
-                    .bind(error)
-                    .bind(delivery_id)
-                    .bind(SubscriberStatus::Suppressed.as_str())
-                    .bind(SubscriberStatus::Unsubscribed.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(())
+        Ok(DeliveryRecorder {
+            store: self.clone(),
+            kept,
+        })
     }
 
     /// Folds the delivery rows of newsletters that finished before `before` into their counts and
@@ -327,4 +259,118 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// Records a send's outcomes on a connection of its own (see [`Store::delivery_recorder`]).
+pub struct DeliveryRecorder {
+    store: Store,
+    kept: Option<sqlx::pool::PoolConnection<Any>>,
+}
+
+impl DeliveryRecorder {
+    /// Like [`Store::record_deliveries`], on the kept connection.
+    pub async fn record(&mut self, outcomes: &[(i64, DeliveryOutcome)]) -> Result<(), StoreError> {
+        match &mut self.kept {
+            Some(conn) => record(conn, self.store.backend(), outcomes).await,
+            None => self.store.record_deliveries(outcomes).await,
+        }
+    }
+}
+
+async fn record(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    outcomes: &[(i64, DeliveryOutcome)],
+) -> Result<(), StoreError> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now().timestamp();
+    let of = |wanted: fn(&DeliveryOutcome) -> bool| -> Vec<i64> {
+        outcomes
+            .iter()
+            .filter(|(_, o)| wanted(o))
+            .map(|(id, _)| *id)
+            .collect()
+    };
+    let sent = of(|o| matches!(o, DeliveryOutcome::Sent));
+    let skipped = of(|o| matches!(o, DeliveryOutcome::Skipped));
+    let sent_sql = format!(
+        "UPDATE deliveries SET status = $2, sent_at = $1, attempts = attempts + 1, \
+         error = '' WHERE id IN ({})",
+        ids_text(&sent)
+    );
+    let record_sent = || {
+        sqlx::query(&sent_sql)
+            .bind(now)
+            .bind(DeliveryState::Sent.as_str())
+    };
+    if sent.len() == outcomes.len() {
+        // Nearly every batch of a large send: one statement, atomic on its own, which saves
+        // the transaction's two extra round trips to the database on every commit.
+        record_sent().execute(&mut *conn).await?;
+        return Ok(());
+    }
+    let mut tx = match backend {
+        Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => conn.begin().await?,
+    };
+    if !sent.is_empty() {
+        record_sent().execute(&mut *tx).await?;
+    }
+    if !skipped.is_empty() {
+        sqlx::query(&format!(
+            "UPDATE deliveries SET status = $1 WHERE id IN ({})",
+            ids_text(&skipped)
+        ))
+        .bind(DeliveryState::Skipped.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (delivery_id, outcome) in outcomes {
+        match outcome {
+            DeliveryOutcome::Sent | DeliveryOutcome::Skipped => {}
+            DeliveryOutcome::Retry { error, retry_at } => {
+                let (status, next) = match retry_at {
+                    Some(t) => (DeliveryState::Queued, t.timestamp()),
+                    None => (DeliveryState::Failed, now),
+                };
+                sqlx::query(
+                    "UPDATE deliveries SET status = $1, next_attempt_at = $2, \
+                     attempts = attempts + 1, error = $3, claimed_by = '' WHERE id = $4",
+                )
+                .bind(status.as_str())
+                .bind(next)
+                .bind(error)
+                .bind(delivery_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            DeliveryOutcome::Refused { error } => {
+                sqlx::query(
+                    "UPDATE deliveries SET status = $3, attempts = attempts + 1, error = $1, \
+                     claimed_by = '' WHERE id = $2",
+                )
+                .bind(error)
+                .bind(delivery_id)
+                .bind(DeliveryState::Failed.as_str())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE subscribers SET status = $4, suppressed_at = $1, \
+                     suppressed_reason = $2 WHERE id = (SELECT subscriber_id FROM deliveries \
+                     WHERE id = $3) AND status <> $5",
+                )
+                .bind(now)
+                .bind(error)
+                .bind(delivery_id)
+                .bind(SubscriberStatus::Suppressed.as_str())
+                .bind(SubscriberStatus::Unsubscribed.as_str())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
