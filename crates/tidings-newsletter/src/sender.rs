@@ -3,9 +3,10 @@
 //! Each connection task sends one message at a time and has its outcome written before the next
 //! goes, so after a crash at most one message per connection can have been delivered without
 //! being recorded; that one goes again with the same Message-ID. While an outcome is being
-//! written the connection builds (and signs) its next message, and one recorder writes the
-//! outcomes of every connection that finished meanwhile in a single transaction. Claims carry a
-//! lease that a live worker renews; a dead worker's claims return to the queue when it lapses.
+//! written the connection builds (and signs) its next message, and one recorder, on a database
+//! connection it keeps for the whole send, writes the outcomes of every connection that finished
+//! meanwhile in a single commit. Claims carry a lease that a live worker renews; a dead worker's
+//! claims return to the queue when it lapses.
 
 use std::collections::HashMap;
 use std::sync::Arc;
