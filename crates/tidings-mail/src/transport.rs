@@ -70,6 +70,8 @@ pub struct Mailer {
     fixed_name: bool,
     transport: std::sync::Arc<Transport>,
     dkim: Option<std::sync::Arc<DkimSigner>>,
+    /// Sign on the caller's thread rather than a blocking one (see [`Mailer::signing_inline`]).
+    sign_inline: bool,
 }
 
 impl Mailer {
@@ -182,7 +184,17 @@ impl Mailer {
             fixed_name: false,
             transport: std::sync::Arc::new(transport),
             dkim: options.dkim.map(std::sync::Arc::new),
+            sign_inline: false,
         })
+    }
+
+    /// The same mailer, signing on the thread that formats each message. For a process that
+    /// serves no pages (a digest sent from the command line, a worker): there a hand-off to a
+    /// blocking thread for every signature costs more than it frees, about a sixth of a signed
+    /// digest's rate (docs/benchmarks.md (d)); a server keeps its async workers free for readers.
+    pub fn signing_inline(mut self) -> Mailer {
+        self.sign_inline = true;
+        self
     }
 
     /// The sender, with the name it signs as now.
@@ -236,8 +248,9 @@ impl Mailer {
     }
 
     /// Builds the message now, on the caller's thread, and starts signing it on a blocking
-    /// thread when a key is set: a sender that formats many messages pays no task hand-off for
-    /// the cheap part and still signs on every core.
+    /// thread when a key is set (or signs it here, see [`Mailer::signing_inline`]): a sender that
+    /// formats many messages pays no task hand-off for the cheap part and still signs on every
+    /// core.
     pub fn start_format(&self, email: &Email) -> Result<Formatting, MailError> {
         let mut from = self.from();
         if let (Some(name), false) = (&email.from_name, self.fixed_name) {
@@ -256,6 +269,7 @@ impl Mailer {
         let bytes = match &self.dkim {
             // An RSA signature takes a core for about a quarter of a millisecond: off the async
             // workers, so that several sign at once on every core while pages keep being served.
+            Some(dkim) if self.sign_inline => Signing::Unsigned(dkim.sign(&message.formatted())),
             Some(dkim) => {
                 let dkim = dkim.clone();
                 let formatted = message.formatted();

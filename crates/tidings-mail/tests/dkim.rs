@@ -21,9 +21,11 @@ fn tag<'a>(sig: &'a str, name: &str) -> &'a str {
 
 #[tokio::test]
 async fn messages_are_signed_with_the_configured_key() {
-    for (file, algorithm) in [
-        ("dkim-rsa.pem", "rsa-sha256"),
-        ("dkim-ed25519.pem", "ed25519-sha256"),
+    // On a blocking thread (a server) and on the formatting thread (a process without pages).
+    for (file, algorithm, inline) in [
+        ("dkim-rsa.pem", "rsa-sha256", false),
+        ("dkim-ed25519.pem", "ed25519-sha256", false),
+        ("dkim-rsa.pem", "rsa-sha256", true),
     ] {
         let catcher = SmtpCatcher::start().await;
         let dir = tempfile::tempdir().unwrap();
@@ -38,6 +40,11 @@ async fn messages_are_signed_with_the_configured_key() {
             },
         )
         .unwrap();
+        let mailer = if inline {
+            mailer.signing_inline()
+        } else {
+            mailer
+        };
         mailer
             .send(&Email {
                 from_name: None,

@@ -102,7 +102,7 @@ impl Newsletters {
         let theme = Theme::load(Some(&config.server.data_dir.join("theme")))?;
         Ok(Newsletters::new(
             store,
-            Mailer::from_config(config)?,
+            Mailer::from_config(config)?.signing_inline(),
             Arc::new(theme),
             SiteInfo::from_config(config),
             NewsletterOptions::from_config(config),
