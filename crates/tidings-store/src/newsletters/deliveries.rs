@@ -14,10 +14,7 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let lock = match self.backend() {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = self.skip_locked();
         let mut tx = self.write_tx().await?;
         // Breaking-news alerts go before anything else waiting (a digest to many thousands must not
         // hold back news); then everything in queue order.
@@ -102,9 +99,14 @@ impl Store {
         worker: &str,
         lease_until: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE deliveries SET lease_until = $1 WHERE status = $3 AND claimed_by = $2",
-        )
+        // On PostgreSQL the rows the recorder is finishing at this moment are skipped, not
+        // waited for: both statements lock many rows, in orders of their own, and waiting here
+        // deadlocked the two (seen in a send to a million). A row being finished needs no lease.
+        let done = sqlx::query(&format!(
+            "UPDATE deliveries SET lease_until = $1 WHERE id IN (SELECT id FROM deliveries \
+             WHERE status = $3 AND claimed_by = $2 {})",
+            self.skip_locked()
+        ))
         .bind(lease_until.timestamp())
         .bind(worker)
         .bind(DeliveryState::Sending.as_str())
@@ -113,12 +115,22 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// What a row-locking subquery adds on PostgreSQL so that it passes over rows another
+    /// transaction holds (SQLite has one writer at a time and no such clause).
+    fn skip_locked(&self) -> &'static str {
+        match self.backend() {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+
     /// Returns to the queue every claim whose lease ran out (its worker died or hung).
     pub async fn release_expired_deliveries(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE deliveries SET status = $2, claimed_by = '' \
-             WHERE status = $3 AND lease_until < $1",
-        )
+        let done = sqlx::query(&format!(
+            "UPDATE deliveries SET status = $2, claimed_by = '' WHERE id IN (SELECT id \
+             FROM deliveries WHERE status = $3 AND lease_until < $1 {})",
+            self.skip_locked()
+        ))
         .bind(now.timestamp())
         .bind(DeliveryState::Queued.as_str())
         .bind(DeliveryState::Sending.as_str())
