@@ -151,6 +151,9 @@ impl Rendered {
 }
 
 struct Inner {
+    /// The runtime the server was started on, whose blocking threads take work that holds a core
+    /// (see [`AppState::spawn_blocking`]).
+    blocking: tokio::runtime::Handle,
     store: Store,
     /// Where public reads go: the replica when one is configured, else the primary.
     reader: Store,
@@ -227,6 +230,7 @@ impl AppState {
         let assets = Arc::new(std::sync::OnceLock::new());
         compress_assets_later(theme.clone(), assets.clone());
         let state = AppState(Arc::new(Inner {
+            blocking: tokio::runtime::Handle::current(),
             newsletters,
             reader: reader.unwrap_or_else(|| store.clone()),
             store,
@@ -271,9 +275,44 @@ impl AppState {
         self.0.site.replica
     }
 
-    /// Password hashing.
-    pub fn passwords(&self) -> &tidings_accounts::Passwords {
-        &self.0.passwords
+    /// Runs `f` on a blocking thread of the server's main runtime. Connection threads each have a
+    /// runtime of their own (ADR 023) whose blocking threads would add to the process's threads,
+    /// and each new thread gets an allocator arena that keeps what brotli or an image needed.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> tokio::task::JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.0.blocking.spawn_blocking(f)
+    }
+
+    /// The server's main runtime (for [`AppState::spawn_blocking`]'s kind of work).
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.0.blocking
+    }
+
+    /// Hashes a new password on a blocking thread: argon2 takes tens of milliseconds of a core,
+    /// which on a connection thread would hold up every other reader served by it.
+    pub async fn hash_password(
+        &self,
+        password: &str,
+    ) -> Result<String, tidings_accounts::PasswordError> {
+        let passwords = self.0.passwords;
+        let password = password.to_owned();
+        self.spawn_blocking(move || passwords.hash(&password))
+            .await
+            .unwrap_or(Err(tidings_accounts::PasswordError::Hash))
+    }
+
+    /// Checks a password against a stored hash (or none: see `Passwords::verify`), on a blocking
+    /// thread for the same reason.
+    pub async fn verify_password(&self, password: &str, hash: Option<&str>) -> bool {
+        let passwords = self.0.passwords;
+        let password = password.to_owned();
+        let hash = hash.map(str::to_owned);
+        self.spawn_blocking(move || passwords.verify(&password, hash.as_deref()))
+            .await
+            .unwrap_or(false)
     }
 
     /// Outgoing mail.
@@ -311,10 +350,11 @@ impl AppState {
     pub async fn asset(&self, hashed: &str) -> Option<&CachedPage> {
         if self.0.assets.get().is_none() {
             let (slot, theme) = (self.0.assets.clone(), self.0.theme.clone());
-            let _ = tokio::task::spawn_blocking(move || {
-                slot.get_or_init(|| compress_assets(&theme));
-            })
-            .await;
+            let _ = self
+                .spawn_blocking(move || {
+                    slot.get_or_init(|| compress_assets(&theme));
+                })
+                .await;
         }
         self.0.assets.get()?.get(hashed)
     }
@@ -326,7 +366,7 @@ impl AppState {
             return;
         };
         let app = self.clone();
-        tokio::task::spawn_blocking(move || {
+        self.spawn_blocking(move || {
             if let Some(better) = page.refined() {
                 app.cache().replace(&key, &page, Arc::new(better));
             }

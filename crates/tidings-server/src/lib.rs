@@ -16,6 +16,7 @@ pub mod searches;
 pub mod server;
 pub mod throttle;
 pub mod web;
+pub mod workers;
 
 pub use app::{AppState, SiteConfig};
 pub use server::{serve, Server};

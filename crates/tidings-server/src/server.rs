@@ -276,32 +276,30 @@ async fn accept_loop(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let (io, tracker) = TimedIo::new(stream, edge.limits);
-                let body_timeout = edge.limits.body;
-                // Handlers that need the client's address (sign-in throttling, setup from loopback)
-                // read it as `ConnectInfo`.
+                let stream = match stream.into_std() {
+                    Ok(stream) => stream,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot hand over a connection");
+                        continue;
+                    }
+                };
                 let app = app.clone();
-                let service = hyper::service::service_fn(
-                    move |req: axum::http::Request<hyper::body::Incoming>| {
-                        let served = tracker.begin();
-                        let (mut parts, body) = req.into_parts();
-                        parts.extensions.insert(axum::extract::ConnectInfo(peer));
-                        let req = axum::http::Request::from_parts(
-                            parts,
-                            axum::body::Body::new(TimedBody::new(body, body_timeout)),
-                        );
-                        let response = app.clone().oneshot(req);
-                        async move {
-                            let response = response.await?;
-                            Ok::<_, std::convert::Infallible>(finish_with_body(response, served))
+                let builder = builder.clone();
+                let watcher = graceful.watcher();
+                crate::workers::run(move || {
+                    let stream = match tokio::net::TcpStream::from_std(stream) {
+                        Ok(stream) => stream,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot take over a connection");
+                            return;
                         }
-                    },
-                );
-                let conn = builder.serve_connection(TokioIo::new(io), service);
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                    drop(slot);
+                    };
+                    let conn = connection(stream, peer, app, edge, &builder);
+                    let conn = watcher.watch(conn);
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                        drop(slot);
+                    });
                 });
             }
             _ = &mut stop => break,
@@ -314,6 +312,36 @@ async fn accept_loop(
             tracing::warn!("some connections were still open at shutdown");
         }
     }
+}
+
+/// One client connection: hyper's HTTP/1.1 over the socket's clocks, answering with `app`.
+fn connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    app: axum::Router,
+    edge: Edge,
+    builder: &http1::Builder,
+) -> impl hyper_util::server::graceful::GracefulConnection {
+    let (io, tracker) = TimedIo::new(stream, edge.limits);
+    let body_timeout = edge.limits.body;
+    // Handlers that need the client's address (sign-in throttling, setup from loopback)
+    // read it as `ConnectInfo`.
+    let service =
+        hyper::service::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
+            let served = tracker.begin();
+            let (mut parts, body) = req.into_parts();
+            parts.extensions.insert(axum::extract::ConnectInfo(peer));
+            let req = axum::http::Request::from_parts(
+                parts,
+                axum::body::Body::new(TimedBody::new(body, body_timeout)),
+            );
+            let response = app.clone().oneshot(req);
+            async move {
+                let response = response.await?;
+                Ok::<_, std::convert::Infallible>(finish_with_body(response, served))
+            }
+        });
+    builder.serve_connection(TokioIo::new(io), service)
 }
 
 /// Keeps the request's [`Served`] guard alive until the response body has been sent (or dropped),

@@ -83,8 +83,8 @@ pub async fn change_password(
     };
     if signed.user.password_hash.is_some()
         && !app
-            .passwords()
-            .verify(&form.current, signed.user.password_hash.as_deref())
+            .verify_password(&form.current, signed.user.password_hash.as_deref())
+            .await
     {
         return page(
             &app,
@@ -103,7 +103,7 @@ pub async fn change_password(
         )
         .await;
     }
-    let hash = match app.passwords().hash(&form.password) {
+    let hash = match app.hash_password(&form.password).await {
         Ok(h) => h,
         Err(e) => {
             return page(
@@ -236,8 +236,8 @@ pub async fn disable_two_factor(
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
     if !app
-        .passwords()
-        .verify(&form.password, signed.user.password_hash.as_deref())
+        .verify_password(&form.password, signed.user.password_hash.as_deref())
+        .await
     {
         return page(
             &app,

@@ -150,8 +150,8 @@ pub async fn submit(
     let account_lock = locked_for(&app, &[account_key.as_str()]).await?;
     let user = app.store().user_by_email(&email).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
-    let ok =
-        app.passwords().verify(&form.password, hash) && user.as_ref().is_some_and(|u| !u.disabled);
+    let ok = app.verify_password(&form.password, hash).await
+        && user.as_ref().is_some_and(|u| !u.disabled);
     if let Some(wait) = account_lock {
         // ...except that the right password of an account with a second factor still leads to
         // that step: the code is what a guesser lacks, and strangers' wrong guesses must not

@@ -111,7 +111,7 @@ pub(crate) async fn store_upload(
     bytes: Vec<u8>,
     alt: &str,
 ) -> Result<Result<Media, String>, AppError> {
-    let processed = match decode(bytes).await? {
+    let processed = match decode(app.runtime(), bytes).await? {
         Ok(p) => p,
         Err(
             e @ (MediaError::UnsupportedType
@@ -130,7 +130,7 @@ pub(crate) async fn store_upload(
     let media_dir = app.media_dir().to_path_buf();
     let written = {
         let stem = stem.clone();
-        tokio::task::spawn_blocking(move || {
+        app.spawn_blocking(move || {
             let done = library::write_files(&processed, &media_dir, &stem);
             (processed, done)
         })
@@ -150,12 +150,16 @@ const DECODE_SLOTS: u32 = 2;
 static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODE_SLOTS as usize);
 
 /// Decodes and resizes an upload on the blocking pool, once a decode slot is free.
-async fn decode(bytes: Vec<u8>) -> Result<Result<tidings_media::Processed, MediaError>, AppError> {
+async fn decode(
+    runtime: &tokio::runtime::Handle,
+    bytes: Vec<u8>,
+) -> Result<Result<tidings_media::Processed, MediaError>, AppError> {
     let _slot = DECODES
         .acquire()
         .await
         .map_err(|_| AppError::Internal("image decoding stopped".into()))?;
-    tokio::task::spawn_blocking(move || process(&bytes))
+    runtime
+        .spawn_blocking(move || process(&bytes))
         .await
         .map_err(|_| AppError::BadRequest("image processing failed"))
 }
@@ -169,7 +173,7 @@ mod tests {
         let held = DECODES.acquire_many(DECODE_SLOTS).await.unwrap();
         let waiting = tokio::time::timeout(
             std::time::Duration::from_millis(200),
-            decode(b"not an image".to_vec()),
+            decode(&tokio::runtime::Handle::current(), b"not an image".to_vec()),
         )
         .await;
         assert!(
@@ -177,7 +181,9 @@ mod tests {
             "no decode starts while every slot is taken"
         );
         drop(held);
-        let done = decode(b"not an image".to_vec()).await.unwrap();
+        let done = decode(&tokio::runtime::Handle::current(), b"not an image".to_vec())
+            .await
+            .unwrap();
         assert!(
             done.is_err(),
             "then it runs (and refuses what is not an image)"

@@ -96,7 +96,7 @@ pub async fn submit(
     if form.password != form.confirm {
         return Ok(invalid("The two passwords don't match.".into()).await);
     }
-    let hash = match app.passwords().hash(&form.password) {
+    let hash = match app.hash_password(&form.password).await {
         Ok(h) => h,
         Err(e) => return Ok(invalid(format!("Password: {e}.")).await),
     };

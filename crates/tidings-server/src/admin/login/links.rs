@@ -131,12 +131,12 @@ async fn password_page(
 }
 
 /// Checks a new password and its confirmation, returning the hash or a message for the form.
-fn new_password_hash(app: &AppState, form: &PasswordForm) -> Result<String, String> {
+async fn new_password_hash(app: &AppState, form: &PasswordForm) -> Result<String, String> {
     if form.password != form.confirm {
         return Err("The two passwords don't match.".into());
     }
-    app.passwords()
-        .hash(&form.password)
+    app.hash_password(&form.password)
+        .await
         .map_err(|e| format!("Password: {e}."))
 }
 
@@ -186,7 +186,7 @@ async fn spend_link_with_password(
     let Some(user) = app.store().peek_user_token(&hashed, purpose).await? else {
         return Ok(Err(expired().await));
     };
-    let hash = match new_password_hash(app, form) {
+    let hash = match new_password_hash(app, form).await {
         Ok(h) => h,
         Err(msg) => {
             let page = password_page(

@@ -137,14 +137,15 @@ pub async fn save(
     let media_dir = app.media_dir().to_path_buf();
     for (key, file, bytes) in uploads {
         let dir = media_dir.clone();
-        let made = tokio::task::spawn_blocking(move || {
-            let (files, stem, value) = prepare(key, &bytes)?;
-            library::write_outputs(&files, &dir, &stem)
-                .map_err(|e| format!("The image could not be stored: {e}."))?;
-            Ok::<_, String>(value)
-        })
-        .await
-        .map_err(|_| AppError::Internal("image processing stopped".into()))?;
+        let made = app
+            .spawn_blocking(move || {
+                let (files, stem, value) = prepare(key, &bytes)?;
+                library::write_outputs(&files, &dir, &stem)
+                    .map_err(|e| format!("The image could not be stored: {e}."))?;
+                Ok::<_, String>(value)
+            })
+            .await
+            .map_err(|_| AppError::Internal("image processing stopped".into()))?;
         match made {
             Ok(value) => changes.push((key, value)),
             Err(message) => {
