@@ -17,7 +17,9 @@ for tool in wrk nginx curl python3; do
   command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx-light curl >/dev/null
 done
 [ -f "$BROTLI_MODULE" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y libnginx-mod-http-brotli-static >/dev/null
-cargo build --release -p tidings --bin tidings >/dev/null
+# TIDINGS_BIN names another build to measure (to compare two builds in one sitting); else this one.
+BIN=${TIDINGS_BIN:-$PWD/target/release/tidings}
+[ -n "${TIDINGS_BIN:-}" ] || cargo build --release -p tidings --bin tidings >/dev/null
 ulimit -n 65536 2>/dev/null || true
 
 WORK=$(mktemp -d)
@@ -34,7 +36,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 T_PORT=$(free_port)
 N_PORT=$(free_port)
 
-env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn ./target/release/tidings demo --data-dir "$WORK/data" \
+env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn "$BIN" demo --data-dir "$WORK/data" \
   --listen "127.0.0.1:$T_PORT" >/dev/null 2>&1 &
 TIDINGS_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$T_PORT/readyz" >/dev/null && break; sleep 0.1; done

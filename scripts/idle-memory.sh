@@ -9,7 +9,9 @@ source scripts/lib/demo-avif.sh
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx-light curl >/dev/null
 done
-cargo build --release -p tidings --bin tidings >/dev/null
+# TIDINGS_BIN names another build to measure (to compare two builds in one sitting); else this one.
+BIN=${TIDINGS_BIN:-$PWD/target/release/tidings}
+[ -n "${TIDINGS_BIN:-}" ] || cargo build --release -p tidings --bin tidings >/dev/null
 LOAD_SECONDS=15
 WORK=$(mktemp -d)
 chmod 755 "$WORK"
@@ -25,12 +27,12 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 # Fill a data dir with the demo, stop, then start a plain `serve` on it and let it settle.
 PORT=$(free_port)
-env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn ./target/release/tidings demo --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
+env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn "$BIN" demo --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 wait_for_avif "$PORT"
 kill "$PID"; wait "$PID" 2>/dev/null || true
-env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn ./target/release/tidings serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
+env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn "$BIN" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 sleep 3
@@ -68,7 +70,7 @@ tidings_sample() { rss_kb "$PID"; }
 printf '/\n/council-approves-a-leaner-budget-after-a-night-of-testimony/\n/tag/city-hall/\n/rss/\n' >"$WORK/paths.txt"
 TIDINGS_LOAD_KB=$(peak_under_load tidings_sample -s scripts/wrk-paths.lua "http://127.0.0.1:$PORT" -- "$WORK/paths.txt")
 NGINX_LOAD_KB=$(peak_under_load nginx_kb "http://127.0.0.1:$N_PORT/")
-BINARY=$(stat -c %s target/release/tidings)
+BINARY=$(stat -c %s "$BIN")
 
 awk -v t="$TIDINGS_KB" -v n="$NGINX_KB" -v tl="$TIDINGS_LOAD_KB" -v nl="$NGINX_LOAD_KB" -v b="$BINARY" 'BEGIN {
   printf "tidings serve, idle after start: %.1f MB RSS (target < 20 MB)\n", t / 1024;
