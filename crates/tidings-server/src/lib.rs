@@ -14,6 +14,7 @@ pub mod middleware;
 pub mod router;
 pub mod searches;
 pub mod server;
+pub mod site_config;
 pub mod throttle;
 pub mod web;
 pub mod workers;
