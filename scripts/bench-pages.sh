@@ -107,7 +107,8 @@ n_rps, n_p99, t_rps, t_p99 = med(nginx, 0), med(nginx, 1), med(tidings, 0), med(
 errors = sum(r[2] for r in runs)
 print(f"{variant:<6} {conns:<5} {n_rps:12.0f} {n_p99:10.2f} {t_rps:12.0f} {t_p99:10.2f} {t_rps / n_rps:8.2f}x {t_p99 / n_p99:8.2f}x"
       + ("  (errors in a run)" if errors else ""))
-print(f"       runs: nginx {', '.join(f'{r[0]:.0f}' for r in nginx)}; tidings {', '.join(f'{r[0]:.0f}' for r in tidings)}")
+runs = lambda rs: ', '.join(f'{r[0]:.0f} ({r[1]:.2f} ms)' for r in rs)
+print(f"       runs (req/s, p99): nginx {runs(nginx)}; tidings {runs(tidings)}")
 PY
   done
 done

@@ -1,6 +1,7 @@
 //! The theme: templates and assets embedded in the binary, each overridable by a file in
 //! `<data dir>/theme/templates/` or `<data dir>/theme/assets/`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
@@ -167,9 +168,9 @@ impl Theme {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_formatter(html_formatter);
-        let mut sources: HashMap<String, String> = TEMPLATES
+        let mut sources: HashMap<String, Cow<'static, str>> = TEMPLATES
             .iter()
-            .map(|(n, s)| (n.to_string(), s.to_string()))
+            .map(|(n, s)| (n.to_string(), Cow::Borrowed(*s)))
             .collect();
         let mut files: HashMap<String, Vec<u8>> = ASSETS
             .iter()
@@ -177,7 +178,10 @@ impl Theme {
             .collect();
         if let Some(dir) = override_dir {
             read_tree(&dir.join("templates"), "", &mut |name, bytes| {
-                sources.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+                sources.insert(
+                    name,
+                    Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+                );
             })?;
             read_tree(&dir.join("assets"), "", &mut |name, bytes| {
                 files.insert(name, bytes);
@@ -200,10 +204,21 @@ impl Theme {
         env.add_function("asset", move |name: &str| -> Value {
             Value::from(urls.get(name).cloned().unwrap_or_default())
         });
-        for (name, source) in sources {
-            env.add_template_owned(name.clone(), source)
-                .map_err(|source| ThemeError::Template { name, source })?;
+        // Every template is compiled once here, so that a broken override stops the start with
+        // its name and line, and then dropped: the environment compiles a template again when a
+        // page first needs it. Compiled, the seventy templates hold some 2.5 MB, most of it for
+        // the newsroom's pages, which a reader-facing node may never render.
+        let check = Environment::new();
+        for (name, source) in &sources {
+            check
+                .template_from_named_str(name.as_str(), source)
+                .map_err(|source| ThemeError::Template {
+                    name: name.clone(),
+                    source,
+                })?;
         }
+        drop(check);
+        env.set_loader(move |name| Ok(sources.get(name).map(|s| s.to_string())));
         Ok(Theme { env, assets })
     }
 
@@ -411,5 +426,21 @@ mod tests {
         std::fs::write(dir.path().join("templates/home.html"), "{% if %}").unwrap();
         let err = Theme::load(Some(dir.path())).err().unwrap().to_string();
         assert!(err.contains("home.html"), "{err}");
+    }
+
+    #[test]
+    fn templates_are_held_compiled_only_once_a_page_needs_them() {
+        let theme = Theme::load(None).unwrap();
+        assert_eq!(
+            theme.env.templates().count(),
+            0,
+            "nothing compiled kept at start"
+        );
+        let html = theme
+            .render("partials/pagination.html", minijinja::context! {})
+            .unwrap();
+        assert!(!html.contains("{%"), "{html}");
+        let held: Vec<&str> = theme.env.templates().map(|(name, _)| name).collect();
+        assert_eq!(held, ["partials/pagination.html"]);
     }
 }
