@@ -60,6 +60,7 @@ profile "$WORK/pages.out" / /council-approves-a-leaner-budget-after-a-night-of-t
 
 # Function names as callgrind saw them, in order of appearance, each once; start first.
 python3 - "$WORK/start.out" "$WORK/pages.out" > crates/tidings/link-order.txt <<'PY'
+import re
 import sys
 seen = set()
 for path in sys.argv[1:]:
@@ -70,6 +71,8 @@ for path in sys.argv[1:]:
             name = line.split("=", 1)[1].strip()
             if name.startswith("(") and ")" in name:
                 name = name.split(")", 1)[1].strip()
+            # callgrind marks a recursive call's deeper levels as name'2, name'3...
+            name = re.sub(r"'\d+$", "", name)
             if not name or name in seen or " " in name or name.startswith("0x"):
                 continue
             seen.add(name)
