@@ -61,6 +61,8 @@ pub use tidings_store::DELIVER_JOB as WEBHOOK;
 
 /// How long finished jobs are kept (the admin shows failed ones until retried).
 const KEEP_DONE_SECS: i64 = 7 * 86_400;
+/// How long a finished webhook delivery stays in its endpoint's log (as Stripe keeps its events).
+const KEEP_WEBHOOK_LOG_SECS: i64 = 30 * 86_400;
 
 /// The parts the site's jobs work on.
 #[derive(Clone)]
@@ -250,6 +252,9 @@ pub fn runner(site: Site) -> Runner {
                 store.prune_searches(&oldest).await?;
                 store
                     .archive_deliveries(now.timestamp() - KEEP_DELIVERIES_SECS)
+                    .await?;
+                store
+                    .prune_webhook_deliveries(now.timestamp() - KEEP_WEBHOOK_LOG_SECS)
                     .await?;
                 store.prune_jobs(now.timestamp() - KEEP_DONE_SECS).await
             };

@@ -385,6 +385,18 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes finished deliveries (succeeded or given up) created before `before`; those still
+    /// being retried stay, whatever their age. Answers how many went.
+    pub async fn prune_webhook_deliveries(&self, before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// An endpoint's latest deliveries, newest first.
     pub async fn webhook_deliveries(
         &self,
