@@ -10,7 +10,9 @@ STARTS=${1:-10}
 for tool in nginx curl python3; do
   command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light curl >/dev/null
 done
-cargo build --release -p tidings --bin tidings >/dev/null
+# TIDINGS_BIN names another build to measure (to compare two builds in one sitting); else this one.
+BIN=${TIDINGS_BIN:-$PWD/target/release/tidings}
+[ -n "${TIDINGS_BIN:-}" ] || cargo build --release -p tidings --bin tidings >/dev/null
 
 WORK=$(mktemp -d)
 chmod 755 "$WORK"
@@ -25,7 +27,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # The demo data, written once and then served by plain `serve` starts.
 PORT=$(free_port)
-env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn ./target/release/tidings demo --data-dir "$WORK/data" \
+env -u TIDINGS_TEST_DATABASE_URL RUST_LOG=warn "$BIN" demo --data-dir "$WORK/data" \
   --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
 DEMO_PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
@@ -44,7 +46,7 @@ events { worker_connections 1024; }
 http { access_log off; client_body_temp_path $WORK/logs; proxy_temp_path $WORK/logs; fastcgi_temp_path $WORK/logs; uwsgi_temp_path $WORK/logs; scgi_temp_path $WORK/logs; server { listen 127.0.0.1:$N_PORT; root $WORK/root; } }
 CONF
 
-python3 - "$STARTS" "$PWD/target/release/tidings" "$WORK" "$PORT" "$N_PORT" <<'PY'
+python3 - "$STARTS" "$BIN" "$WORK" "$PORT" "$N_PORT" <<'PY'
 import http.client, os, signal, statistics, subprocess, sys, time
 starts, binary, work, port, n_port = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 env = {k: v for k, v in os.environ.items() if k != "TIDINGS_TEST_DATABASE_URL"}

@@ -1,10 +1,13 @@
 //! Rendering the page of a 1,500-word article from its stored, already-sanitized HTML, bypassing the
-//! page cache and the database: views, JSON-LD, share links and the theme template.
+//! page cache and the database: views, JSON-LD, share links and the theme template; and what a cache
+//! miss adds to that, compressing the page for the cache.
 
+use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use tidings_content::{count_words, render_markdown, Kind, Status};
+use tidings_server::cache::CachedPage;
 use tidings_server::web::article::render_article_html;
 use tidings_server::{views::SiteView, Theme};
 use tidings_store::{Article, ArticleSummary, Author, FeatureImage, Settings, Tag};
@@ -149,6 +152,20 @@ fn bench(c: &mut Criterion) {
     c.bench_function("render_article_page_1500_words", |b| {
         b.iter(|| {
             render_article_html(&theme, &site, black_box(&article), &related, &[], tz).unwrap()
+        })
+    });
+    // What a cache miss adds to the render: the page compressed for the cache (gzip, and brotli
+    // at the quick quality used on the request path).
+    let html = render_article_html(&theme, &site, &article, &related, &[], tz).unwrap();
+    c.bench_function("cache_article_page_1500_words", |b| {
+        b.iter(|| {
+            CachedPage::new(
+                1,
+                StatusCode::OK,
+                "text/html; charset=utf-8",
+                "public, max-age=60",
+                black_box(html.clone()),
+            )
         })
     });
 }
