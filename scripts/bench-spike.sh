@@ -15,9 +15,10 @@ SLUG="council-approves-a-leaner-budget-after-a-night-of-testimony"
 for tool in wrk nginx curl python3; do
   command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx-light curl >/dev/null
 done
-cargo build --release -p tidings --bin tidings >/dev/null
+# TIDINGS_BIN names another build to measure (to compare two builds in one sitting); else this one.
+BIN=${TIDINGS_BIN:-$PWD/target/release/tidings}
+[ -n "${TIDINGS_BIN:-}" ] || cargo build --release -p tidings --bin tidings >/dev/null
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-BIN=./target/release/tidings
 
 WORK=$(mktemp -d)
 chmod 755 "$WORK"  # nginx workers drop root and must read the files
