@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use axum::http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
@@ -43,7 +43,10 @@ pub struct CachedPage {
     cache_control: HeaderValue,
     etag: HeaderValue,
     identity: Bytes,
-    gzip: Option<Bytes>,
+    /// Made when a client first asks for it: nearly every client takes brotli, and gzip at its
+    /// best level is as much work again as the quick brotli a miss makes.
+    gzip: OnceLock<Bytes>,
+    /// `None` when the body is too small to be worth compressing (then gzip is never made either).
     brotli: Option<Bytes>,
 }
 
@@ -103,11 +106,7 @@ impl CachedPage {
         identity: Bytes,
         quality: i32,
     ) -> CachedPage {
-        let (gzip, brotli) = if identity.len() >= MIN_COMPRESS {
-            (Some(gzip(&identity)), Some(brotli(&identity, quality)))
-        } else {
-            (None, None)
-        };
+        let brotli = (identity.len() >= MIN_COMPRESS).then(|| brotli(&identity, quality));
         let etag = HeaderValue::from_str(&format!("W/\"{}\"", &digest(&identity)))
             .expect("hex is a valid header");
         CachedPage {
@@ -117,7 +116,7 @@ impl CachedPage {
             cache_control: HeaderValue::from_static(cache_control),
             etag,
             identity,
-            gzip,
+            gzip: OnceLock::new(),
             brotli,
         }
     }
@@ -146,14 +145,14 @@ impl CachedPage {
             return (StatusCode::NOT_MODIFIED, headers).into_response();
         }
         headers.insert(CONTENT_TYPE, self.content_type.clone());
-        let body = match (negotiate(request), &self.brotli, &self.gzip) {
-            (Encoding::Brotli, Some(br), _) => {
+        let body = match (negotiate(request), &self.brotli) {
+            (Encoding::Brotli, Some(br)) => {
                 headers.insert(CONTENT_ENCODING, HeaderValue::from_static("br"));
                 br.clone()
             }
-            (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) => {
+            (Encoding::Gzip, Some(_)) => {
                 headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-                gz.clone()
+                self.gzip.get_or_init(|| gzip(&self.identity)).clone()
             }
             _ => self.identity.clone(),
         };
@@ -441,7 +440,15 @@ mod tests {
         let body = "<p>news</p>".repeat(200);
         let page = CachedPage::new(1, StatusCode::OK, "text/html", "no-cache", body.clone());
         let mut out = String::new();
-        flate2::read::GzDecoder::new(&page.gzip.as_ref().unwrap()[..])
+        assert!(
+            page.gzip.get().is_none(),
+            "gzip waits for a client that wants it"
+        );
+        let mut gzip_only = HeaderMap::new();
+        gzip_only.insert("accept-encoding", HeaderValue::from_static("gzip"));
+        let response = page.respond(&gzip_only);
+        assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
+        flate2::read::GzDecoder::new(&page.gzip.get().unwrap()[..])
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(out, body);
